@@ -1,0 +1,3 @@
+module github.com/larderdb/larder
+
+go 1.26.8
