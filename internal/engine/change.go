@@ -1,0 +1,98 @@
+package engine
+
+import "unsafe"
+
+// Op is the kind of a change in the change stream.
+type Op uint8
+
+// The operations of the change stream.
+const (
+	// OpSet: the key now holds Change.Entry, with its TTL.
+	OpSet Op = iota + 1
+	// OpExpire: the TTL of the key changed to Change.Entry.ExpireAt() (0 = persistent).
+	OpExpire
+	// OpDel: the key was deleted; Change.Reason says why.
+	OpDel
+	// OpFlush: every key was deleted.
+	OpFlush
+)
+
+// String returns the name of the operation.
+func (o Op) String() string {
+	switch o {
+	case OpSet:
+		return "set"
+	case OpExpire:
+		return "expire"
+	case OpDel:
+		return "del"
+	case OpFlush:
+		return "flush"
+	}
+	return "unknown"
+}
+
+// Reason says why a key was deleted.
+type Reason uint8
+
+// The reasons for a change.
+const (
+	// ReasonUser: a command asked for it.
+	ReasonUser Reason = iota
+	// ReasonExpired: the key's TTL passed (lazy or active expiry).
+	ReasonExpired
+	// ReasonEvicted: the eviction policy removed the key to free memory.
+	ReasonEvicted
+)
+
+// String returns the name of the reason.
+func (r Reason) String() string {
+	switch r {
+	case ReasonUser:
+		return "user"
+	case ReasonExpired:
+		return "expired"
+	case ReasonEvicted:
+		return "evicted"
+	}
+	return "unknown"
+}
+
+// Change is one write in the change stream, passed to Options.OnChange. The sink is called
+// synchronously with the key's shard locked (every shard for OpFlush), so all changes of one
+// slot arrive in offset order. The sink must not call into the DB and must not keep the Change,
+// its Key or its Entry after it returns; all are read-only.
+type Change struct {
+	// Offset is strictly increasing and unique across the DB.
+	Offset uint64
+	// Op is what happened.
+	Op Op
+	// Reason is why, for OpDel (ReasonUser otherwise).
+	Reason Reason
+	// Slot is the key's slot; 0 for OpFlush.
+	Slot uint16
+	// Key is the key; nil for OpFlush.
+	Key []byte
+	// Entry is the key's entry for OpSet and OpExpire; nil otherwise.
+	Entry *Entry
+}
+
+// publishLocked assigns the next offset to a change and hands it to the sink. The caller holds
+// the lock of sh, whose scratch Change is reused so publishing does not allocate.
+func (db *DB) publishLocked(sh *shard, op Op, why Reason, slot uint16, key []byte, e *Entry) {
+	off := db.offset.Add(1)
+	if db.onChange == nil {
+		return
+	}
+	sh.change = Change{Offset: off, Op: op, Reason: why, Slot: slot, Key: key, Entry: e}
+	db.onChange(&sh.change)
+	sh.change = Change{}
+}
+
+// bytesOf returns a read-only view of s's bytes without copying, for the change stream.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// Offset returns the offset of the last change published.
+func (db *DB) Offset() uint64 { return db.offset.Load() }

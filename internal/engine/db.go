@@ -1,0 +1,247 @@
+package engine
+
+import (
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures a DB. The zero value of each field selects its default.
+type Options struct {
+	// Shards is the number of lock shards, a power of two from 1 to NumSlots. Default 256.
+	Shards int
+	// MaxMemory is the memory limit in bytes (maxmemory). Default 0: no limit.
+	MaxMemory int64
+	// Policy is the maxmemory-policy name. Default "noeviction".
+	Policy string
+	// Samples is maxmemory-samples, from 1 to 64. Default 5.
+	Samples int
+	// LFULogFactor is lfu-log-factor. Default 10.
+	LFULogFactor int
+	// LFUDecayTime is lfu-decay-time in minutes. Default 1.
+	LFUDecayTime int
+	// Hz is the number of active expiry cycles per second, from 1 to 500. Default 10.
+	Hz int
+	// Clock returns the time in unix milliseconds. It is used only by the background
+	// goroutine; every other method takes the time as a parameter. Default: the wall clock.
+	Clock func() int64
+	// OnChange, when set, receives every change; see Change for its contract. Default: none.
+	OnChange func(*Change)
+	// Seed seeds the random sampling of active expiry, eviction and RandomKey, so that tests
+	// can repeat a run. Default 0: a random seed.
+	Seed uint64
+}
+
+// DB is the keyspace of one node: shards of per-slot maps with TTLs, memory accounting,
+// eviction and active expiry. It is safe for concurrent use. Lock order: evictMu, then shard
+// locks in ascending index order, then randMu; expireMu is taken before any shard lock.
+type DB struct {
+	shards []shard
+	mask   uint32 // len(shards) - 1
+	shift  int    // log2(len(shards)): slot >> shift is the slot's index in its shard
+	decay  uint16 // lfu-decay-time, stamped on new entries
+
+	logFactor, decayTime int
+	onChange             func(*Change)
+
+	used      atomic.Int64  // bytes accounted to all entries; changed under shard locks
+	offset    atomic.Uint64 // last change offset
+	maxMemory atomic.Int64
+	samples   atomic.Int32
+	policy    atomic.Pointer[policyBox]
+
+	randMu sync.Mutex // guards rng; a leaf lock
+	rng    *rand.Rand
+
+	evictMu sync.Mutex // guards pool; serialises eviction
+	pool    evictPool
+
+	expireMu   sync.Mutex    // serialises ExpireCycle
+	stalePerc  atomic.Uint64 // float64 bits: running estimate of the expired share of TTL keys
+	stopOnce   sync.Once
+	stop, done chan struct{}
+}
+
+// policyBox lets an atomic pointer hold a nil (noeviction) Policy.
+type policyBox struct{ p Policy }
+
+// Open validates opts, fills in defaults (opts is not modified), creates the DB and starts its
+// active-expiry goroutine, which Close stops. An invalid option is an error naming it.
+func Open(opts Options) (*DB, error) {
+	o := opts
+	if o.Shards == 0 {
+		o.Shards = 256
+	}
+	if o.Shards < 1 || o.Shards > NumSlots || o.Shards&(o.Shards-1) != 0 {
+		return nil, fmt.Errorf("engine: Options.Shards %d is not a power of two from 1 to %d", o.Shards, NumSlots)
+	}
+	if o.MaxMemory < 0 {
+		return nil, fmt.Errorf("engine: Options.MaxMemory %d is negative", o.MaxMemory)
+	}
+	if o.Policy == "" {
+		o.Policy = "noeviction"
+	}
+	if o.Samples == 0 {
+		o.Samples = 5
+	}
+	if o.Samples < 1 || o.Samples > 64 {
+		return nil, fmt.Errorf("engine: Options.Samples %d is not from 1 to 64", o.Samples)
+	}
+	if o.LFULogFactor == 0 {
+		o.LFULogFactor = 10
+	}
+	if o.LFULogFactor < 0 {
+		return nil, fmt.Errorf("engine: Options.LFULogFactor %d is negative", o.LFULogFactor)
+	}
+	if o.LFUDecayTime == 0 {
+		o.LFUDecayTime = 1
+	}
+	if o.LFUDecayTime < 0 {
+		return nil, fmt.Errorf("engine: Options.LFUDecayTime %d is negative", o.LFUDecayTime)
+	}
+	if o.Hz == 0 {
+		o.Hz = 10
+	}
+	if o.Hz < 1 || o.Hz > 500 {
+		return nil, fmt.Errorf("engine: Options.Hz %d is not from 1 to 500", o.Hz)
+	}
+	if o.Clock == nil {
+		o.Clock = func() int64 { return time.Now().UnixMilli() }
+	}
+	p, err := NewPolicy(o.Policy, o.LFULogFactor, o.LFUDecayTime)
+	if err != nil {
+		return nil, fmt.Errorf("engine: Options.Policy: %w", err)
+	}
+	seed := o.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+
+	db := &DB{
+		shards:    make([]shard, o.Shards),
+		mask:      uint32(o.Shards - 1),
+		shift:     bits.TrailingZeros(uint(o.Shards)),
+		decay:     clampDecay(o.LFUDecayTime),
+		logFactor: o.LFULogFactor,
+		decayTime: o.LFUDecayTime,
+		onChange:  o.OnChange,
+		rng:       rand.New(rand.NewPCG(seed, ^seed)),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	for i := range db.shards {
+		db.shards[i].init(NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
+	}
+	db.maxMemory.Store(o.MaxMemory)
+	db.samples.Store(int32(o.Samples))
+	db.policy.Store(&policyBox{p})
+	go db.expireLoop(o.Clock, time.Second/time.Duration(o.Hz))
+	return db, nil
+}
+
+// expireLoop runs active expiry every period until Close.
+func (db *DB) expireLoop(clock func() int64, period time.Duration) {
+	defer close(db.done)
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-tick.C:
+			db.ExpireCycle(clock())
+		}
+	}
+}
+
+// Close stops the active-expiry goroutine and waits for it. The keyspace stays usable; Close
+// may be called more than once.
+func (db *DB) Close() {
+	db.stopOnce.Do(func() { close(db.stop) })
+	<-db.done
+}
+
+// Len returns the number of keys, including expired keys not yet reclaimed (as DBSIZE).
+func (db *DB) Len() int {
+	var n int64
+	for i := range db.shards {
+		n += db.shards[i].count.Load()
+	}
+	return int(n)
+}
+
+// SlotLen returns the number of keys in slot, including expired keys not yet reclaimed
+// (CLUSTER COUNTKEYSINSLOT). It locks only the slot's shard.
+func (db *DB) SlotLen(slot uint16) int {
+	if slot >= NumSlots {
+		return 0
+	}
+	sh := &db.shards[db.shardOf(slot)]
+	sh.mu.Lock()
+	n := len(sh.slots[db.localSlot(slot)])
+	sh.mu.Unlock()
+	return n
+}
+
+// Flush deletes every key and publishes one OpFlush. Memory goes back to the Go runtime
+// through the garbage collector in both modes; async is accepted for FLUSHALL ASYNC and,
+// since dropping the maps is already O(slots), does the same work as a synchronous flush.
+func (db *DB) Flush(now int64, async bool) {
+	_ = async
+	var t Txn
+	db.BeginAll(&t, now)
+	for i := range db.shards {
+		db.shards[i].resetLocked()
+	}
+	db.used.Store(0) // every change to used happens under a shard lock: all are held
+	db.publishLocked(&db.shards[0], OpFlush, ReasonUser, 0, nil, nil)
+	t.End()
+}
+
+// SetMaxMemory sets maxmemory in bytes (0 = no limit; a negative n counts as 0).
+func (db *DB) SetMaxMemory(n int64) { db.maxMemory.Store(max(n, 0)) }
+
+// SetPolicy sets maxmemory-policy by name. An unknown name is an error wrapping
+// ErrUnknownPolicy, and the policy does not change.
+func (db *DB) SetPolicy(name string) error {
+	p, err := NewPolicy(name, db.logFactor, db.decayTime)
+	if err != nil {
+		return err
+	}
+	db.evictMu.Lock()
+	db.policy.Store(&policyBox{p})
+	db.pool.reset()
+	db.evictMu.Unlock()
+	return nil
+}
+
+// SetSamples sets maxmemory-samples, clamped to 1..64.
+func (db *DB) SetSamples(n int) { db.samples.Store(int32(min(max(n, 1), 64))) }
+
+// PolicyName returns the maxmemory-policy name.
+func (db *DB) PolicyName() string {
+	if p := db.policy.Load().p; p != nil {
+		return p.Name()
+	}
+	return "noeviction"
+}
+
+// access records a hit on e for the eviction policy (LRU clock without one).
+func (db *DB) access(e *Entry, now int64) {
+	if p := db.policy.Load().p; p != nil {
+		p.Access(e, now)
+		return
+	}
+	touchLRU(e, now)
+}
+
+// randIntN returns a random int in [0, n).
+func (db *DB) randIntN(n int) int {
+	db.randMu.Lock()
+	r := db.rng.IntN(n)
+	db.randMu.Unlock()
+	return r
+}

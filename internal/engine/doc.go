@@ -1,0 +1,36 @@
+// Package engine is the storage engine of one Larder node: a keyspace of typed values with
+// TTLs, memory accounting, eviction and an ordered change stream. It knows nothing of RESP or
+// the cluster, but is shaped for it: keys live in per-slot maps so one slot can be counted,
+// listed and moved without touching the others.
+//
+// # Layout
+//
+// A key maps to one of NumSlots Redis Cluster slots (Slot). Slot s belongs to shard
+// s&(Shards-1); a shard holds one Go map per slot, allocated when the slot gets a key and
+// dropped when it empties, plus the list of its keys with a TTL (for active expiry and
+// volatile-* eviction). A sync.Mutex per shard guards all of it.
+//
+// # Commands
+//
+// A command runs inside a Txn: DB.Begin locks the shards of its keys, Txn methods read and
+// write, Txn.End unlocks. Lookups apply lazy expiry. Every write is published to
+// Options.OnChange as a Change with a strictly increasing offset.
+//
+// # Determinism
+//
+// The shard code never reads the clock nor starts goroutines: time comes in as a parameter in
+// unix milliseconds, and random sampling draws from generators seeded by Options.Seed (Go's
+// randomised map iteration aside). DB adds the one background goroutine, which calls
+// ExpireCycle Hz times a second with Options.Clock.
+//
+// # Locking
+//
+// Lock order, outermost first:
+//
+//	DB.expireMu (ExpireCycle) or DB.evictMu (CheckMemory, SetPolicy)
+//	shard.mu, in ascending shard index (Begin, BeginAll; others hold one at a time)
+//	DB.randMu (leaf: held only to draw a random number)
+//
+// CheckMemory must not be called while holding a Txn, and the OnChange sink must not call
+// into the DB.
+package engine

@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Kind is the type of a key's value, as the TYPE command reports it.
+type Kind uint8
+
+// The kinds of value a key can hold.
+const (
+	KindString Kind = iota + 1
+	KindList
+	KindSet
+	KindZSet
+	KindHash
+)
+
+// String returns the name TYPE replies with: "string", "list", "set", "zset" or "hash".
+func (k Kind) String() string {
+	switch k {
+	case KindString:
+		return "string"
+	case KindList:
+		return "list"
+	case KindSet:
+		return "set"
+	case KindZSet:
+		return "zset"
+	case KindHash:
+		return "hash"
+	}
+	return "none"
+}
+
+// Object is a collection value (hash, list, set, sorted set). The data-type packages implement
+// it; the engine needs only these methods, which it calls with the key's shard locked.
+type Object interface {
+	// Kind returns the kind of the value; never KindString.
+	Kind() Kind
+	// Encoding returns the OBJECT ENCODING name: "listpack", "hashtable", "quicklist", "intset", "skiplist".
+	Encoding() string
+	// MemoryUsage returns the bytes the value costs, for memory accounting.
+	MemoryUsage() int64
+	// Len returns the number of elements, for lazy-free decisions.
+	Len() int
+}
+
+// ErrWrongType is the error of a command applied to a key holding another kind of value.
+var ErrWrongType = errors.New("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+// ErrOOM is returned by DB.CheckMemory when used memory is above MaxMemory and the policy
+// cannot evict anything.
+var ErrOOM = errors.New("OOM command not allowed when used memory > 'maxmemory'.")
+
+// EntryOverhead is the fixed number of bytes memory accounting adds to every key on top of the
+// key's length and its value: the Entry struct (96-byte size class), its slot in the Go map
+// (key header, pointer and control byte at 7/8 load, about 30 bytes) and the rounding of the
+// key's own allocation (about 2 bytes on average).
+const EntryOverhead = 128
+
+// Entry is the value of one key. Callers may read Str and Obj, and mutate them in place, only
+// inside a Txn holding the key's shard, then call Txn.Changed; neither may be kept after the
+// Txn ends.
+type Entry struct {
+	// Str is the value of a KindString key; the engine owns the buffer.
+	Str []byte
+	// Obj is the value of any other kind of key.
+	Obj Object
+
+	key      string // the map key (shared with the map, not a copy)
+	expireAt int64  // unix ms; 0 = no TTL
+	size     int64  // bytes accounted in DB's used memory
+	atime    uint32 // last access, unix seconds (LRU clock; also the LFU decrement time)
+	ttlIdx   int32  // 1 + index in the shard's TTL list; 0 = no TTL
+	slot     uint16 // Slot(key)
+	kind     Kind
+	lfu      uint8  // LFU counter (logarithmic, as Redis's)
+	decay    uint16 // lfu-decay-time in minutes when the counter was last updated
+}
+
+// lfuInitVal is the LFU counter of a new key, so that new keys are not evicted at once.
+const lfuInitVal = 5
+
+// Kind returns the kind of the value.
+func (e *Entry) Kind() Kind { return e.kind }
+
+// ExpireAt returns the expiry time in unix milliseconds, or 0 when the key has no TTL.
+func (e *Entry) ExpireAt() int64 { return e.expireAt }
+
+// Encoding returns the OBJECT ENCODING name of the value. A string is "int" when it is the
+// canonical form of an int64 (at most 20 characters), "embstr" when it has at most 44 bytes and
+// "raw" otherwise.
+func (e *Entry) Encoding() string {
+	if e.kind != KindString {
+		if e.Obj == nil {
+			return ""
+		}
+		return e.Obj.Encoding()
+	}
+	if isCanonicalInt(e.Str) {
+		return "int"
+	}
+	if len(e.Str) <= 44 {
+		return "embstr"
+	}
+	return "raw"
+}
+
+// isCanonicalInt reports whether b is an int64 written the way strconv.FormatInt writes it.
+func isCanonicalInt(b []byte) bool {
+	if len(b) == 0 || len(b) > 20 {
+		return false
+	}
+	if b[0] == '0' {
+		return len(b) == 1
+	}
+	s := b
+	if s[0] == '-' {
+		s = s[1:]
+		if len(s) == 0 || s[0] == '0' {
+			return false
+		}
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	_, err := strconv.ParseInt(string(b), 10, 64) // no allocation: the conversion does not escape
+	return err == nil
+}
+
+// IdleTime returns the seconds since the key was last accessed (OBJECT IDLETIME).
+func (e *Entry) IdleTime(now int64) int64 {
+	if d := now/1000 - int64(e.atime); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Freq returns the key's LFU counter after decay (OBJECT FREQ). It does not change the entry.
+func (e *Entry) Freq(now int64) int {
+	return int(lfuDecayed(e, now))
+}
+
+// MemoryUsage estimates the bytes a key costs (MEMORY USAGE): the key, the value (capacity of a
+// string's buffer, Object.MemoryUsage of a collection) and EntryOverhead.
+func MemoryUsage(key []byte, e *Entry) int64 {
+	return entrySize(len(key), e)
+}
+
+func entrySize(keyLen int, e *Entry) int64 {
+	n := int64(keyLen) + EntryOverhead
+	if e.kind == KindString {
+		return n + int64(cap(e.Str))
+	}
+	if e.Obj != nil {
+		n += e.Obj.MemoryUsage()
+	}
+	return n
+}

@@ -1,0 +1,152 @@
+package engine
+
+// evictPoolSize is the number of candidates kept across eviction rounds, as Redis's EVPOOL_SIZE.
+const evictPoolSize = 16
+
+// candidate is a key sampled for eviction, with its rank when sampled.
+type candidate struct {
+	rank  uint64
+	key   string // Entry.key: immutable, shared with the map
+	slot  uint16
+	entry *Entry // to tell the sampled entry from a later key of the same name
+}
+
+// evictPool keeps the best candidates seen, sorted by ascending rank. Guarded by DB.evictMu.
+type evictPool struct {
+	c []candidate
+}
+
+func (p *evictPool) reset() { clear(p.c); p.c = p.c[:0] }
+
+// add offers a candidate; the pool keeps the evictPoolSize highest ranks.
+func (p *evictPool) add(c candidate) {
+	for i := range p.c {
+		if p.c[i].entry == c.entry {
+			p.c = append(p.c[:i], p.c[i+1:]...)
+			break
+		}
+	}
+	if len(p.c) == evictPoolSize {
+		if c.rank <= p.c[0].rank {
+			return
+		}
+		p.c = append(p.c[:0], p.c[1:]...)
+	}
+	i := len(p.c)
+	for i > 0 && p.c[i-1].rank > c.rank {
+		i--
+	}
+	p.c = append(p.c, candidate{})
+	copy(p.c[i+1:], p.c[i:])
+	p.c[i] = c
+}
+
+// pop removes and returns the best candidate.
+func (p *evictPool) pop() (candidate, bool) {
+	if len(p.c) == 0 {
+		return candidate{}, false
+	}
+	c := p.c[len(p.c)-1]
+	p.c[len(p.c)-1] = candidate{}
+	p.c = p.c[:len(p.c)-1]
+	return c, true
+}
+
+// CheckMemory is called before a write that may grow memory. When used memory exceeds
+// MaxMemory it evicts keys per the policy (OpDel, ReasonEvicted) until it no longer does, and
+// returns ErrOOM if it cannot: the policy is noeviction, or no key is a candidate. The caller
+// must not hold a Txn. Below the limit it costs two atomic loads.
+func (db *DB) CheckMemory(now int64) error {
+	limit := db.maxMemory.Load()
+	if limit == 0 || db.used.Load() <= limit {
+		return nil
+	}
+	db.evictMu.Lock()
+	defer db.evictMu.Unlock()
+	p := db.policy.Load().p
+	if p == nil {
+		return ErrOOM
+	}
+	for {
+		limit = db.maxMemory.Load()
+		if limit == 0 || db.used.Load() <= limit {
+			return nil
+		}
+		if !db.evictOneLocked(p, now) {
+			return ErrOOM
+		}
+	}
+}
+
+// evictOneLocked samples candidates into the pool and evicts the best one that still exists.
+// It reports false when no key is a candidate. The caller holds evictMu.
+func (db *DB) evictOneLocked(p Policy, now int64) bool {
+	for range 3 {
+		if !db.sampleLocked(p, now) && len(db.pool.c) == 0 {
+			return false
+		}
+		for {
+			c, ok := db.pool.pop()
+			if !ok {
+				break
+			}
+			sh := &db.shards[db.shardOf(c.slot)]
+			sh.mu.Lock()
+			e := sh.getLocked(db.localSlot(c.slot), bytesOf(c.key))
+			if e == c.entry && (!p.Volatile() || e.expireAt != 0) {
+				db.deleteLocked(sh, e, ReasonEvicted)
+				sh.mu.Unlock()
+				return true
+			}
+			sh.mu.Unlock()
+		}
+	}
+	return false
+}
+
+// sampleLocked adds Samples random candidates, each from a random non-empty slot of a random
+// non-empty shard (from the TTL lists for a volatile policy), to the pool. It reports whether
+// it found any. The caller holds evictMu.
+func (db *DB) sampleLocked(p Policy, now int64) bool {
+	n := int(db.samples.Load())
+	found := false
+	for range n {
+		i := db.pickShard(p.Volatile())
+		if i < 0 {
+			return found
+		}
+		sh := &db.shards[i]
+		sh.mu.Lock()
+		if e := sh.randomLocked(p.Volatile()); e != nil {
+			db.pool.add(candidate{rank: p.Rank(e, now), key: e.key, slot: e.slot, entry: e})
+			found = true
+		}
+		sh.mu.Unlock()
+	}
+	return found
+}
+
+// pickShard returns the index of a random shard with keys (with TTL keys when volatile), or -1
+// when there is none. The counts are read without locks, so the shard may be empty by the
+// time the caller locks it.
+func (db *DB) pickShard(volatile bool) int {
+	has := func(i int) bool {
+		if volatile {
+			return db.shards[i].expires.Load() > 0
+		}
+		return db.shards[i].count.Load() > 0
+	}
+	n := len(db.shards)
+	for range 8 {
+		if i := db.randIntN(n); has(i) {
+			return i
+		}
+	}
+	start := db.randIntN(n)
+	for j := range n {
+		if i := (start + j) & int(db.mask); has(i) {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,219 @@
+package engine
+
+import "slices"
+
+// Txn holds the shard locks for one command's keys. Every method touching a key requires the
+// key's shard to be held and panics otherwise (a programmer error). A Txn is not safe for
+// concurrent use; a client reuses one for all its commands, so that Begin does not allocate.
+type Txn struct {
+	db     *DB
+	now    int64
+	all    bool
+	held   []uint32 // sorted distinct indices of the locked shards (unless all)
+	inline [4]uint32
+}
+
+// Begin locks the distinct shards of keys in ascending order, so that concurrent transactions
+// cannot deadlock, and starts t at time now (unix ms). It does not allocate for one key, nor
+// for many keys once t has grown. t must not be in use.
+func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
+	t.start(db, now)
+	if cap(t.held) == 0 {
+		t.held = t.inline[:0]
+	}
+	h := t.held[:0]
+	for _, k := range keys {
+		h = append(h, db.shardOf(Slot(k)))
+	}
+	if len(h) > 1 {
+		slices.Sort(h)
+		h = slices.Compact(h)
+	}
+	t.held = h
+	for _, i := range h {
+		db.shards[i].mu.Lock()
+	}
+}
+
+// BeginAll locks every shard (FLUSHALL, MULTI/EXEC) and starts t at time now.
+func (db *DB) BeginAll(t *Txn, now int64) {
+	t.start(db, now)
+	t.all = true
+	for i := range db.shards {
+		db.shards[i].mu.Lock()
+	}
+}
+
+func (t *Txn) start(db *DB, now int64) {
+	if t.db != nil {
+		panic("engine: Begin on a Txn that has not ended")
+	}
+	t.db, t.now, t.all = db, now, false
+}
+
+// End releases the locks. Calling End on a Txn that holds nothing does nothing.
+func (t *Txn) End() {
+	db := t.db
+	if db == nil {
+		return
+	}
+	if t.all {
+		for i := len(db.shards) - 1; i >= 0; i-- {
+			db.shards[i].mu.Unlock()
+		}
+	} else {
+		for i := len(t.held) - 1; i >= 0; i-- {
+			db.shards[t.held[i]].mu.Unlock()
+		}
+	}
+	t.db, t.all, t.held = nil, false, t.held[:0]
+}
+
+// Now returns the time the transaction runs at, in unix milliseconds.
+func (t *Txn) Now() int64 { return t.now }
+
+// locate returns key's shard, which t must hold, and slot.
+func (t *Txn) locate(key []byte) (*shard, uint16) {
+	db := t.db
+	if db == nil {
+		panic("engine: Txn used outside Begin/End")
+	}
+	slot := Slot(key)
+	i := db.shardOf(slot)
+	if !t.all && !t.holds(i) {
+		panic("engine: Txn does not hold the shard of key " + string(key))
+	}
+	return &db.shards[i], slot
+}
+
+func (t *Txn) holds(i uint32) bool {
+	if len(t.held) > 8 {
+		_, ok := slices.BinarySearch(t.held, i)
+		return ok
+	}
+	for _, h := range t.held {
+		if h == i {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the live entry of key, deleting it (OpDel, ReasonExpired) if it has expired.
+func (t *Txn) find(key []byte) (*shard, uint16, *Entry) {
+	sh, slot := t.locate(key)
+	e := sh.getLocked(t.db.localSlot(slot), key)
+	if e != nil && expired(e, t.now) {
+		t.db.deleteLocked(sh, e, ReasonExpired)
+		e = nil
+	}
+	return sh, slot, e
+}
+
+// Get returns key's entry for a read, or nil. It counts a keyspace hit or miss and records the
+// access for the eviction policy. An expired key is deleted (OpDel, ReasonExpired) and nil
+// returned, as by Lookup and Peek.
+func (t *Txn) Get(key []byte) *Entry {
+	sh, _, e := t.find(key)
+	if e == nil {
+		sh.misses++
+		return nil
+	}
+	sh.hits++
+	t.db.access(e, t.now)
+	return e
+}
+
+// Lookup returns key's entry for a write, or nil. It records the access for the eviction policy
+// but counts no hit or miss.
+func (t *Txn) Lookup(key []byte) *Entry {
+	_, _, e := t.find(key)
+	if e != nil {
+		t.db.access(e, t.now)
+	}
+	return e
+}
+
+// Peek returns key's entry, or nil, without recording an access or counting statistics
+// (TTL, TYPE, OBJECT).
+func (t *Txn) Peek(key []byte) *Entry {
+	_, _, e := t.find(key)
+	return e
+}
+
+// SetString creates or replaces key, whatever its kind, with a copy of val, reusing the old
+// buffer when it fits. expireAt is the new TTL in unix ms (0 = none). It publishes OpSet and
+// returns the entry.
+func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
+	sh, slot := t.locate(key)
+	e := sh.getLocked(t.db.localSlot(slot), key)
+	if e == nil {
+		e = t.db.newEntryLocked(sh, slot, key, t.now)
+		e.kind = KindString
+		e.Str = append([]byte(nil), val...)
+	} else {
+		t.db.access(e, t.now)
+		if e.kind == KindString && cap(e.Str) >= len(val) && cap(e.Str) <= 2*len(val)+64 {
+			e.Str = append(e.Str[:0], val...)
+		} else {
+			e.kind, e.Obj = KindString, nil
+			e.Str = append([]byte(nil), val...)
+		}
+	}
+	return t.finishSet(sh, key, e, expireAt)
+}
+
+// SetObject creates or replaces key, whatever its kind, with obj, which must not be nil.
+// expireAt is the new TTL in unix ms (0 = none). It publishes OpSet and returns the entry.
+func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
+	if obj == nil {
+		panic("engine: SetObject with a nil Object")
+	}
+	sh, slot := t.locate(key)
+	e := sh.getLocked(t.db.localSlot(slot), key)
+	if e == nil {
+		e = t.db.newEntryLocked(sh, slot, key, t.now)
+	} else {
+		t.db.access(e, t.now)
+	}
+	e.kind, e.Obj, e.Str = obj.Kind(), obj, nil
+	return t.finishSet(sh, key, e, expireAt)
+}
+
+func (t *Txn) finishSet(sh *shard, key []byte, e *Entry, expireAt int64) *Entry {
+	sh.setTTLLocked(e, expireAt)
+	t.db.accountLocked(e)
+	t.db.publishLocked(sh, OpSet, ReasonUser, e.slot, key, e)
+	return e
+}
+
+// Changed re-accounts the memory of key's entry e after an in-place change of Str or Obj and
+// publishes OpSet.
+func (t *Txn) Changed(key []byte, e *Entry) {
+	sh, slot := t.locate(key)
+	t.db.accountLocked(e)
+	t.db.publishLocked(sh, OpSet, ReasonUser, slot, key, e)
+}
+
+// SetExpire sets (at > 0) or removes (at == 0) the TTL of key's existing entry e, and publishes
+// OpExpire. It does not check at against the clock: when at <= now the caller deletes the key
+// instead, as Redis does.
+func (t *Txn) SetExpire(key []byte, e *Entry, at int64) {
+	sh, slot := t.locate(key)
+	if at < 0 {
+		at = 0
+	}
+	sh.setTTLLocked(e, at)
+	t.db.publishLocked(sh, OpExpire, ReasonUser, slot, key, e)
+}
+
+// Delete deletes key and publishes OpDel (ReasonUser). It reports whether a live key was
+// deleted; an expired key is deleted with ReasonExpired and Delete returns false.
+func (t *Txn) Delete(key []byte) bool {
+	sh, _, e := t.find(key)
+	if e == nil {
+		return false
+	}
+	t.db.deleteLocked(sh, e, ReasonUser)
+	return true
+}
