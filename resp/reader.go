@@ -153,6 +153,11 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 			return nil, err
 		}
 		if done {
+			if int64(r.pos-r.start) > r.lim.MaxQueryBuffer {
+				// Reached when one read brought a whole command at once.
+				r.err = ErrQueryBufferLimit
+				return nil, r.err
+			}
 			cmd := r.command()
 			r.start = r.pos
 			r.state = stateStart
