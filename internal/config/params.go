@@ -63,8 +63,10 @@ type Param struct {
 }
 
 var (
-	params []*Param          // sorted by name
-	byName map[string]*Param // lower-case name and alias -> Param
+	params   []*Param          // sorted by name
+	byName   map[string]*Param // lower-case name and alias -> Param
+	allNames []string          // every name and alias, sorted
+	envNames map[string]*Param // LARDER_ variable -> Param, for names and aliases
 )
 
 func init() {
@@ -85,6 +87,12 @@ func init() {
 			panic("config: bad default for " + p.Name + ": " + err.Error())
 		}
 	}
+	envNames = make(map[string]*Param, len(byName))
+	for n, p := range byName {
+		allNames = append(allNames, n)
+		envNames[EnvPrefix+strings.ToUpper(strings.ReplaceAll(n, "-", "_"))] = p
+	}
+	sort.Strings(allNames)
 }
 
 // Lookup returns the setting called name, case-insensitively, by its name or

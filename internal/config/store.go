@@ -2,7 +2,6 @@ package config
 
 import (
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,16 +135,6 @@ func (s *Store) Match(patterns ...string) [][2]string {
 	}
 	return out
 }
-
-// allNames lists every name and alias, sorted.
-var allNames = func() []string {
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}()
 
 // OnChange registers fn to apply a new value of the setting called name. Set
 // calls fn, with the canonical value, when the value changes, before it
