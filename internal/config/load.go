@@ -183,7 +183,10 @@ func parseFile(path string) (map[string]string, error) {
 			return nil, fmt.Errorf("setting \"config\" is not allowed in %s (line %d)", path, key.Line)
 		}
 		if prev, dup := from[p.Name]; dup {
-			return nil, fmt.Errorf("duplicate setting %q in %s (line %d, also %q)", name, path, key.Line, prev)
+			if strings.EqualFold(prev, name) {
+				return nil, fmt.Errorf("duplicate setting %q in %s (line %d)", name, path, key.Line)
+			}
+			return nil, fmt.Errorf("duplicate setting %q in %s (line %d, same as %q)", name, path, key.Line, prev)
 		}
 		v, err := scalarValue(p, val)
 		if err != nil {
