@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -56,4 +58,47 @@ func FuzzReadCommand(f *testing.F) {
 			t.Fatalf("re-encoded commands differ:\n got %q\nwant %q", again, cmds)
 		}
 	})
+}
+
+// TestLongPipelinedStream reads a long stream of commands of mixed sizes,
+// which crosses buffer boundaries, slides and grows the buffer, and checks
+// every command.
+func TestLongPipelinedStream(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	var want [][]string
+	var stream bytes.Buffer
+	for i := 0; i < 3000; i++ {
+		if rng.Intn(4) == 0 {
+			cmd := []string{"GET", "key" + strconv.Itoa(i)}
+			want = append(want, cmd)
+			stream.WriteString(strings.Join(cmd, " ") + "\r\n")
+			continue
+		}
+		cmd := []string{"SET", "key" + strconv.Itoa(i)}
+		size := rng.Intn(100)
+		if rng.Intn(50) == 0 {
+			size = rng.Intn(200 << 10)
+		}
+		cmd = append(cmd, strings.Repeat(string(rune('a'+i%26)), size))
+		want = append(want, cmd)
+		stream.Write(encodeCommands([][]string{cmd}))
+	}
+	for seed := int64(0); seed < 3; seed++ {
+		in := bytes.NewReader(stream.Bytes())
+		var rd io.Reader = readerFunc(func(p []byte) (int, error) {
+			return in.Read(p[:min(len(p), 1+rng.Intn(40000))])
+		})
+		got, err := readAll(rd, Limits{})
+		if err != io.EOF {
+			t.Fatalf("error %v after %d commands", err, len(got))
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d commands, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if strings.Join(got[i], " ") != strings.Join(want[i], " ") {
+				t.Fatalf("command %d differs", i)
+			}
+		}
+	}
 }

@@ -248,34 +248,34 @@ func (r *Reader) eofError(err error) error {
 	return err
 }
 
-// makeRoom makes free space at the end of a full buffer, by moving the
-// current command to the front or, when it already is there, by growing the
-// buffer. Growth doubles the buffer, but never past a bulk's known end or
-// the query buffer limit, so memory follows the bytes that actually arrive.
+// makeRoom makes free space at the end of a full buffer. When the current
+// command fills at most half of the buffer, it is moved to the front;
+// otherwise the buffer grows. Growth doubles the buffer, but never past a
+// bulk's known end or the query buffer limit, so memory follows the bytes
+// that actually arrive rather than declared lengths.
 func (r *Reader) makeRoom() {
-	if r.start > 0 {
-		n := copy(r.buf, r.buf[r.start:r.end])
-		r.pos -= r.start
-		r.scan -= r.start
-		r.start, r.end = 0, n
-		return
-	}
-	size := 2 * len(r.buf)
-	if r.state == stateBulkData {
-		// The whole command is buffered up to pos; the bulk ends bulkLen+2
-		// bytes later and further headers need at least a few bytes more.
-		need := int64(r.pos) + r.bulkLen + 2
-		if need < int64(size) && need > int64(r.end) {
-			size = int(need)
+	n := r.end - r.start
+	dst := r.buf
+	if n > len(r.buf)/2 {
+		size := 2 * len(r.buf)
+		if r.state == stateBulkData {
+			// The bulk ends bulkLen+2 bytes after pos.
+			need := int64(r.pos-r.start) + r.bulkLen + 2
+			if need < int64(size) && need > int64(n) {
+				size = int(need)
+			}
 		}
+		if int64(size) > r.lim.MaxQueryBuffer {
+			size = int(r.lim.MaxQueryBuffer)
+		}
+		if size <= n {
+			size = n + 1
+		}
+		dst = make([]byte, size)
 	}
-	if int64(size) > r.lim.MaxQueryBuffer {
-		size = int(r.lim.MaxQueryBuffer)
-	}
-	if size <= r.end {
-		size = r.end + 1
-	}
-	nb := make([]byte, size)
-	copy(nb, r.buf[:r.end])
-	r.buf = nb
+	copy(dst, r.buf[r.start:r.end])
+	r.buf = dst
+	r.pos -= r.start
+	r.scan -= r.start
+	r.start, r.end = 0, n
 }
