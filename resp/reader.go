@@ -126,7 +126,11 @@ func (r *Reader) Buffered() int { return r.end - r.start }
 // Both multibulk ("*3\r\n$3\r\nSET\r\n...") and inline ("SET a b\r\n")
 // commands are accepted; inline lines are split as Redis's sdssplitargs
 // splits them, with "..." and '...' quoting and \x escapes. Empty lines and
-// multibulk counts <= 0 are skipped silently, as Redis does.
+// multibulk counts <= 0 are skipped silently, as Redis does. Like Redis,
+// which looks for line ends with strchr, a NUL byte ends the search: an
+// inline line, or a count line, holding a NUL before its end never
+// completes, and fails once more than MaxInlineLen bytes are buffered. Bulk
+// arguments may hold any bytes.
 //
 // ReadCommand returns io.EOF on a clean end of stream between commands,
 // io.ErrUnexpectedEOF when the stream ends within a command, a
