@@ -16,7 +16,8 @@ type Stats struct {
 	Offset           uint64 // last change offset
 }
 
-// Stats returns the current figures. It locks each shard briefly in turn.
+// Stats returns the current figures. It locks each shard briefly in turn, so the caller must
+// not hold a Txn.
 func (db *DB) Stats() Stats {
 	s := Stats{
 		UsedMemory: db.used.Load(),
