@@ -31,6 +31,8 @@ type Writer struct {
 	n     int
 	proto int
 	err   error
+	size  int  // the buffer size to return to after a held reply grew it
+	hold  bool // grow the buffer instead of writing to the connection
 }
 
 // NewWriter returns a Writer that writes to w through a buffer of size
@@ -43,7 +45,7 @@ func NewWriter(w io.Writer, size int) *Writer {
 	if size < minWriterSize {
 		size = minWriterSize
 	}
-	return &Writer{dst: w, buf: make([]byte, size), proto: 2}
+	return &Writer{dst: w, buf: make([]byte, size), proto: 2, size: size}
 }
 
 // SetProtocol sets the protocol version replies are encoded for: 3 selects
@@ -97,14 +99,35 @@ func (w *Writer) Flush() error {
 		return err
 	}
 	w.n = 0
+	if !w.hold && len(w.buf) > 4*w.size {
+		w.buf = make([]byte, w.size)
+	}
 	return nil
+}
+
+// Hold, while on, keeps every reply in memory: the buffer grows instead of
+// being written to the connection. A server holds the Writer while it holds
+// locks, so a slow client never stalls others; the buffer returns to its
+// normal size at the next Flush after Hold(false).
+func (w *Writer) Hold(on bool) { w.hold = on }
+
+// spill makes room for k more bytes: it grows the buffer while held, else
+// flushes it.
+func (w *Writer) spill(k int) {
+	if !w.hold {
+		w.Flush()
+		return
+	}
+	nb := make([]byte, max(2*len(w.buf), w.n+k))
+	copy(nb, w.buf[:w.n])
+	w.buf = nb
 }
 
 // reserve makes sure k <= len(buf) bytes are free, flushing if needed, and
 // reports whether they are.
 func (w *Writer) reserve(k int) bool {
 	if len(w.buf)-w.n < k {
-		w.Flush()
+		w.spill(k)
 	}
 	return w.err == nil
 }
@@ -112,6 +135,9 @@ func (w *Writer) reserve(k int) bool {
 // write appends b to the buffer; what does not fit once the buffer is empty
 // goes straight to the connection.
 func (w *Writer) write(b []byte) {
+	if w.hold && len(b) > len(w.buf)-w.n {
+		w.spill(len(b))
+	}
 	for len(b) > len(w.buf)-w.n && w.err == nil {
 		if w.n == 0 {
 			// Large write, empty buffer: write directly to avoid a copy.
@@ -142,7 +168,7 @@ func (w *Writer) writeString(s string) {
 		if len(s) == 0 {
 			return
 		}
-		w.Flush()
+		w.spill(len(s))
 	}
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -259,3 +260,22 @@ func (s *Store) Set(pairs ...[2]string) error {
 }
 
 var _ error = (*SetError)(nil)
+
+// NewStoreWith returns a Store holding the defaults overridden by settings,
+// immutable ones included (this is start-up, not CONFIG SET). An error names
+// the first setting that is unknown or invalid, and why.
+func NewStoreWith(settings [][2]string) (*Store, error) {
+	vals := make(map[string]string, len(settings))
+	for _, kv := range settings {
+		p, ok := Lookup(kv[0])
+		if !ok {
+			return nil, fmt.Errorf("unknown setting %q", kv[0])
+		}
+		v, err := p.Normalize(kv[1])
+		if err != nil {
+			return nil, fmt.Errorf("invalid %s %q: %v", p.Name, kv[1], err)
+		}
+		vals[p.Name] = v
+	}
+	return newStoreFrom(vals), nil
+}

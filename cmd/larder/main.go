@@ -1,0 +1,74 @@
+// Command larder runs one Larder node: a Redis-compatible in-memory cache.
+//
+// With no arguments it serves RESP on 127.0.0.1:7379. Every setting can be
+// given as a flag (--maxmemory 1gb), an environment variable
+// (LARDER_MAXMEMORY=1gb) or in a YAML file (--config larder.yaml), in that
+// order of precedence; larder --help lists them.
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/larderdb/larder"
+	"github.com/larderdb/larder/internal/config"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Environ()))
+}
+
+// run starts a node and waits for a signal or SHUTDOWN; it returns the
+// process exit code: 0 after a graceful stop, 2 for an invalid setting.
+func run(args, environ []string) int {
+	loaded, err := config.Load(args, environ)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "larder:", err)
+		return 2
+	}
+	if loaded.Help {
+		fmt.Print(config.Usage())
+		return 0
+	}
+	if loaded.Version {
+		fmt.Println("larder", larder.Version)
+		return 0
+	}
+	level := new(slog.LevelVar)
+	level.Set(larder.LogLevel(loaded.Values["loglevel"]))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	settings := make(map[string]string, len(loaded.Values))
+	for k, v := range loaded.Values {
+		settings[k] = v
+	}
+	node, err := larder.Open(&larder.Options{
+		Settings:   settings,
+		ConfigFile: loaded.Values["config"],
+		Logger:     logger,
+		LogLevel:   level,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	logger.Info("larder ready to accept connections", "addr", node.Addr().String(),
+		"version", larder.Version, "maxmemory", loaded.Values["maxmemory"],
+		"maxmemory-policy", loaded.Values["maxmemory-policy"])
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case s := <-sig:
+		logger.Info("signal received; shutting down", "signal", s.String())
+	case <-node.Done():
+	}
+	if err := node.Close(); err != nil {
+		logger.Warn("shutdown did not finish cleanly", "err", err)
+	}
+	logger.Info("larder stopped")
+	return 0
+}

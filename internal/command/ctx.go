@@ -1,0 +1,169 @@
+package command
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/larderdb/larder/internal/engine"
+	"github.com/larderdb/larder/resp"
+)
+
+// Ctx is one connection's state as the command handlers see it: the client,
+// its reply writer, the arguments of the command being run and the engine
+// transaction holding its keys. A Ctx belongs to its connection's goroutine
+// and is not safe for concurrent use; it is reused for every command.
+type Ctx struct {
+	Srv  *Server
+	C    *Client
+	W    *resp.Writer
+	Args [][]byte // the command being run; valid only during the call
+	Cmd  *Command
+	Txn  engine.Txn
+	Now  int64 // unix ms at the start of the command
+	// Close asks the connection to be closed once the reply is flushed.
+	Close bool
+
+	keys   [][]byte
+	locked bool
+}
+
+// Lock takes the engine locks for keys (the handler of a FlagNoLock
+// command, or one without key positions). Dispatch releases them after the
+// handler returns.
+func (x *Ctx) Lock(keys ...[]byte) {
+	x.Srv.db.Begin(&x.Txn, x.Now, keys...)
+	x.locked = true
+	x.W.Hold(true)
+}
+
+// Unlock releases the locks taken for the command before the handler
+// returns, for handlers that must do slow work afterwards.
+func (x *Ctx) Unlock() {
+	if x.locked {
+		x.Txn.End()
+		x.locked = false
+		x.W.Hold(false)
+	}
+}
+
+// Redis error replies used by many commands.
+const (
+	errSyntax      = "ERR syntax error"
+	errNotInt      = "ERR value is not an integer or out of range"
+	errNotFloat    = "ERR value is not a valid float"
+	errOverflow    = "ERR increment or decrement would overflow"
+	errNoSuchKey   = "ERR no such key"
+	errInvalidExp  = "ERR invalid expire time in '%s' command"
+	errNotPositive = "ERR value is out of range, must be positive"
+)
+
+// OK replies +OK.
+func (x *Ctx) OK() { x.W.Simple("OK") }
+
+// Err replies with an error; msg carries its prefix ("ERR ...").
+func (x *Ctx) Err(msg string) {
+	x.Srv.Stats.ErrorReplies.Add(1)
+	x.W.Error(msg)
+}
+
+// ErrWrongType replies with the WRONGTYPE error.
+func (x *Ctx) ErrWrongType() { x.Err(engine.ErrWrongType.Error()) }
+
+// ErrArity replies that the command got the wrong number of arguments.
+func (x *Ctx) ErrArity() {
+	x.Err("ERR wrong number of arguments for '" + x.Cmd.FullName() + "' command")
+}
+
+// ArgInt parses args[i] as a 64-bit integer; on failure it replies with
+// Redis's error and returns false.
+func (x *Ctx) ArgInt(i int) (int64, bool) {
+	n, ok := parseInt(x.Args[i])
+	if !ok {
+		x.Err(errNotInt)
+	}
+	return n, ok
+}
+
+// parseInt parses b strictly as Redis's string2ll does: an optional '-',
+// no leading zeros or '+', no spaces, within int64.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	i := 0
+	if b[0] == '-' {
+		neg = true
+		i = 1
+		if len(b) == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if v > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// parseFloat parses b as Redis parses a float argument (strtold): decimal
+// or hex, "inf" and "-inf" allowed, no spaces, not NaN.
+func parseFloat(b []byte) (float64, bool) {
+	if len(b) == 0 || len(b) > 5120 {
+		return 0, false
+	}
+	if b[0] == ' ' || b[len(b)-1] == ' ' || b[0] == '\t' {
+		return 0, false
+	}
+	s := string(b)
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return f, !math.IsNaN(f)
+		}
+		return 0, false
+	}
+	if math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// eqFold reports whether b equals the lower-case ASCII word s, ignoring case.
+func eqFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,113 @@
+package command
+
+import (
+	"strings"
+	"time"
+)
+
+// Dispatch runs the command in x.Args and writes its reply to x.W: it finds
+// the command, checks arity, authentication and memory, locks the shards of
+// its keys, runs the handler and records statistics and the slow log.
+func (s *Server) Dispatch(x *Ctx) {
+	args := x.Args
+	if len(args) == 0 {
+		return
+	}
+	start := s.now()
+	x.Now = start.UnixMilli()
+	x.C.lastActive.Store(x.Now)
+	s.Stats.CommandsProcessed.Add(1)
+
+	cmd := s.table.Lookup(args[0])
+	if cmd == nil {
+		x.Cmd = nil
+		x.Err(unknownCommand(args))
+		return
+	}
+	x.Cmd = cmd
+	if !arityOK(cmd, len(args)) {
+		cmd.stats.rejected.Add(1)
+		x.ErrArity()
+		return
+	}
+	if cmd.Sub != nil {
+		sub := cmd.Sub[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			cmd.stats.rejected.Add(1)
+			x.Err("ERR unknown subcommand '" + clip(string(args[1]), 128) + "'. Try " +
+				strings.ToUpper(cmd.Name) + " HELP.")
+			return
+		}
+		cmd = sub
+		x.Cmd = cmd
+		if !arityOK(cmd, len(args)) {
+			cmd.stats.rejected.Add(1)
+			x.ErrArity()
+			return
+		}
+	}
+	if cmd.Flags&FlagNoAuth == 0 && !x.C.authenticated.Load() {
+		cmd.stats.rejected.Add(1)
+		x.Err("NOAUTH Authentication required.")
+		return
+	}
+	if cmd.Flags&FlagDenyOOM != 0 {
+		if err := s.db.CheckMemory(x.Now); err != nil {
+			cmd.stats.rejected.Add(1)
+			x.Err(err.Error())
+			return
+		}
+	}
+	if cmd.Flags&FlagNoLock == 0 && (cmd.FirstKey > 0 || cmd.Keys != nil) {
+		x.keys = cmd.keysOf(args, x.keys[:0])
+		x.Lock(x.keys...)
+	}
+	errs := s.Stats.ErrorReplies.Load()
+	cmd.Handler(x)
+	x.Unlock()
+	clear(x.keys)
+
+	d := time.Since(start)
+	cmd.stats.calls.Add(1)
+	cmd.stats.usec.Add(d.Microseconds())
+	if s.Stats.ErrorReplies.Load() != errs {
+		cmd.stats.failed.Add(1)
+	}
+	if th := s.slowlog.threshold.Load(); th >= 0 && d.Microseconds() >= th && cmd.Flags&FlagSkipSlowlog == 0 {
+		s.slowlog.add(start, d, args, x.C)
+	}
+	x.C.lastCmd.Store(cmd)
+}
+
+// arityOK checks n arguments (the name included) against Redis's arity rule.
+func arityOK(c *Command, n int) bool {
+	if c.Arity >= 0 {
+		return n == c.Arity
+	}
+	return n >= -c.Arity
+}
+
+// unknownCommand words Redis's reply to an unknown command.
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.WriteString(clip(string(args[0]), 128))
+	b.WriteString("', with args beginning with: ")
+	for _, a := range args[1:] {
+		if b.Len() > 1024 {
+			break
+		}
+		b.WriteByte('\'')
+		b.WriteString(clip(string(a), 128))
+		b.WriteString("' ")
+	}
+	return b.String()
+}
+
+// clip shortens s to at most n bytes.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,4 @@
+package command
+
+// expireCommands are filled in by their owner.
+var expireCommands = []*Command{}

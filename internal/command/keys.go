@@ -1,0 +1,4 @@
+package command
+
+// keyCommands are filled in by their owner.
+var keyCommands = []*Command{}

@@ -1,0 +1,116 @@
+package command
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/larderdb/larder/internal/config"
+	"github.com/larderdb/larder/internal/engine"
+)
+
+// Options configures a Server. Open-style: New copies them and fills defaults.
+type Options struct {
+	// DB is the keyspace the commands act on. Required.
+	DB *engine.DB
+	// Config holds the live settings (CONFIG GET/SET). Required.
+	Config *config.Store
+	// Logger receives the server's log lines. Default: slog.Default().
+	Logger *slog.Logger
+	// Version is reported by INFO, HELLO and --version. Default "0.0.0".
+	Version string
+	// Shutdown is called by the SHUTDOWN command to stop the node
+	// gracefully. Default: SHUTDOWN replies with an error.
+	Shutdown func()
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+	// TCPPort is the port reported by INFO server. Default 0.
+	TCPPort int
+	// ConfigFile is the configuration file path reported by INFO. Default "".
+	ConfigFile string
+}
+
+// Server holds what every command handler of one node shares: the command
+// table, the keyspace, the settings, the connected clients and the
+// statistics. It is safe for concurrent use.
+type Server struct {
+	table   *Table
+	db      *engine.DB
+	cfg     *config.Store
+	log     *slog.Logger
+	now     func() time.Time
+	opts    Options
+	start   time.Time
+	runID   string
+	clients clients
+	slowlog slowlog
+	// Stats are the node-wide counters INFO reports; the network layer
+	// updates the connection and byte counters.
+	Stats Stats
+}
+
+// Stats are node-wide counters, updated atomically.
+type Stats struct {
+	ConnectionsReceived atomic.Int64
+	RejectedConnections atomic.Int64
+	CommandsProcessed   atomic.Int64
+	NetInputBytes       atomic.Int64
+	NetOutputBytes      atomic.Int64
+	ErrorReplies        atomic.Int64
+}
+
+// New returns a Server for the given options.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Version == "" {
+		opts.Version = "0.0.0"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	var id [20]byte
+	_, _ = rand.Read(id[:])
+	s := &Server{
+		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
+			serverCommands, introspectionCommands),
+		db:    opts.DB,
+		cfg:   opts.Config,
+		log:   opts.Logger,
+		now:   opts.Now,
+		opts:  opts,
+		runID: hex.EncodeToString(id[:]),
+	}
+	s.start = s.now()
+	s.clients.init()
+	s.slowlog.init()
+	s.slowlog.threshold.Store(s.cfg.Int("slowlog-log-slower-than"))
+	s.slowlog.setMaxLen(int(s.cfg.Int("slowlog-max-len")))
+	s.cfg.OnChange("slowlog-log-slower-than", func(v string) error {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		s.slowlog.threshold.Store(n)
+		return nil
+	})
+	s.cfg.OnChange("slowlog-max-len", func(v string) error {
+		n, _ := strconv.Atoi(v)
+		s.slowlog.setMaxLen(n)
+		return nil
+	})
+	return s
+}
+
+// Table returns the command table.
+func (s *Server) Table() *Table { return s.table }
+
+// DB returns the keyspace.
+func (s *Server) DB() *engine.DB { return s.db }
+
+// Config returns the live settings.
+func (s *Server) Config() *config.Store { return s.cfg }
+
+// Version returns the version string the server reports.
+func (s *Server) Version() string { return s.opts.Version }

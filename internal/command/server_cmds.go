@@ -1,0 +1,4 @@
+package command
+
+// serverCommands are filled in by their owner.
+var serverCommands = []*Command{}

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/larderdb/larder/internal/command"
+	"github.com/larderdb/larder/resp"
+)
+
+var syscallEMFILE = syscall.EMFILE
+
+// countingConn counts the bytes a connection reads and writes into the
+// server's statistics.
+type countingConn struct {
+	net.Conn
+	stats *command.Stats
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.stats.NetInputBytes.Add(int64(n))
+	return n, err
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.stats.NetOutputBytes.Add(int64(n))
+	return n, err
+}
+
+// serveConn runs one connection: read a command, dispatch it, and flush the
+// replies once no pipelined command is waiting.
+func (s *Server) serveConn(nc net.Conn) {
+	defer s.untrack(nc)
+	defer nc.Close()
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	cc := countingConn{Conn: nc, stats: &s.cmds.Stats}
+	var closeOnce sync.Once
+	c := &command.Client{
+		Addr:  nc.RemoteAddr().String(),
+		LAddr: nc.LocalAddr().String(),
+		Kill:  func() { closeOnce.Do(func() { nc.Close() }) },
+	}
+	x := &command.Ctx{W: resp.NewWriter(cc, 16<<10)}
+	s.cmds.Connect(c, x)
+	defer s.cmds.Disconnect(x)
+
+	lim := s.limits.Load()
+	rd := resp.NewReader(cc, *lim)
+	for {
+		if l := s.limits.Load(); l != lim {
+			lim = l
+			rd.SetLimits(*lim)
+		}
+		if idle := time.Duration(s.idle.Load()); idle > 0 && rd.Buffered() == 0 && !s.stopping.Load() {
+			nc.SetReadDeadline(time.Now().Add(idle))
+		}
+		args, err := rd.ReadCommand()
+		if err != nil {
+			var pe *resp.ProtocolError
+			if errors.As(err, &pe) {
+				s.cmds.Stats.ErrorReplies.Add(1)
+				x.W.Error("ERR " + pe.Error())
+				x.W.Flush()
+				s.log.Debug("protocol error; closing client", "client", c.Addr, "err", pe)
+			} else if errors.Is(err, resp.ErrQueryBufferLimit) {
+				s.log.Warn("closing client that reached max query buffer length", "client", c.Addr)
+			}
+			x.W.Flush()
+			return
+		}
+		x.Args = args
+		s.cmds.Dispatch(x)
+		x.Args = nil
+		if x.Close || rd.Buffered() == 0 {
+			if x.W.Flush() != nil {
+				return
+			}
+		}
+		if x.Close {
+			return
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package larder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/larderdb/larder/internal/command"
+	"github.com/larderdb/larder/internal/config"
+	"github.com/larderdb/larder/internal/engine"
+	"github.com/larderdb/larder/internal/server"
+	"github.com/larderdb/larder/resp"
+)
+
+// ErrClosed is returned by operations on a closed Node.
+var ErrClosed = errors.New("larder: closed")
+
+// Node is one running Larder node: a keyspace served over RESP. It is safe
+// for concurrent use.
+type Node struct {
+	opts  Options
+	cfg   *config.Store
+	db    *engine.DB
+	cmds  *command.Server
+	srv   *server.Server
+	ln    net.Listener
+	log   *slog.Logger
+	done  chan struct{}
+	once  sync.Once
+	serve chan error
+}
+
+// Open starts a node with opts (nil means all defaults): it validates the
+// settings, opens the keyspace and starts serving clients. An invalid
+// setting is an error that names it.
+func Open(opts *Options) (*Node, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	cfg, err := config.NewStoreWith(o.settings())
+	if err != nil {
+		return nil, fmt.Errorf("larder: %w", err)
+	}
+	db, err := engine.Open(engine.Options{
+		Shards:       int(cfg.Int("shards")),
+		MaxMemory:    cfg.Int("maxmemory"),
+		Policy:       cfg.String("maxmemory-policy"),
+		Samples:      int(cfg.Int("maxmemory-samples")),
+		LFULogFactor: int(cfg.Int("lfu-log-factor")),
+		LFUDecayTime: int(cfg.Int("lfu-decay-time")),
+		Hz:           int(cfg.Int("hz")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("larder: %w", err)
+	}
+	n := &Node{opts: o, cfg: cfg, db: db, log: o.Logger, done: make(chan struct{}), serve: make(chan error, 1)}
+	ln := o.Listener
+	if ln == nil {
+		addr := net.JoinHostPort(firstBind(cfg.String("bind")), strconv.FormatInt(cfg.Int("port"), 10))
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("larder: invalid port %d: cannot listen on %s: %w", cfg.Int("port"), addr, unwrapOp(err))
+		}
+	}
+	n.ln = ln
+	port := 0
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
+		port = ta.Port
+	}
+	n.cmds = command.New(command.Options{
+		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
+		Shutdown: func() { go n.Close() }, TCPPort: port, ConfigFile: o.ConfigFile,
+	})
+	n.srv = server.New(server.Options{
+		Commands:    n.cmds,
+		Logger:      o.Logger,
+		MaxClients:  int(cfg.Int("maxclients")),
+		Limits:      limitsOf(cfg),
+		IdleTimeout: time.Duration(cfg.Int("timeout")) * time.Second,
+	})
+	n.watchSettings()
+	go func() { n.serve <- n.srv.Serve(ln) }()
+	return n, nil
+}
+
+// Addr returns the address clients connect to.
+func (n *Node) Addr() net.Addr { return n.ln.Addr() }
+
+// Done is closed once the node has stopped, by Close or by a client's
+// SHUTDOWN.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Close stops the node gracefully: it stops accepting clients, lets the
+// commands in flight finish and flush their replies (for up to
+// Options.ShutdownTimeout), then releases the keyspace. It is safe to call
+// more than once.
+func (n *Node) Close() error {
+	var err error
+	n.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), n.opts.ShutdownTimeout)
+		defer cancel()
+		err = n.srv.Shutdown(ctx)
+		if serr := <-n.serve; serr != nil && !errors.Is(serr, server.ErrClosed) && err == nil {
+			err = serr
+		}
+		n.db.Close()
+		close(n.done)
+	})
+	return err
+}
+
+// limitsOf reads the protocol limits from the settings.
+func limitsOf(cfg *config.Store) resp.Limits {
+	return resp.Limits{
+		MaxBulkLen:     cfg.Int("proto-max-bulk-len"),
+		MaxQueryBuffer: cfg.Int("client-query-buffer-limit"),
+	}
+}
+
+// firstBind returns the first address of a bind setting ("127.0.0.1 ::1").
+func firstBind(bind string) string {
+	for i := 0; i < len(bind); i++ {
+		if bind[i] == ' ' {
+			return bind[:i]
+		}
+	}
+	if bind == "*" {
+		return ""
+	}
+	return bind
+}
+
+// unwrapOp strips net.OpError's address prefix ("listen tcp ...:") so the
+// message says only why.
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}

@@ -1,0 +1,76 @@
+package larder
+
+import (
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Version is the Larder release this package is.
+const Version = "0.1.0"
+
+// Options configures a Node. Open copies them, fills the defaults and
+// validates them; it never changes the caller's struct. The zero value runs
+// a node on 127.0.0.1:7379 with Redis's defaults.
+type Options struct {
+	// Port is the TCP port clients connect to (port). Default 7379.
+	Port int
+	// Bind is the address to listen on (bind). Default "127.0.0.1".
+	Bind string
+	// MaxMemory is the memory limit in bytes (maxmemory). Default 0: no limit.
+	MaxMemory int64
+	// MaxMemoryPolicy names what happens at the limit (maxmemory-policy).
+	// Default "noeviction": writes get an OOM error.
+	MaxMemoryPolicy string
+	// RequirePass is the password clients must AUTH with (requirepass).
+	// Default "": none.
+	RequirePass string
+	// MaxClients bounds the connected clients (maxclients). Default 10000.
+	MaxClients int
+	// Settings holds any other setting by its Redis name, as CONFIG SET
+	// takes it ("proto-max-bulk-len": "512mb"). The typed fields above win
+	// over the same names here.
+	Settings map[string]string
+	// ConfigFile is the path the settings were read from, reported by INFO.
+	// Default "".
+	ConfigFile string
+	// Logger receives the node's log lines. Default: slog.Default().
+	Logger *slog.Logger
+	// LogLevel, when set, is adjusted by CONFIG SET loglevel.
+	LogLevel *slog.LevelVar
+	// Listener, when set, is served instead of listening on Bind:Port
+	// (tests use 127.0.0.1:0). The node closes it.
+	Listener net.Listener
+	// ShutdownTimeout bounds how long Close waits for clients to finish the
+	// command they are running. Default 10s.
+	ShutdownTimeout time.Duration
+}
+
+// settings returns the options as setting name/value pairs, typed fields
+// last so that they win.
+func (o *Options) settings() [][2]string {
+	var out [][2]string
+	for k, v := range o.Settings {
+		out = append(out, [2]string{k, v})
+	}
+	if o.Port != 0 {
+		out = append(out, [2]string{"port", strconv.Itoa(o.Port)})
+	}
+	if o.Bind != "" {
+		out = append(out, [2]string{"bind", o.Bind})
+	}
+	if o.MaxMemory != 0 {
+		out = append(out, [2]string{"maxmemory", strconv.FormatInt(o.MaxMemory, 10)})
+	}
+	if o.MaxMemoryPolicy != "" {
+		out = append(out, [2]string{"maxmemory-policy", o.MaxMemoryPolicy})
+	}
+	if o.RequirePass != "" {
+		out = append(out, [2]string{"requirepass", o.RequirePass})
+	}
+	if o.MaxClients != 0 {
+		out = append(out, [2]string{"maxclients", strconv.Itoa(o.MaxClients)})
+	}
+	return out
+}
