@@ -3,6 +3,7 @@ package engine
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 // t0 is the fake time tests start at, in unix ms.
@@ -79,4 +80,34 @@ func get(db *DB, now int64, key string) (string, bool) {
 		return "", false
 	}
 	return string(e.Str), true
+}
+
+// fakeClock is a fake clock safe to read from the background goroutine.
+type fakeClock struct {
+	mu sync.Mutex
+	v  int64
+}
+
+func (a *fakeClock) Load() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.v
+}
+
+func (a *fakeClock) Store(v int64) {
+	a.mu.Lock()
+	a.v = v
+	a.mu.Unlock()
+}
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// fill writes n keys prefix00..; those with a TTL expire an hour after t0 + i seconds.
+func fill(db *DB, prefix string, n int, ttl bool) {
+	for i := range n {
+		var at int64
+		if ttl {
+			at = t0 + 3_600_000 + int64(i)*1000
+		}
+		set(db, t0, fmt.Sprintf("%s%02d", prefix, i), "value-value-value", at)
+	}
+}
+
+// evictN lowers maxmemory so that exactly n more keys (of the uniform size) must go, runs
+// CheckMemory at now and returns the keys evicted.
+func evictN(t *testing.T, db *DB, rec *recorder, n int, now int64) ([]string, error) {
+	t.Helper()
+	s := db.Stats()
+	per := s.UsedMemory / s.Keys
+	db.SetMaxMemory(s.UsedMemory - int64(n)*per)
+	rec.take()
+	err := db.CheckMemory(now)
+	var keys []string
+	for _, c := range rec.take() {
+		if c.Op != OpDel || c.Reason != ReasonEvicted {
+			t.Fatalf("eviction published %v %v", c.Op, c.Reason)
+		}
+		keys = append(keys, string(c.Key))
+	}
+	return keys, err
+}
+
+func TestEvictNoEviction(t *testing.T) {
+	rec := &recorder{}
+	db := openTest(t, Options{OnChange: rec.sink})
+	fill(db, "k", 10, false)
+	keys, err := evictN(t, db, rec, 1, t0)
+	if !errors.Is(err, ErrOOM) || len(keys) != 0 || db.Len() != 10 {
+		t.Errorf("noeviction: err %v, evicted %v, Len %d", err, keys, db.Len())
+	}
+	db.SetMaxMemory(0)
+	if err := db.CheckMemory(t0); err != nil {
+		t.Errorf("no limit: %v", err)
+	}
+}
+
+// TestEvictPolicies checks each policy evicts what its name says: 100 keys, of which the
+// "cold" ones are idle (LRU), never read (LFU) or expire soonest (TTL). Eviction samples, as
+// Redis's does, so the test samples 64 keys a round to make a miss vanishingly unlikely.
+func TestEvictPolicies(t *testing.T) {
+	later := t0 + 30_000 // same LFU minute as t0
+	for _, policy := range []string{"allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu",
+		"allkeys-random", "volatile-random", "volatile-ttl"} {
+		t.Run("policy="+policy, func(t *testing.T) {
+			rec := &recorder{}
+			db := openTest(t, Options{Shards: 4, Policy: policy, Samples: 64, OnChange: rec.sink})
+			volatile := db.policy.Load().p.Volatile()
+			fill(db, "p", 50, false) // persistent, never read: the best candidates by LRU and LFU
+			fill(db, "v", 50, true)
+			// Read every key but p00..p09 and v00..v09, several times, later.
+			for range 3 {
+				for i := 10; i < 50; i++ {
+					get(db, later, fmt.Sprintf("p%02d", i))
+					get(db, later, fmt.Sprintf("v%02d", i))
+				}
+			}
+			keys, err := evictN(t, db, rec, 8, later)
+			if err != nil || len(keys) != 8 {
+				t.Fatalf("CheckMemory: %v, evicted %v", err, keys)
+			}
+			for _, k := range keys {
+				cold := k[1] == '0' // x00..x09
+				if volatile && k[0] == 'p' {
+					t.Errorf("%s evicted persistent key %s", policy, k)
+				}
+				if policy != "allkeys-random" && policy != "volatile-random" && !cold {
+					t.Errorf("%s evicted %s, which is not among the coldest", policy, k)
+				}
+			}
+			if got := db.Stats().EvictedKeys; got != 8 {
+				t.Errorf("EvictedKeys = %d", got)
+			}
+			if !volatile {
+				return
+			}
+			// Ask for more than the volatile keys: all of them go, then OOM, persistent intact.
+			keys, err = evictN(t, db, rec, 60, later)
+			if !errors.Is(err, ErrOOM) || len(keys) != 42 || db.Len() != 50 {
+				t.Errorf("over-eviction: err %v, evicted %d, Len %d", err, len(keys), db.Len())
+			}
+		})
+	}
+}
+
+func TestEvictRandomSpreads(t *testing.T) {
+	rec := &recorder{}
+	db := openTest(t, Options{Policy: "allkeys-random", OnChange: rec.sink})
+	fill(db, "k", 100, false)
+	keys, err := evictN(t, db, rec, 50, t0)
+	if err != nil || len(keys) != 50 || db.Len() != 50 {
+		t.Fatalf("err %v evicted %d Len %d", err, len(keys), db.Len())
+	}
+	low := 0
+	for _, k := range keys {
+		if k < "k50" {
+			low++
+		}
+	}
+	if low < 10 || low > 40 {
+		t.Errorf("%d of 50 evicted keys from the lower half: not random", low)
+	}
+}
+
+func TestSetPolicyAndSamples(t *testing.T) {
+	rec := &recorder{}
+	db := openTest(t, Options{OnChange: rec.sink})
+	fill(db, "k", 20, false)
+	if _, err := evictN(t, db, rec, 1, t0); !errors.Is(err, ErrOOM) {
+		t.Fatalf("noeviction: %v", err)
+	}
+	if err := db.SetPolicy("allkeys-lru"); err != nil {
+		t.Fatal(err)
+	}
+	db.SetSamples(1000) // clamped to 64
+	if got := db.samples.Load(); got != 64 {
+		t.Errorf("samples = %d, want 64", got)
+	}
+	if keys, err := evictN(t, db, rec, 1, t0); err != nil || len(keys) != 1 {
+		t.Errorf("after SetPolicy: %v, %v", err, keys)
+	}
+}
+
+func TestLFUCounter(t *testing.T) {
+	db := openTest(t, Options{Policy: "allkeys-lfu", LFULogFactor: 1, LFUDecayTime: 2})
+	set(db, t0, "k", "v", 0)
+	var tx Txn
+	k := []byte("k")
+	db.Begin(&tx, t0, k)
+	e := tx.Peek(k)
+	if e.Freq(t0) != lfuInitVal {
+		t.Errorf("new key Freq = %d, want %d", e.Freq(t0), lfuInitVal)
+	}
+	for range 2000 {
+		tx.Get(k)
+	}
+	f := e.Freq(t0)
+	// With log factor 1 the counter needs about c^2/2 hits to reach c: 2000 hits give ~60.
+	if f < 30 || f > 100 {
+		t.Errorf("Freq after 2000 hits = %d", f)
+	}
+	if got := e.Freq(t0 + 5*60_000); got != f-2 {
+		t.Errorf("Freq after 5 minutes (decay 2) = %d, want %d", got, f-2)
+	}
+	if got := e.Freq(t0 + 1000*60_000); got != 0 {
+		t.Errorf("Freq after 1000 minutes = %d, want 0", got)
+	}
+	if got := e.IdleTime(t0 + 7_500); got != 7 {
+		t.Errorf("IdleTime = %d, want 7", got)
+	}
+	tx.End()
+}
