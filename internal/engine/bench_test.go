@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"testing"
+)
+
+const benchKeys = 1 << 16
+
+func benchDB(b *testing.B) (*DB, [][]byte) {
+	db := openTest(b, Options{})
+	keys := make([][]byte, benchKeys)
+	val := []byte("value-of-sixteen")
+	var tx Txn
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key:%08d", i)
+		db.Begin(&tx, t0, keys[i])
+		tx.SetString(keys[i], val, 0)
+		tx.End()
+	}
+	return db, keys
+}
+
+// BenchmarkGet reads existing keys from every core.
+func BenchmarkGet(b *testing.B) {
+	db, keys := benchDB(b)
+	var seq atomic.Uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var tx Txn
+		i := seq.Add(1) * 7919
+		for pb.Next() {
+			k := keys[i%benchKeys]
+			i++
+			db.Begin(&tx, t0, k)
+			if tx.Get(k) == nil {
+				panic("miss")
+			}
+			tx.End()
+		}
+	})
+}
+
+// BenchmarkSetString writes existing keys (overwrite, same size) and new keys.
+func BenchmarkSetString(b *testing.B) {
+	b.Run("case=overwrite", func(b *testing.B) {
+		db, keys := benchDB(b)
+		val := []byte("value-of-sixteen")
+		var seq atomic.Uint64
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			var tx Txn
+			i := seq.Add(1) * 7919
+			for pb.Next() {
+				k := keys[i%benchKeys]
+				i++
+				db.Begin(&tx, t0, k)
+				tx.SetString(k, val, 0)
+				tx.End()
+			}
+		})
+	})
+	b.Run("case=new", func(b *testing.B) {
+		db := openTest(b, Options{})
+		val := []byte("value-of-sixteen")
+		var seq atomic.Uint64
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			var tx Txn
+			k := strconv.AppendUint([]byte("new:"), seq.Add(1), 10)
+			k = append(k, ':')
+			prefix := len(k)
+			var n uint64
+			for pb.Next() {
+				k = strconv.AppendUint(k[:prefix], n, 10)
+				n++
+				db.Begin(&tx, t0, k)
+				tx.SetString(k, val, 0)
+				tx.End()
+			}
+		})
+	})
+}
+
+// BenchmarkCheckMemory measures the check below the limit and eviction at it.
+func BenchmarkCheckMemory(b *testing.B) {
+	b.Run("case=below", func(b *testing.B) {
+		db, _ := benchDB(b)
+		db.SetMaxMemory(1 << 40)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = db.CheckMemory(t0)
+		}
+	})
+	b.Run("case=evict", func(b *testing.B) {
+		db, _ := benchDB(b)
+		if err := db.SetPolicy("allkeys-lru"); err != nil {
+			b.Fatal(err)
+		}
+		db.SetMaxMemory(db.Stats().UsedMemory)
+		val := []byte("value-of-sixteen")
+		var tx Txn
+		k := []byte("fresh:")
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			k = strconv.AppendInt(k[:6], int64(i), 10)
+			if err := db.CheckMemory(t0); err != nil {
+				b.Fatal(err)
+			}
+			db.Begin(&tx, t0, k)
+			tx.SetString(k, val, 0)
+			tx.End()
+		}
+	})
+}
