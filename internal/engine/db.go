@@ -47,8 +47,9 @@ type DB struct {
 	logFactor, decayTime int
 	onChange             func(*Change)
 
-	used      atomic.Int64  // bytes accounted to all entries; changed under shard locks
-	offset    atomic.Uint64 // last change offset
+	slotLen   []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
+	used      atomic.Int64   // bytes accounted to all entries; changed under shard locks
+	offset    atomic.Uint64  // last change offset
 	maxMemory atomic.Int64
 	samples   atomic.Int32
 	policy    atomic.Pointer[policyBox]
@@ -122,6 +123,7 @@ func Open(opts Options) (*DB, error) {
 
 	db := &DB{
 		shards:    make([]shard, o.Shards),
+		slotLen:   make([]atomic.Int32, NumSlots),
 		mask:      uint32(o.Shards - 1),
 		shift:     bits.TrailingZeros(uint(o.Shards)),
 		decay:     clampDecay(o.LFUDecayTime),
@@ -174,30 +176,22 @@ func (db *DB) Len() int {
 }
 
 // SlotLen returns the number of keys in slot, including expired keys not yet reclaimed
-// (CLUSTER COUNTKEYSINSLOT). It locks only the slot's shard.
+// (CLUSTER COUNTKEYSINSLOT). It reads one counter and takes no lock.
 func (db *DB) SlotLen(slot uint16) int {
 	if slot >= NumSlots {
 		return 0
 	}
-	sh := &db.shards[db.shardOf(slot)]
-	sh.mu.Lock()
-	n := len(sh.slots[db.localSlot(slot)])
-	sh.mu.Unlock()
-	return n
+	return int(db.slotLen[slot].Load())
 }
 
-// Flush deletes every key and publishes one OpFlush. Memory goes back to the Go runtime
+// Flush deletes every key and publishes one OpFlush; inside a Txn use Txn.Flush. Memory goes back to the Go runtime
 // through the garbage collector in both modes; async is accepted for FLUSHALL ASYNC and,
 // since dropping the maps is already O(slots), does the same work as a synchronous flush.
 func (db *DB) Flush(now int64, async bool) {
 	_ = async
 	var t Txn
 	db.BeginAll(&t, now)
-	for i := range db.shards {
-		db.shards[i].resetLocked()
-	}
-	db.used.Store(0) // every change to used happens under a shard lock: all are held
-	db.publishLocked(&db.shards[0], OpFlush, ReasonUser, 0, nil, nil)
+	t.Flush()
 	t.End()
 }
 

@@ -31,6 +31,7 @@
 //	shard.mu, in ascending shard index (Begin, BeginAll; others hold one at a time)
 //	DB.randMu (leaf: held only to draw a random number)
 //
-// CheckMemory must not be called while holding a Txn, and the OnChange sink must not call
-// into the DB.
+// DB methods that lock shards (SlotKeys, Scan, RandomKey, Flush, CheckMemory,
+// ExpireCycle) must not be called by a goroutine holding a Txn; Len, SlotLen, Stats,
+// ResetStats and Offset take no lock. The OnChange sink must not call into the DB.
 package engine

@@ -39,10 +39,10 @@ func (db *DB) Scan(now int64, cursor uint64, count int, out []KeyInfo) ([]KeyInf
 	n := 0
 	slot := cursor
 	for ; slot < NumSlots && n < count; slot++ {
-		sh := &db.shards[db.shardOf(uint16(slot))]
-		if sh.count.Load() == 0 {
-			continue
+		if db.slotLen[slot].Load() == 0 {
+			continue // a key present throughout the scan makes this non-zero
 		}
+		sh := &db.shards[db.shardOf(uint16(slot))]
 		sh.mu.Lock()
 		for k, e := range sh.slots[db.localSlot(uint16(slot))] {
 			if !expired(e, now) {

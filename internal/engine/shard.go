@@ -9,8 +9,8 @@ import (
 // shard is one lock's worth of the keyspace: the slots s with s&(N-1) == its index. Its methods
 // named ...Locked expect mu held; none of them starts a goroutine or reads the clock.
 type shard struct {
-	// mu guards every field below. count and expires are written under mu and may also be read
-	// atomically without it (Len, and picking a non-empty shard to sample).
+	// mu guards every field below. The atomic counters are written under mu and may also be
+	// read without it (Len, Stats, and picking a non-empty shard to sample).
 	mu sync.Mutex
 
 	// slots maps a local slot index (slot / number of shards) to that slot's keys. A map is
@@ -26,10 +26,11 @@ type shard struct {
 	// rng drives sampling within the shard.
 	rng *rand.Rand
 
-	hits, misses, expired, evicted int64 // keyspace statistics
-
 	count   atomic.Int64 // number of keys
 	expires atomic.Int64 // len(ttl)
+
+	// Keyspace statistics, written under mu and read without it (Stats).
+	hits, misses, expired, evicted atomic.Int64
 
 	change Change // scratch for publishing without allocating
 
@@ -160,13 +161,14 @@ func (db *DB) accountLocked(e *Entry) {
 // deleteLocked removes e from sh and publishes OpDel with why.
 func (db *DB) deleteLocked(sh *shard, e *Entry, why Reason) {
 	sh.removeLocked(db.localSlot(e.slot), e)
+	db.slotLen[e.slot].Add(-1)
 	db.used.Add(-e.size)
 	e.size = 0
 	switch why {
 	case ReasonExpired:
-		sh.expired++
+		sh.expired.Add(1)
 	case ReasonEvicted:
-		sh.evicted++
+		sh.evicted.Add(1)
 	}
 	db.publishLocked(sh, OpDel, why, e.slot, bytesOf(e.key), nil)
 }
@@ -177,5 +179,6 @@ func (db *DB) newEntryLocked(sh *shard, slot uint16, key []byte, now int64) *Ent
 	e := &Entry{key: string(key), slot: slot, lfu: lfuInitVal, decay: db.decay}
 	touchLRU(e, now)
 	sh.insertLocked(db.localSlot(slot), e)
+	db.slotLen[slot].Add(1)
 	return e
 }

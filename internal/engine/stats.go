@@ -16,8 +16,8 @@ type Stats struct {
 	Offset           uint64 // last change offset
 }
 
-// Stats returns the current figures. It locks each shard briefly in turn, so the caller must
-// not hold a Txn.
+// Stats returns the current figures. It takes no lock, so it may be called while holding a
+// Txn; the figures of different shards are read one after the other.
 func (db *DB) Stats() Stats {
 	s := Stats{
 		UsedMemory: db.used.Load(),
@@ -27,26 +27,25 @@ func (db *DB) Stats() Stats {
 	s.ExpiredStalePerc = int64(math.Round(100 * math.Float64frombits(db.stalePerc.Load())))
 	for i := range db.shards {
 		sh := &db.shards[i]
-		sh.mu.Lock()
 		s.Keys += sh.count.Load()
 		s.Expires += sh.expires.Load()
-		s.ExpiredKeys += sh.expired
-		s.EvictedKeys += sh.evicted
-		s.Hits += sh.hits
-		s.Misses += sh.misses
-		sh.mu.Unlock()
+		s.ExpiredKeys += sh.expired.Load()
+		s.EvictedKeys += sh.evicted.Load()
+		s.Hits += sh.hits.Load()
+		s.Misses += sh.misses.Load()
 	}
 	return s
 }
 
 // ResetStats zeroes the counters CONFIG RESETSTAT resets: expired and evicted keys, hits,
-// misses and the stale percentage.
+// misses and the stale percentage. It takes no lock.
 func (db *DB) ResetStats() {
 	for i := range db.shards {
 		sh := &db.shards[i]
-		sh.mu.Lock()
-		sh.expired, sh.evicted, sh.hits, sh.misses = 0, 0, 0, 0
-		sh.mu.Unlock()
+		sh.expired.Store(0)
+		sh.evicted.Store(0)
+		sh.hits.Store(0)
+		sh.misses.Store(0)
 	}
 	db.stalePerc.Store(0)
 }

@@ -4,7 +4,8 @@ import "slices"
 
 // Txn holds the shard locks for one command's keys. Every method touching a key requires the
 // key's shard to be held and panics otherwise (a programmer error). A Txn is not safe for
-// concurrent use; a client reuses one for all its commands, so that Begin does not allocate.
+// concurrent use and must not be copied once used; a client reuses one for all its commands,
+// so that Begin does not allocate.
 type Txn struct {
 	db     *DB
 	now    int64
@@ -116,10 +117,10 @@ func (t *Txn) find(key []byte) (*shard, uint16, *Entry) {
 func (t *Txn) Get(key []byte) *Entry {
 	sh, _, e := t.find(key)
 	if e == nil {
-		sh.misses++
+		sh.misses.Add(1)
 		return nil
 	}
-	sh.hits++
+	sh.hits.Add(1)
 	t.db.access(e, t.now)
 	return e
 }
@@ -150,14 +151,14 @@ func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
 	if e == nil {
 		e = t.db.newEntryLocked(sh, slot, key, t.now)
 		e.kind = KindString
-		e.Str = append([]byte(nil), val...)
+		e.Str = append([]byte{}, val...)
 	} else {
 		t.db.access(e, t.now)
 		if e.kind == KindString && cap(e.Str) >= len(val) && cap(e.Str) <= 2*len(val)+64 {
 			e.Str = append(e.Str[:0], val...)
 		} else {
 			e.kind, e.Obj = KindString, nil
-			e.Str = append([]byte(nil), val...)
+			e.Str = append([]byte{}, val...) // non-nil even when empty
 		}
 	}
 	return t.finishSet(sh, key, e, expireAt)
@@ -187,10 +188,19 @@ func (t *Txn) finishSet(sh *shard, key []byte, e *Entry, expireAt int64) *Entry 
 	return e
 }
 
+// mustBeCurrent panics unless e is key's entry in the keyspace: changing a deleted or foreign
+// entry would corrupt memory accounting and the TTL list.
+func (t *Txn) mustBeCurrent(sh *shard, slot uint16, key []byte, e *Entry) {
+	if e == nil || sh.getLocked(t.db.localSlot(slot), key) != e {
+		panic("engine: entry is not the current entry of key " + string(key))
+	}
+}
+
 // Changed re-accounts the memory of key's entry e after an in-place change of Str or Obj and
 // publishes OpSet.
 func (t *Txn) Changed(key []byte, e *Entry) {
 	sh, slot := t.locate(key)
+	t.mustBeCurrent(sh, slot, key, e)
 	t.db.accountLocked(e)
 	t.db.publishLocked(sh, OpSet, ReasonUser, slot, key, e)
 }
@@ -200,11 +210,28 @@ func (t *Txn) Changed(key []byte, e *Entry) {
 // instead, as Redis does.
 func (t *Txn) SetExpire(key []byte, e *Entry, at int64) {
 	sh, slot := t.locate(key)
+	t.mustBeCurrent(sh, slot, key, e)
 	if at < 0 {
 		at = 0
 	}
 	sh.setTTLLocked(e, at)
 	t.db.publishLocked(sh, OpExpire, ReasonUser, slot, key, e)
+}
+
+// Flush deletes every key and publishes one OpFlush. t must hold every shard (BeginAll).
+func (t *Txn) Flush() {
+	if t.db == nil || !t.all {
+		panic("engine: Txn.Flush without BeginAll")
+	}
+	db := t.db
+	for i := range db.shards {
+		db.shards[i].resetLocked()
+	}
+	for i := range db.slotLen {
+		db.slotLen[i].Store(0)
+	}
+	db.used.Store(0) // every change to used happens under a shard lock: all are held
+	db.publishLocked(&db.shards[0], OpFlush, ReasonUser, 0, nil, nil)
 }
 
 // Delete deletes key and publishes OpDel (ReasonUser). It reports whether a live key was

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -249,4 +251,59 @@ func TestSetStringOverwriteNoAlloc(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("overwrite allocates %v times", n)
 	}
+}
+
+func TestTxnFlushAndEmptyValue(t *testing.T) {
+	rec := &recorder{}
+	db := openTest(t, Options{OnChange: rec.sink})
+	set(db, t0, "a", "", 0)
+	var tx Txn
+	db.Begin(&tx, t0, []byte("a"))
+	if e := tx.Get([]byte("a")); e == nil || e.Str == nil || len(e.Str) != 0 {
+		t.Errorf("empty value read back as %+v", e)
+	}
+	tx.End()
+	db.BeginAll(&tx, t0)
+	tx.Flush()
+	if db.Len() != 0 || db.Stats().Keys != 0 { // lock-free inside a Txn
+		t.Errorf("Len %d after Txn.Flush", db.Len())
+	}
+	tx.End()
+	if ch := rec.take(); len(ch) != 2 || ch[1].Op != OpFlush || ch[1].Key != nil {
+		t.Errorf("changes %+v", ch)
+	}
+}
+
+func TestChangedRejectsStaleEntry(t *testing.T) {
+	db := openTest(t, Options{})
+	k := []byte("k")
+	var tx Txn
+	db.Begin(&tx, t0, k)
+	defer tx.End()
+	e := tx.SetString(k, []byte("v"), 0)
+	tx.Delete(k)
+	defer func() {
+		if recover() == nil {
+			t.Error("Changed on a deleted entry did not panic")
+		}
+	}()
+	tx.Changed(k, e)
+}
+
+func TestCloseStopsGoroutine(t *testing.T) {
+	loops := func() int { // expiry goroutines alive; earlier tests closed theirs
+		buf := make([]byte, 1<<20)
+		return strings.Count(string(buf[:runtime.Stack(buf, true)]), "engine.(*DB).expireLoop")
+	}
+	waitFor(t, func() bool { return loops() == 0 }) // earlier tests' goroutines finish exiting
+	db, err := Open(Options{Hz: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := loops(); n != 1 {
+		t.Errorf("Open started %d expiry goroutines, want 1", n)
+	}
+	db.Close()
+	db.Close() // idempotent
+	waitFor(t, func() bool { return loops() == 0 })
 }
