@@ -300,9 +300,7 @@ func TestCloseStopsGoroutine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := loops(); n != 1 {
-		t.Errorf("Open started %d expiry goroutines, want 1", n)
-	}
+	waitFor(t, func() bool { return loops() == 1 })
 	db.Close()
 	db.Close() // idempotent
 	waitFor(t, func() bool { return loops() == 0 })
