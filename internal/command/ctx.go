@@ -63,6 +63,7 @@ func (x *Ctx) OK() { x.W.Simple("OK") }
 // Err replies with an error; msg carries its prefix ("ERR ...").
 func (x *Ctx) Err(msg string) {
 	x.Srv.Stats.ErrorReplies.Add(1)
+	x.Srv.info.countError(msg)
 	x.W.Error(msg)
 }
 

@@ -47,6 +47,7 @@ type Server struct {
 	runID   string
 	clients clients
 	slowlog slowlog
+	info    infoState // INFO's own state: error stats, peak memory, samples (info.go)
 	// Stats are the node-wide counters INFO reports; the network layer
 	// updates the connection and byte counters.
 	Stats Stats
