@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"errors"
-	"strconv"
-)
+import "errors"
 
 // Kind is the type of a key's value, as the TYPE command reports it.
 type Kind uint8
@@ -128,8 +125,14 @@ func isCanonicalInt(b []byte) bool {
 			return false
 		}
 	}
-	_, err := strconv.ParseInt(string(b), 10, 64) // no allocation: the conversion does not escape
-	return err == nil
+	if len(s) < 19 {
+		return true
+	}
+	limit := "9223372036854775807" // math.MaxInt64; one more for a negative number
+	if b[0] == '-' {
+		limit = "9223372036854775808"
+	}
+	return len(s) == 19 && string(s) <= limit // same length: compare as strings, no allocation
 }
 
 // IdleTime returns the seconds since the key was last accessed (OBJECT IDLETIME).

@@ -75,6 +75,7 @@ func TestEncoding(t *testing.T) {
 	tests := []struct{ val, want string }{
 		{"0", "int"}, {"123", "int"}, {"-5", "int"}, {"9223372036854775807", "int"},
 		{"-9223372036854775808", "int"}, {"9223372036854775808", "embstr"}, {"01", "embstr"},
+		{"-9223372036854775809", "embstr"}, {"99999999999999999999", "embstr"}, {"1000000000000000000", "int"},
 		{"-0", "embstr"}, {"+1", "embstr"}, {"", "embstr"}, {"1a", "embstr"},
 		{long[:44], "embstr"}, {long, "raw"},
 	}
@@ -83,6 +84,10 @@ func TestEncoding(t *testing.T) {
 		if got := e.Encoding(); got != tt.want {
 			t.Errorf("Encoding(%q) = %q, want %q", tt.val, got, tt.want)
 		}
+	}
+	e := &Entry{kind: KindString, Str: []byte("-9223372036854775807")}
+	if n := testing.AllocsPerRun(100, func() { e.Encoding() }); n != 0 {
+		t.Errorf("Encoding allocates %v times", n)
 	}
 }
 
