@@ -1,0 +1,209 @@
+package command_test
+
+import (
+	"context"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/larderdb/larder"
+	"github.com/redis/go-redis/v9"
+)
+
+// infoHeaders returns the section headers of an INFO reply, in order.
+func infoHeaders(t *testing.T, ctx context.Context, c *redis.Client, args ...any) []string {
+	t.Helper()
+	text := srvDo(t, ctx, c, append([]any{"info"}, args...)...).(string)
+	var out []string
+	for _, line := range strings.Split(text, "\r\n") {
+		if h, ok := strings.CutPrefix(line, "# "); ok {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func TestInfoSections(t *testing.T) {
+	defaults := "Server Clients Memory Persistence Stats Replication CPU Modules Errorstats Cluster Keyspace"
+	all := "Server Clients Memory Persistence Stats Replication CPU Modules Commandstats Errorstats Latencystats Cluster Keyspace"
+	forEachProto(t, func(t *testing.T, ctx context.Context, c *redis.Client) {
+		for _, tc := range []struct {
+			args []any
+			want string
+		}{
+			{nil, defaults},
+			{[]any{"default"}, defaults},
+			{[]any{"all"}, all},
+			{[]any{"everything"}, all},
+			{[]any{"cpu"}, "CPU"},
+			{[]any{"commandSTATS"}, "Commandstats"},
+			{[]any{"keyspace", "server"}, "Server Keyspace"},
+			{[]any{"cpu", "default"}, defaults},
+			{[]any{"cpu", "all"}, all},
+			{[]any{"module_list"}, "Modules"},
+			{[]any{"sentinel"}, ""},
+		} {
+			if got := strings.Join(infoHeaders(t, ctx, c, tc.args...), " "); got != tc.want {
+				t.Errorf("INFO %v sections = %q, want %q", tc.args, got, tc.want)
+			}
+		}
+		text := srvDo(t, ctx, c, "info", "cpu", "server").(string)
+		if !strings.HasPrefix(text, "# Server\r\n") || !strings.Contains(text, "\r\n\r\n# CPU\r\n") ||
+			!strings.HasSuffix(text, "\r\n") || strings.HasSuffix(text, "\r\n\r\n") {
+			t.Errorf("INFO layout:\n%q", text)
+		}
+		if text := srvDo(t, ctx, c, "info", "nosuch").(string); text != "" {
+			t.Errorf("INFO nosuch = %q, want empty", text)
+		}
+	})
+}
+
+// TestInfoFieldFormats checks every line of INFO everything against the
+// formats tools parse: "# Section" headers, blank separators and
+// "name:value" fields with Redis's names.
+func TestInfoFieldFormats(t *testing.T) {
+	n := startNode(t, nil)
+	ctx := context.Background()
+	c := newClient(t, n, 2)
+	srvDo(t, ctx, c, "set", "k", "v")
+	text := srvDo(t, ctx, c, "info", "everything").(string)
+	field := regexp.MustCompile(`^[a-z0-9_|]+:[^\r\n]*$`)
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\r\n"), "\r\n") {
+		if line != "" && !strings.HasPrefix(line, "# ") && !field.MatchString(line) {
+			t.Errorf("bad INFO line %q", line)
+		}
+	}
+	info := srvInfo(t, ctx, c, "everything")
+	_, port, _ := net.SplitHostPort(n.Addr().String())
+	for k, want := range map[string]string{
+		"redis_version": "7.0.15", "larder_version": larder.Version, "redis_mode": "standalone",
+		"tcp_port": port, "role": "master", "connected_slaves": "0", "cluster_enabled": "0",
+		"maxmemory": "0", "maxmemory_policy": "noeviction", "maxclients": "10000",
+		"loading": "0", "rdb_bgsave_in_progress": "0", "rdb_last_bgsave_status": "ok",
+		"aof_enabled": "0", "master_repl_offset": "0", "hz": "10", "blocked_clients": "0",
+	} {
+		if info[k] != want {
+			t.Errorf("INFO %s = %q, want %q", k, info[k], want)
+		}
+	}
+	for _, k := range []string{"uptime_in_seconds", "process_id", "used_memory", "used_memory_rss",
+		"used_memory_peak", "total_connections_received", "total_commands_processed",
+		"instantaneous_ops_per_sec", "rejected_connections", "expired_keys", "evicted_keys",
+		"keyspace_hits", "keyspace_misses", "total_error_replies", "total_net_input_bytes",
+		"connected_clients", "rdb_last_save_time", "server_time_usec", "lru_clock"} {
+		if _, err := strconv.ParseInt(info[k], 10, 64); err != nil {
+			t.Errorf("INFO %s = %q, want an integer", k, info[k])
+		}
+	}
+	for k, re := range map[string]string{
+		"run_id":                   `^[0-9a-f]{40}$`,
+		"used_memory_human":        `^\d+(B|\.\d\d[KMGTP])$`,
+		"used_memory_peak_perc":    `^\d+\.\d\d%$`,
+		"mem_fragmentation_ratio":  `^\d+\.\d\d$`,
+		"used_cpu_user":            `^\d+\.\d{6}$`,
+		"used_cpu_sys":             `^\d+\.\d{6}$`,
+		"instantaneous_input_kbps": `^\d+\.\d\d$`,
+		"expired_stale_perc":       `^\d+\.\d\d$`,
+		"db0":                      `^keys=1,expires=0,avg_ttl=0$`,
+		"cmdstat_set":              `^calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=0$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(info[k]) {
+			t.Errorf("INFO %s = %q, want to match %s", k, info[k], re)
+		}
+	}
+}
+
+func TestInfoKeyspaceAndHits(t *testing.T) {
+	forEachProto(t, func(t *testing.T, ctx context.Context, c *redis.Client) {
+		if _, ok := srvInfo(t, ctx, c, "keyspace")["db0"]; ok {
+			t.Fatal("db0 line on an empty keyspace")
+		}
+		srvDo(t, ctx, c, "set", "a", "1")
+		srvDo(t, ctx, c, "set", "b", "2")
+		if err := c.Expire(ctx, "b", 100e9).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if got := srvInfo(t, ctx, c, "keyspace")["db0"]; got != "keys=2,expires=1,avg_ttl=0" {
+			t.Fatalf("db0 = %q", got)
+		}
+		hits := srvInfoInt(t, ctx, c, "stats", "keyspace_hits")
+		misses := srvInfoInt(t, ctx, c, "stats", "keyspace_misses")
+		srvDo(t, ctx, c, "get", "a")
+		srvDo(t, ctx, c, "get", "a")
+		c.Get(ctx, "missing")
+		if got := srvInfoInt(t, ctx, c, "stats", "keyspace_hits"); got != hits+2 {
+			t.Errorf("keyspace_hits = %d, want %d", got, hits+2)
+		}
+		if got := srvInfoInt(t, ctx, c, "stats", "keyspace_misses"); got != misses+1 {
+			t.Errorf("keyspace_misses = %d, want %d", got, misses+1)
+		}
+		if got := srvInfoInt(t, ctx, c, "memory", "used_memory"); got <= 0 {
+			t.Errorf("used_memory = %d with two keys", got)
+		}
+	})
+}
+
+func TestInfoErrorAndCommandStats(t *testing.T) {
+	forEachProto(t, func(t *testing.T, ctx context.Context, c *redis.Client) {
+		srvEqual(t, ctx, c, "OK", "config", "resetstat")
+		info := srvInfo(t, ctx, c, "errorstats", "stats")
+		if info["total_error_replies"] != "0" || info["errorstat_ERR"] != "" {
+			t.Fatalf("after RESETSTAT: %v", info)
+		}
+		do(ctx, c, "nosuchcommand")
+		do(ctx, c, "get")
+		do(ctx, c, "get", "a", "b")
+		do(ctx, c, "wait", "x", "0")
+		info = srvInfo(t, ctx, c, "errorstats", "stats", "commandstats")
+		if info["errorstat_ERR"] != "count=4" || info["total_error_replies"] != "4" {
+			t.Errorf("errorstat_ERR = %q, total_error_replies = %q; want count=4, 4",
+				info["errorstat_ERR"], info["total_error_replies"])
+		}
+		if !strings.HasPrefix(info["cmdstat_get"], "calls=0,") || !strings.HasSuffix(info["cmdstat_get"], ",rejected_calls=2,failed_calls=0") {
+			t.Errorf("cmdstat_get = %q", info["cmdstat_get"])
+		}
+		if !strings.HasPrefix(info["cmdstat_wait"], "calls=1,") || !strings.HasSuffix(info["cmdstat_wait"], ",rejected_calls=0,failed_calls=1") {
+			t.Errorf("cmdstat_wait = %q", info["cmdstat_wait"])
+		}
+		srvDo(t, ctx, c, "config", "get", "hz")
+		if got := srvInfo(t, ctx, c, "commandstats")["cmdstat_config|get"]; !strings.HasPrefix(got, "calls=1,") {
+			t.Errorf("cmdstat_config|get = %q", got)
+		}
+		srvEqual(t, ctx, c, "OK", "config", "resetstat")
+		info = srvInfo(t, ctx, c, "errorstats", "commandstats")
+		if _, ok := info["errorstat_ERR"]; ok {
+			t.Errorf("errorstat_ERR after RESETSTAT: %q", info["errorstat_ERR"])
+		}
+		if _, ok := info["cmdstat_get"]; ok {
+			t.Errorf("cmdstat_get after RESETSTAT: %q", info["cmdstat_get"])
+		}
+		if !strings.HasPrefix(info["cmdstat_config|resetstat"], "calls=1,") {
+			t.Errorf("cmdstat_config|resetstat = %q", info["cmdstat_config|resetstat"])
+		}
+	})
+}
+
+func TestInfoResetStatCounters(t *testing.T) {
+	n := startNode(t, nil)
+	ctx := context.Background()
+	c := newClient(t, n, 2)
+	srvDo(t, ctx, c, "set", "a", "1")
+	srvDo(t, ctx, c, "get", "a")
+	c.Get(ctx, "nope")
+	srvDo(t, ctx, c, "config", "resetstat")
+	info := srvInfo(t, ctx, c, "stats")
+	for _, k := range []string{"keyspace_hits", "keyspace_misses", "expired_keys", "evicted_keys", "total_error_replies"} {
+		if info[k] != "0" {
+			t.Errorf("%s after RESETSTAT = %q", k, info[k])
+		}
+	}
+	// RESETSTAT and this INFO.
+	if got := info["total_commands_processed"]; got != "1" && got != "2" {
+		t.Errorf("total_commands_processed after RESETSTAT = %q", got)
+	}
+	if got := srvDo(t, ctx, c, "dbsize"); got != int64(1) {
+		t.Errorf("RESETSTAT changed the data: DBSIZE = %v", got)
+	}
+}
