@@ -146,3 +146,59 @@ func TestParseScanCursor(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysTable checks the arity, flags and key positions of the commands
+// against Redis 7.0's command specs.
+func TestKeysTable(t *testing.T) {
+	tab := newTable(keyCommands, expireCommands)
+	for _, tc := range []struct {
+		args  []string
+		arity int
+		flags Flag
+		keys  string
+	}{
+		{[]string{"del", "a", "b", "c"}, -2, FlagWrite, "a b c"},
+		{[]string{"unlink", "a"}, -2, FlagWrite | FlagFast, "a"},
+		{[]string{"exists", "a", "b"}, -2, FlagReadOnly | FlagFast, "a b"},
+		{[]string{"rename", "a", "b"}, 3, FlagWrite, "a b"},
+		{[]string{"renamenx", "a", "b"}, 3, FlagWrite | FlagFast, "a b"},
+		{[]string{"copy", "a", "b", "db", "0", "replace"}, -3, FlagWrite | FlagDenyOOM, "a b"},
+		{[]string{"move", "a", "1"}, 3, FlagWrite | FlagFast, "a"},
+		{[]string{"keys", "*"}, 2, FlagReadOnly, ""},
+		{[]string{"scan", "0", "match", "x"}, -2, FlagReadOnly, ""},
+		{[]string{"flushall", "async"}, -1, FlagWrite, ""},
+		{[]string{"swapdb", "0", "1"}, 3, FlagWrite | FlagFast, ""},
+		{[]string{"expire", "a", "1", "nx"}, -3, FlagWrite | FlagFast, "a"},
+		{[]string{"pexpiretime", "a"}, 2, FlagReadOnly | FlagFast, "a"},
+		{[]string{"persist", "a"}, 2, FlagWrite | FlagFast, "a"},
+	} {
+		c := tab.Lookup([]byte(tc.args[0]))
+		if c == nil {
+			t.Fatalf("%s missing", tc.args[0])
+		}
+		args := make([][]byte, len(tc.args))
+		for i, a := range tc.args {
+			args[i] = []byte(a)
+		}
+		keys := string(bytes.Join(c.keysOf(args, nil), []byte(" ")))
+		if c.Arity != tc.arity || c.Flags != tc.flags || keys != tc.keys || c.Handler == nil || c.Summary == "" {
+			t.Errorf("%s: arity %d flags %v keys %q; want %d %v %q", c.Name, c.Arity, c.Flags.Names(), keys,
+				tc.arity, tc.flags.Names(), tc.keys)
+		}
+	}
+	obj := tab.Lookup([]byte("OBJECT"))
+	for name, sub := range obj.Sub {
+		want := 3
+		if name == "help" {
+			want = 2
+		}
+		if sub.Arity != want || sub.Handler == nil || sub.Group != "generic" || sub.FullName() != "object|"+name {
+			t.Errorf("object|%s: arity %d group %q", name, sub.Arity, sub.Group)
+		}
+		if name != "help" {
+			if k := sub.keysOf([][]byte{[]byte("object"), []byte(name), []byte("k")}, nil); len(k) != 1 || string(k[0]) != "k" {
+				t.Errorf("object|%s keys %q", name, k)
+			}
+		}
+	}
+}
