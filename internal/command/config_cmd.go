@@ -154,7 +154,7 @@ func rewriteConfig(path string, st *config.Store) error {
 			continue
 		}
 		root.Content = append(root.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: p.Name}, yamlValue(v, nil))
+			&yaml.Node{Kind: yaml.ScalarNode, Value: p.Name}, yamlValue(v, nil))
 	}
 	var out bytes.Buffer
 	enc := yaml.NewEncoder(&out)
@@ -168,9 +168,15 @@ func rewriteConfig(path string, st *config.Store) error {
 	return writeFileAtomic(path, out.Bytes())
 }
 
-// yamlValue returns a string node holding v, keeping the comments of old.
+// yamlValue returns a scalar node holding v, keeping the comments of old.
+// Numbers and words stay plain (the loader reads every scalar as text); a
+// value YAML would read as null is quoted.
 func yamlValue(v string, old *yaml.Node) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+	n := &yaml.Node{Kind: yaml.ScalarNode, Value: v}
+	switch v {
+	case "", "~", "null", "Null", "NULL":
+		n.Tag = "!!str"
+	}
 	if old != nil {
 		n.HeadComment, n.LineComment, n.FootComment = old.HeadComment, old.LineComment, old.FootComment
 	}
@@ -186,7 +192,7 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return unwrapPathError(err)
 	}
 	name := tmp.Name()
 	_, err = tmp.Write(data)

@@ -11,7 +11,7 @@ func TestCountErrorPrefix(t *testing.T) {
 		"ERR syntax error",
 		"WRONGTYPE Operation against a key holding the wrong kind of value",
 		"NOAUTH Authentication required.",
-		"ERR",                                   // no space: ERR
+		"ERR",                                    // no space: ERR
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ x", // no space in the first 32 bytes: ERR
 		"",
 		"OOM command not allowed when used memory > 'maxmemory'.",
