@@ -100,6 +100,16 @@ type commandStats struct {
 	calls, usec, rejected, failed atomic.Int64
 }
 
+// clone returns a copy of c with zeroed statistics.
+func (c *Command) clone() *Command {
+	return &Command{
+		Name: c.Name, Arity: c.Arity, Flags: c.Flags,
+		FirstKey: c.FirstKey, LastKey: c.LastKey, Step: c.Step, Keys: c.Keys,
+		ACL: c.ACL, Group: c.Group, Summary: c.Summary, Since: c.Since,
+		Complexity: c.Complexity, Handler: c.Handler, Sub: c.Sub,
+	}
+}
+
 // Table is the set of commands a server knows. It is read-only once built.
 type Table struct {
 	cmds map[string]*Command
@@ -109,14 +119,22 @@ type Table struct {
 func newTable(groups ...[]*Command) *Table {
 	t := &Table{cmds: make(map[string]*Command)}
 	for _, g := range groups {
-		for _, c := range g {
-			if _, dup := t.cmds[c.Name]; dup {
-				panic("command: duplicate command " + c.Name)
+		for _, proto := range g {
+			if _, dup := t.cmds[proto.Name]; dup {
+				panic("command: duplicate command " + proto.Name)
 			}
-			for _, s := range c.Sub {
-				s.parent = c
-				if s.Group == "" {
-					s.Group = c.Group
+			// Each table gets its own copies, so that two servers in one
+			// process keep separate statistics.
+			c := proto.clone()
+			if proto.Sub != nil {
+				c.Sub = make(map[string]*Command, len(proto.Sub))
+				for name, ps := range proto.Sub {
+					s := ps.clone()
+					s.parent = c
+					if s.Group == "" {
+						s.Group = c.Group
+					}
+					c.Sub[name] = s
 				}
 			}
 			t.cmds[c.Name] = c
