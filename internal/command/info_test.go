@@ -1,7 +1,10 @@
 package command_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"strconv"
@@ -205,5 +208,86 @@ func TestInfoResetStatCounters(t *testing.T) {
 	}
 	if got := srvDo(t, ctx, c, "dbsize"); got != int64(1) {
 		t.Errorf("RESETSTAT changed the data: DBSIZE = %v", got)
+	}
+}
+
+// TestInfoWireFormat checks INFO's reply type on the wire: a bulk string in
+// RESP2, a verbatim string of format txt in RESP3.
+func TestInfoWireFormat(t *testing.T) {
+	n := startNode(t, nil)
+	conn, err := net.Dial("tcp", n.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	// reply sends a command and returns the first line of its reply and the
+	// payload of a bulk or verbatim reply.
+	reply := func(args ...string) (string, string) {
+		t.Helper()
+		var b strings.Builder
+		fmt.Fprintf(&b, "*%d\r\n", len(args))
+		for _, a := range args {
+			fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+		}
+		if _, err := conn.Write([]byte(b.String())); err != nil {
+			t.Fatal(err)
+		}
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		line = strings.TrimSuffix(line, "\r\n")
+		if line[0] != '$' && line[0] != '=' {
+			return line, ""
+		}
+		size, _ := strconv.Atoi(line[1:])
+		body := make([]byte, size+2)
+		if _, err := io.ReadFull(r, body); err != nil {
+			t.Fatal(err)
+		}
+		return line, string(body[:size])
+	}
+	head, body := reply("INFO", "server")
+	if head[0] != '$' || !strings.HasPrefix(body, "# Server\r\n") {
+		t.Fatalf("RESP2 INFO = %q %q", head, body)
+	}
+	hello, _ := reply("HELLO", "3")
+	if hello[0] != '%' {
+		t.Fatalf("HELLO 3 = %q", hello)
+	}
+	pairs, _ := strconv.Atoi(hello[1:])
+	for range 2 * pairs {
+		skipRESP(t, r)
+	}
+	head, body = reply("INFO", "server")
+	if head[0] != '=' || !strings.HasPrefix(body, "txt:# Server\r\n") {
+		t.Fatalf("RESP3 INFO = %q %q", head, body)
+	}
+}
+
+// skipRESP reads and drops one RESP2 or RESP3 value.
+func skipRESP(t *testing.T, r *bufio.Reader) {
+	t.Helper()
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSuffix(line[1:], "\r\n"))
+	switch line[0] {
+	case '$', '=', '!':
+		if n >= 0 {
+			if _, err := io.ReadFull(r, make([]byte, n+2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	case '*', '~', '>':
+		for range n {
+			skipRESP(t, r)
+		}
+	case '%', '|':
+		for range 2 * n {
+			skipRESP(t, r)
+		}
 	}
 }
