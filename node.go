@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/larderdb/larder/internal/command"
@@ -53,7 +54,15 @@ func Open(opts *Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)
 	}
+	// The engine's change stream feeds the command layer (WATCH,
+	// notifications), which exists only once the engine does.
+	var changes atomic.Pointer[command.Server]
 	db, err := engine.Open(engine.Options{
+		OnChange: func(c *engine.Change) {
+			if s := changes.Load(); s != nil {
+				s.OnChange(c)
+			}
+		},
 		Shards:       int(cfg.Int("shards")),
 		MaxMemory:    cfg.Int("maxmemory"),
 		Policy:       cfg.String("maxmemory-policy"),
@@ -83,6 +92,7 @@ func Open(opts *Options) (*Node, error) {
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
 		Shutdown: func() { go n.Close() }, TCPPort: port, ConfigFile: o.ConfigFile,
 	})
+	changes.Store(n.cmds)
 	n.srv = server.New(server.Options{
 		Commands:    n.cmds,
 		Logger:      o.Logger,

@@ -25,6 +25,16 @@ type Ctx struct {
 
 	keys   [][]byte
 	locked bool
+	// ready lists keys this command pushed into that clients may be
+	// blocked on (see KeyReady); Dispatch serves them after the command.
+	ready [][]byte
+}
+
+// KeyReady records that key received elements that a blocked client may be
+// waiting for (LPUSH, ZADD, LMOVE's destination...), as Redis's
+// signalKeyAsReady. The key is copied.
+func (x *Ctx) KeyReady(key []byte) {
+	x.ready = append(x.ready, append([]byte(nil), key...))
 }
 
 // Lock takes the engine locks for keys (the handler of a FlagNoLock

@@ -51,6 +51,9 @@ func (s *Server) Dispatch(x *Ctx) {
 		x.Err("NOAUTH Authentication required.")
 		return
 	}
+	if !s.pubsubAllows(x, cmd) || s.queueInMulti(x, cmd) {
+		return
+	}
 	if cmd.Flags&FlagDenyOOM != 0 {
 		if err := s.db.CheckMemory(x.Now); err != nil {
 			cmd.stats.rejected.Add(1)
@@ -58,14 +61,28 @@ func (s *Server) Dispatch(x *Ctx) {
 			return
 		}
 	}
-	if cmd.Flags&FlagNoLock == 0 && (cmd.FirstKey > 0 || cmd.Keys != nil) {
+	s.execute(x, cmd, start, true)
+	if len(x.ready) > 0 {
+		s.serveBlocked(x)
+	}
+}
+
+// execute runs cmd's handler on x.Args and records its statistics. With
+// lock, the shards of the command's keys are locked around the handler;
+// without, the caller already holds what the command needs (EXEC).
+func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
+	args := x.Args
+	x.Cmd = cmd
+	if lock && cmd.Flags&FlagNoLock == 0 && (cmd.FirstKey > 0 || cmd.Keys != nil) {
 		x.keys = cmd.keysOf(args, x.keys[:0])
 		x.Lock(x.keys...)
 	}
 	errs := s.Stats.ErrorReplies.Load()
 	cmd.Handler(x)
-	x.Unlock()
-	clear(x.keys)
+	if lock {
+		x.Unlock()
+		clear(x.keys)
+	}
 
 	d := time.Since(start)
 	cmd.stats.calls.Add(1)
