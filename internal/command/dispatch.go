@@ -87,7 +87,7 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 	d := time.Since(start)
 	cmd.stats.calls.Add(1)
 	cmd.stats.usec.Add(d.Microseconds())
-	if s.Stats.ErrorReplies.Load() != errs {
+	if s.Stats.ErrorReplies.Load() > errs {
 		cmd.stats.failed.Add(1)
 	}
 	if th := s.slowlog.threshold.Load(); th >= 0 && d.Microseconds() >= th && cmd.Flags&FlagSkipSlowlog == 0 {
