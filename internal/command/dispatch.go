@@ -30,7 +30,7 @@ func (s *Server) Dispatch(x *Ctx) {
 		x.ErrArity()
 		return
 	}
-	if cmd.Sub != nil {
+	if cmd.Sub != nil && len(args) > 1 {
 		sub := cmd.Sub[strings.ToLower(string(args[1]))]
 		if sub == nil {
 			cmd.stats.rejected.Add(1)
