@@ -106,6 +106,7 @@ func (s *Server) Connect(c *Client, x *Ctx) {
 
 // Disconnect removes a connection's client from the registry.
 func (s *Server) Disconnect(x *Ctx) {
+	s.endTxn(x)
 	s.clients.remove(x.C)
 }
 

@@ -25,6 +25,8 @@ type Ctx struct {
 
 	keys   [][]byte
 	locked bool
+	errs   int64      // error replies written, for the failed-call statistics
+	tx     multiState // MULTI queue and WATCHed keys (multi.go, watch.go)
 	// ready lists keys this command pushed into that clients may be
 	// blocked on (see KeyReady); Dispatch serves them after the command.
 	ready [][]byte
@@ -41,6 +43,9 @@ func (x *Ctx) KeyReady(key []byte) {
 // command, or one without key positions). Dispatch releases them after the
 // handler returns.
 func (x *Ctx) Lock(keys ...[]byte) {
+	if x.tx.holdsAll { // inside EXEC: every shard is held already
+		return
+	}
 	x.Srv.db.Begin(&x.Txn, x.Now, keys...)
 	x.locked = true
 	x.W.Hold(true)
@@ -49,7 +54,7 @@ func (x *Ctx) Lock(keys ...[]byte) {
 // Unlock releases the locks taken for the command before the handler
 // returns, for handlers that must do slow work afterwards.
 func (x *Ctx) Unlock() {
-	if x.locked {
+	if x.locked && !x.tx.holdsAll {
 		x.Txn.End()
 		x.locked = false
 		x.W.Hold(false)
@@ -73,6 +78,7 @@ func (x *Ctx) OK() { x.W.Simple("OK") }
 // Err replies with an error; msg carries its prefix ("ERR ...").
 func (x *Ctx) Err(msg string) {
 	x.Srv.Stats.ErrorReplies.Add(1)
+	x.errs++
 	x.Srv.info.countError(msg)
 	x.W.Error(msg)
 }

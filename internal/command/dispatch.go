@@ -21,12 +21,14 @@ func (s *Server) Dispatch(x *Ctx) {
 	cmd := s.table.Lookup(args[0])
 	if cmd == nil {
 		x.Cmd = nil
+		x.flagMulti() // EXEC will abort
 		x.Err(unknownCommand(args))
 		return
 	}
 	x.Cmd = cmd
 	if !arityOK(cmd, len(args)) {
 		cmd.stats.rejected.Add(1)
+		x.flagMulti() // EXEC will abort
 		x.ErrArity()
 		return
 	}
@@ -34,6 +36,7 @@ func (s *Server) Dispatch(x *Ctx) {
 		sub := cmd.Sub[strings.ToLower(string(args[1]))]
 		if sub == nil {
 			cmd.stats.rejected.Add(1)
+			x.flagMulti() // EXEC will abort
 			x.Err("ERR unknown subcommand '" + clip(string(args[1]), 128) + "'. Try " +
 				strings.ToUpper(cmd.Name) + " HELP.")
 			return
@@ -42,12 +45,14 @@ func (s *Server) Dispatch(x *Ctx) {
 		x.Cmd = cmd
 		if !arityOK(cmd, len(args)) {
 			cmd.stats.rejected.Add(1)
+			x.flagMulti() // EXEC will abort
 			x.ErrArity()
 			return
 		}
 	}
 	if cmd.Flags&FlagNoAuth == 0 && !x.C.authenticated.Load() {
 		cmd.stats.rejected.Add(1)
+		x.flagMulti() // EXEC will abort
 		x.Err("NOAUTH Authentication required.")
 		return
 	}
@@ -77,7 +82,7 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 		x.keys = cmd.keysOf(args, x.keys[:0])
 		x.Lock(x.keys...)
 	}
-	errs := s.Stats.ErrorReplies.Load()
+	errs := x.errs
 	cmd.Handler(x)
 	if lock {
 		x.Unlock()
@@ -87,7 +92,7 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 	d := time.Since(start)
 	cmd.stats.calls.Add(1)
 	cmd.stats.usec.Add(d.Microseconds())
-	if s.Stats.ErrorReplies.Load() > errs {
+	if x.errs > errs {
 		cmd.stats.failed.Add(1)
 	}
 	if th := s.slowlog.threshold.Load(); th >= 0 && d.Microseconds() >= th && cmd.Flags&FlagSkipSlowlog == 0 {

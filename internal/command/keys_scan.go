@@ -8,7 +8,8 @@ import (
 // This file holds the commands on the keyspace as a whole: KEYS, SCAN,
 // RANDOMKEY, DBSIZE, FLUSHDB and FLUSHALL. They have no key positions, so
 // Dispatch locks nothing and they call the DB methods, which lock shard by
-// shard.
+// shard; inside EXEC, which holds every shard, the Ctx helpers of multi.go
+// use the Txn instead.
 
 // keysBatch is the number of keys KEYS asks DB.Scan for at a time, which
 // bounds how long one shard stays locked.
@@ -25,7 +26,7 @@ func cmdKeys(x *Ctx) {
 		cursor uint64
 	)
 	for {
-		batch, cursor = x.Srv.db.Scan(x.Now, cursor, keysBatch, batch[:0])
+		batch, cursor = x.scanKeys(cursor, keysBatch, batch[:0])
 		for _, k := range batch {
 			if all || glob.Match(pat, k.Key, false) {
 				keys = append(keys, k.Key)
@@ -78,7 +79,7 @@ func cmdScan(x *Ctx) {
 		}
 	}
 	count = min(count, engine.NumSlots*keysBatch) // any larger count scans everything anyway
-	found, next := x.Srv.db.Scan(x.Now, cursor, int(count), nil)
+	found, next := x.scanKeys(cursor, int(count), nil)
 	keys := found[:0]
 	for _, k := range found {
 		if pat != nil && !glob.Match(pat, k.Key, false) {
@@ -132,7 +133,7 @@ func parseScanCursor(b []byte) (uint64, bool) {
 }
 
 func cmdRandomKey(x *Ctx) {
-	k, ok := x.Srv.db.RandomKey(x.Now)
+	k, ok := x.randomKey()
 	if !ok {
 		x.W.Null()
 		return
@@ -158,6 +159,6 @@ func cmdFlush(x *Ctx) {
 		x.Err(errSyntax)
 		return
 	}
-	x.Srv.db.Flush(x.Now, async)
+	x.flushKeys(async)
 	x.OK()
 }

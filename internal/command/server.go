@@ -47,7 +47,8 @@ type Server struct {
 	runID   string
 	clients clients
 	slowlog slowlog
-	info    infoState // INFO's own state: error stats, peak memory, samples (info.go)
+	info    infoState     // INFO's own state: error stats, peak memory, samples (info.go)
+	watches watchRegistry // WATCHed keys (watch.go)
 	// Stats are the node-wide counters INFO reports; the network layer
 	// updates the connection and byte counters.
 	Stats Stats
@@ -78,7 +79,7 @@ func New(opts Options) *Server {
 	_, _ = rand.Read(id[:])
 	s := &Server{
 		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
-			serverCommands, introspectionCommands),
+			serverCommands, introspectionCommands, multiCommands),
 		db:    opts.DB,
 		cfg:   opts.Config,
 		log:   opts.Logger,
