@@ -64,8 +64,9 @@ func BenchmarkDispatchGetSet(b *testing.B) {
 	}
 }
 
-// TestDispatchGetSetNoAlloc checks what BenchmarkDispatchGetSet measures:
-// GET, SET of an existing key, INCR and MGET do not allocate.
+// TestDispatchGetSetNoAlloc checks what BenchmarkDispatchGetSet measures,
+// and more: GET, SET of an existing key (with options), INCR, MGET and the
+// other O(1) string commands on existing keys do not allocate.
 func TestDispatchGetSetNoAlloc(t *testing.T) {
 	s, x := newStrBenchCtx(t, io.Discard)
 	cmds := [][][]byte{
@@ -77,10 +78,16 @@ func TestDispatchGetSetNoAlloc(t *testing.T) {
 		{[]byte("INCRBY"), []byte("n"), []byte("-7")},
 		{[]byte("MGET"), []byte("k"), []byte("n"), []byte("missing")},
 		{[]byte("STRLEN"), []byte("k")},
+		{[]byte("SET"), []byte("k"), []byte("some value"), []byte("EX"), []byte("100"), []byte("GET")},
+		{[]byte("GETEX"), []byte("k"), []byte("PX"), []byte("100000")},
+		{[]byte("GETRANGE"), []byte("k"), []byte("1"), []byte("-2")},
+		{[]byte("SETRANGE"), []byte("k"), []byte("2"), []byte("xy")},
+		{[]byte("SETNX"), []byte("k"), []byte("v")},
+		{[]byte("MSET"), []byte("k"), []byte("some value"), []byte("n"), []byte("12")},
 	}
 	for _, args := range cmds {
 		x.Args = args
-		s.Dispatch(x) // create the key first
+		s.Dispatch(x) // create the key or its TTL first
 		if n := testing.AllocsPerRun(100, func() { s.Dispatch(x); x.W.Flush() }); n != 0 {
 			t.Errorf("%s: %v allocations per call, want 0", args[0], n)
 		}
@@ -93,4 +100,16 @@ func itoa(n int) string {
 		return digits[n : n+1]
 	}
 	return itoa(n/10) + digits[n%10:n%10+1]
+}
+
+// BenchmarkIncrByFloat measures INCRBYFLOAT, which computes in emulated
+// long double precision.
+func BenchmarkIncrByFloat(b *testing.B) {
+	s, x := newStrBenchCtx(b, io.Discard)
+	x.Args = [][]byte{[]byte("INCRBYFLOAT"), []byte("f"), []byte("0.1")}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Dispatch(x)
+		x.W.Flush()
+	}
 }

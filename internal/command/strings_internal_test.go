@@ -308,3 +308,29 @@ func itoa64(n int64) string {
 		}
 	}
 }
+
+// FuzzLongDoubleParse checks that parsing any input neither panics nor
+// accepts what the grammar rejects, and that every accepted finite value
+// formats as a number that parses back.
+func FuzzLongDoubleParse(f *testing.F) {
+	for _, s := range []string{"1", "-0.5", "0x1.8p3", "inf", "1e4932", "1e-4940", " 1", "1_0", "nan", ".5e-3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var l longDouble
+		if !l.parse([]byte(s)) {
+			return
+		}
+		if form, _ := ldSyntax([]byte(s)); form == ldInvalid {
+			t.Fatalf("parse(%q) accepted a string the grammar rejects", s)
+		}
+		if l.f.IsInf() {
+			return
+		}
+		out := l.appendHuman(nil)
+		var back longDouble
+		if !back.parse(out) {
+			t.Fatalf("parse(%q) printed %q, which does not parse back", s, out)
+		}
+	})
+}
