@@ -1,8 +1,10 @@
 package command
 
 import (
+	"bytes"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/resp"
@@ -22,6 +24,12 @@ type Ctx struct {
 	Now  int64 // unix ms at the start of the command
 	// Close asks the connection to be closed once the reply is flushed.
 	Close bool
+	// ClientGone, set by the network layer, watches the connection while
+	// its goroutine waits in a blocking command instead of reading: gone is
+	// closed if the peer disconnects; stop ends the watch (and must be
+	// called before the connection reads again). It reads nothing from the
+	// connection. Nil when the connection cannot be watched.
+	ClientGone func() (gone <-chan struct{}, stop func())
 
 	keys   [][]byte
 	locked bool
@@ -30,13 +38,6 @@ type Ctx struct {
 	// ready lists keys this command pushed into that clients may be
 	// blocked on (see KeyReady); Dispatch serves them after the command.
 	ready [][]byte
-}
-
-// KeyReady records that key received elements that a blocked client may be
-// waiting for (LPUSH, ZADD, LMOVE's destination...), as Redis's
-// signalKeyAsReady. The key is copied.
-func (x *Ctx) KeyReady(key []byte) {
-	x.ready = append(x.ready, append([]byte(nil), key...))
 }
 
 // Lock takes the engine locks for keys (the handler of a FlagNoLock
@@ -154,7 +155,13 @@ func parseFloat(b []byte) (float64, bool) {
 	if b[0] == ' ' || b[len(b)-1] == ' ' || b[0] == '\t' {
 		return 0, false
 	}
+	if bytes.IndexByte(b, '_') >= 0 {
+		return 0, false // Go accepts digit separators, strtold does not
+	}
 	s := string(b)
+	if h := strings.TrimLeft(s, "+-"); len(h) > 2 && h[0] == '0' && h[1]|0x20 == 'x' && !strings.ContainsAny(h, "pP") {
+		s += "p0" // strtold takes hex without a binary exponent, Go does not
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
