@@ -79,7 +79,7 @@ func New(opts Options) *Server {
 	_, _ = rand.Read(id[:])
 	s := &Server{
 		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
-			serverCommands, introspectionCommands, multiCommands),
+			serverCommands, introspectionCommands, multiCommands, hashCommands, setCommands),
 		db:    opts.DB,
 		cfg:   opts.Config,
 		log:   opts.Logger,
