@@ -52,3 +52,19 @@ func TestHoldKeepsRepliesInMemory(t *testing.T) {
 		t.Fatalf("buffer is %d bytes after flush, want it back to 64", len(w.buf))
 	}
 }
+
+func TestTruncateDiscardsAHeldReply(t *testing.T) {
+	var dst bytes.Buffer
+	w := NewWriter(&dst, 64)
+	w.Simple("OK")
+	w.Hold(true)
+	mark := w.Buffered()
+	w.Bulk(bytes.Repeat([]byte("x"), 500))
+	w.Truncate(mark)
+	w.Hold(false)
+	w.Int(7)
+	w.Flush()
+	if got := dst.String(); got != "+OK\r\n:7\r\n" {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -442,3 +442,12 @@ func (w *Writer) raw(s string) {
 		w.n += copy(w.buf[w.n:], s)
 	}
 }
+
+// Truncate drops the buffered bytes after the first n, so a reply written
+// since Buffered returned n is discarded (CLIENT REPLY OFF). It is exact only
+// while the Writer is held, so that nothing was flushed in between.
+func (w *Writer) Truncate(n int) {
+	if n >= 0 && n < w.n {
+		w.n = n
+	}
+}

@@ -38,6 +38,8 @@ var clientCommand = &Command{
 		"no-touch": {Name: "no-touch", Arity: 3, Flags: connFlags, ACL: clientACL, Since: "7.2.0", Complexity: "O(1)",
 			Summary: "Turns on or off leaving the LRU/LFU data of the keys the connection reads untouched.",
 			Handler: cmdClientNoTouch},
+		"reply": {Name: "reply", Arity: 3, Flags: connFlags, ACL: clientACL, Since: "3.2.0", Complexity: "O(1)",
+			Summary: "Instructs the server whether to reply to commands.", Handler: cmdClientReply},
 		"unblock": {Name: "unblock", Arity: -3, Flags: connFlags | FlagAdmin, ACL: clientAdminACL, Since: "5.0.0",
 			Complexity: "O(log N) where N is the number of client connections",
 			Summary:    "Wakes a connection waiting in a blocking command.", Handler: cmdClientUnblock},
@@ -179,9 +181,27 @@ func cmdClientNoTouch(x *Ctx) {
 	}
 }
 
-// cmdClientUnblock runs CLIENT UNBLOCK id [TIMEOUT|ERROR]. Larder has no
-// blocking commands yet, so no client is ever blocked and the reply is 0
-// once the arguments check out.
+// cmdClientReply runs CLIENT REPLY ON|OFF|SKIP: OFF silences every reply
+// until ON, SKIP only the next command's. Only ON itself is answered.
+func cmdClientReply(x *Ctx) {
+	switch {
+	case eqFold(x.Args[2], "on"):
+		x.replyMode = replyOn
+		x.OK()
+	case eqFold(x.Args[2], "off"):
+		x.replyMode = replyOff
+	case eqFold(x.Args[2], "skip"):
+		if x.replyMode != replyOff {
+			x.replyMode = replySkipNext
+		}
+	default:
+		clientSyntaxErr(x)
+	}
+}
+
+// cmdClientUnblock runs CLIENT UNBLOCK id [TIMEOUT|ERROR]: it wakes the
+// client if it waits in a blocking command (as on timeout, or with the
+// UNBLOCKED error) and replies 1, or 0 when the client is not blocked.
 func cmdClientUnblock(x *Ctx) {
 	if len(x.Args) > 4 {
 		clientSyntaxErr(x)
@@ -191,7 +211,12 @@ func cmdClientUnblock(x *Ctx) {
 		x.Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
 		return
 	}
-	if _, ok := x.ArgInt(2); !ok {
+	id, ok := x.ArgInt(2)
+	if !ok {
+		return
+	}
+	if x.Srv.unblockClient(id, len(x.Args) == 4 && eqFold(x.Args[3], "error")) {
+		x.W.Int(1)
 		return
 	}
 	x.W.Int(0)

@@ -31,14 +31,25 @@ type Ctx struct {
 	// connection. Nil when the connection cannot be watched.
 	ClientGone func() (gone <-chan struct{}, stop func())
 
-	keys   [][]byte
-	locked bool
-	errs   int64      // error replies written, for the failed-call statistics
-	tx     multiState // MULTI queue and WATCHed keys (multi.go, watch.go)
+	keys      [][]byte
+	locked    bool
+	replyMode replyMode  // CLIENT REPLY
+	errs      int64      // error replies written, for the failed-call statistics
+	tx        multiState // MULTI queue and WATCHed keys (multi.go, watch.go)
 	// ready lists keys this command pushed into that clients may be
 	// blocked on (see KeyReady); Dispatch serves them after the command.
 	ready [][]byte
 }
+
+// replyMode is a client's CLIENT REPLY setting.
+type replyMode uint8
+
+const (
+	replyOn       replyMode = iota
+	replyOff                // discard every reply
+	replySkipNext           // set by SKIP: the next command's reply is discarded
+	replySkip               // discarding the reply of the command running now
+)
 
 // Lock takes the engine locks for keys (the handler of a FlagNoLock
 // command, or one without key positions). Dispatch releases them after the

@@ -66,10 +66,32 @@ func (s *Server) Dispatch(x *Ctx) {
 			return
 		}
 	}
-	s.execute(x, cmd, start, true)
+	if x.replyMode == replyOn {
+		s.execute(x, cmd, start, true)
+	} else {
+		s.executeSilently(x, cmd, start)
+	}
 	if len(x.ready) > 0 {
 		s.serveBlocked(x)
 	}
+}
+
+// executeSilently runs a command whose reply CLIENT REPLY OFF or SKIP
+// discards.
+func (s *Server) executeSilently(x *Ctx, cmd *Command, start time.Time) {
+	if x.replyMode == replySkipNext {
+		x.replyMode = replySkip
+	}
+	x.W.Hold(true)
+	mark := x.W.Buffered()
+	s.execute(x, cmd, start, true)
+	if x.replyMode != replyOn { // CLIENT REPLY ON answers itself
+		x.W.Truncate(mark)
+	}
+	if x.replyMode == replySkip {
+		x.replyMode = replyOn
+	}
+	x.W.Hold(false)
 }
 
 // execute runs cmd's handler on x.Args and records its statistics. With
