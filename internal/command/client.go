@@ -30,6 +30,12 @@ type Client struct {
 	authenticated atomic.Bool
 	killed        atomic.Bool
 	flags         atomic.Uint32 // clientFlag bits, for CLIENT LIST
+
+	// Pub/sub delivery: out is the socket, shared by the connection's
+	// replies and the pushes of ps's writer goroutine (pubsub_output.go);
+	// ps is nil until the first (P|S)SUBSCRIBE.
+	out output
+	ps  *subState
 }
 
 // Name returns the name set by CLIENT SETNAME, or "".
@@ -108,6 +114,7 @@ func (s *Server) Connect(c *Client, x *Ctx) {
 func (s *Server) Disconnect(x *Ctx) {
 	s.endTxn(x)
 	s.clients.remove(x.C)
+	s.disconnectPubSub(x) // drops the subscriptions, stops the push writer
 }
 
 // ConnectedClients returns how many clients are connected.

@@ -86,6 +86,7 @@ func cmdReset(x *Ctx) {
 		x.Err("ERR can only reset normal client connections")
 		return
 	}
+	x.Srv.unsubscribeAll(x) // leaves every channel and pattern, silently (pubsub_registry.go)
 	c.proto.Store(2)
 	x.W.SetProtocol(2)
 	c.setName("")

@@ -5,11 +5,6 @@ package command
 // method whose full implementation lives with its feature. MULTI queueing
 // (queueInMulti) is in multi.go, the change stream (OnChange) in watch.go.
 
-// pubsubAllows reports whether cmd may run in x's current mode; in RESP2 a
-// subscribed client may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING,
-// QUIT and RESET. When it returns false it has replied with the error.
-func (s *Server) pubsubAllows(x *Ctx, cmd *Command) bool { return true }
-
 // serveBlocked serves the clients blocked on the keys x's command made ready
 // (x.ready), in the order they blocked, then clears x.ready.
 func (s *Server) serveBlocked(x *Ctx) { x.ready = x.ready[:0] }

@@ -48,6 +48,7 @@ type Server struct {
 	clients clients
 	slowlog slowlog
 	info    infoState     // INFO's own state: error stats, peak memory, samples (info.go)
+	ps      pubsub        // subscriptions, keyspace notifications (pubsub_registry.go)
 	watches watchRegistry // WATCHed keys (watch.go)
 	// Stats are the node-wide counters INFO reports; the network layer
 	// updates the connection and byte counters.
@@ -79,7 +80,7 @@ func New(opts Options) *Server {
 	_, _ = rand.Read(id[:])
 	s := &Server{
 		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
-			serverCommands, introspectionCommands, multiCommands, hashCommands, setCommands),
+			serverCommands, introspectionCommands, pubsubCommands, multiCommands, hashCommands, setCommands),
 		db:    opts.DB,
 		cfg:   opts.Config,
 		log:   opts.Logger,
@@ -89,6 +90,7 @@ func New(opts Options) *Server {
 	}
 	s.start = s.now()
 	s.clients.init()
+	s.initPubSub()
 	s.slowlog.init()
 	s.slowlog.threshold.Store(s.cfg.Int("slowlog-log-slower-than"))
 	s.slowlog.setMaxLen(int(s.cfg.Int("slowlog-max-len")))

@@ -129,6 +129,7 @@ func (r *watchRegistry) expiredSince(t *engine.Txn, ws map[string]*watch) bool {
 // keep c. Add further consumers (keyspace notifications...) below.
 func (s *Server) OnChange(c *engine.Change) {
 	s.watches.touch(c)
+	s.notifyChange(c) // keyspace notifications of expiries and evictions (notify.go)
 }
 
 // cmdWatch implements WATCH key [key ...]: the next EXEC fails if any of

@@ -47,7 +47,9 @@ func (s *Server) serveConn(nc net.Conn) {
 		LAddr: nc.LocalAddr().String(),
 		Kill:  func() { closeOnce.Do(func() { nc.Close() }) },
 	}
-	x := &command.Ctx{W: resp.NewWriter(cc, 16<<10)}
+	// Replies go through c.Output, which shares the socket with the
+	// client's pub/sub push writer; see the flush below.
+	x := &command.Ctx{W: resp.NewWriter(c.Output(cc), 16<<10)}
 	s.cmds.Connect(c, x)
 	defer s.cmds.Disconnect(x)
 
@@ -78,8 +80,12 @@ func (s *Server) serveConn(nc net.Conn) {
 		x.Args = args
 		s.cmds.Dispatch(x)
 		x.Args = nil
-		if x.Close || rd.Buffered() == 0 {
-			if x.W.Flush() != nil {
+		// A subscribed client's pushes wait while a reply holds the
+		// socket: flush it and release the socket before reading on.
+		if x.Close || rd.Buffered() == 0 || c.MustFlush() {
+			err := x.W.Flush()
+			c.ReleaseOutput()
+			if err != nil {
 				return
 			}
 		}
