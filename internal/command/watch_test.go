@@ -229,7 +229,6 @@ func TestWatchEviction(t *testing.T) {
 // when EXEC fails; no increment may be lost.
 func TestWatchOptimisticIncrement(t *testing.T) {
 	forEachProto(t, func(t *testing.T, ctx context.Context, c *redis.Client) {
-		c.Options().PoolSize = 16
 		const workers, each = 8, 40
 		incr := func() error {
 			for {
