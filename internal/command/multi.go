@@ -80,7 +80,7 @@ func (s *Server) queueInMulti(x *Ctx, cmd *Command) bool {
 				}
 			}
 			return false
-		case "discard", "multi", "watch", "quit":
+		case "discard", "quit":
 			return false
 		case "reset":
 			s.endTxn(x)
@@ -97,6 +97,9 @@ func (s *Server) queueInMulti(x *Ctx, cmd *Command) bool {
 		x.flagMulti()
 		x.Err(err.Error())
 		return true
+	}
+	if cmd.parent == nil && (cmd.Name == "multi" || cmd.Name == "watch") {
+		return false // they run, and reply their error
 	}
 	// Once EXEC is bound to fail there is no point keeping the command.
 	if !m.aborted && !x.C.hasFlag(clientDirtyCAS) {

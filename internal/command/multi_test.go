@@ -293,7 +293,12 @@ func TestMultiOOM(t *testing.T) {
 	w.expect(`+"OK"`, "MULTI")
 	oom := `-"OOM command not allowed when used memory > 'maxmemory'."`
 	w.expect(oom, "GET", "x")
+	w.expect(oom, "MULTI")
+	w.expect(oom, "WATCH", "x")
 	w.expect(`+"OK"`, "DISCARD")
+	w.expect(`+"OK"`, "MULTI")
+	w.expect(oom, "PING")
+	w.expect(`-"EXECABORT Transaction discarded because of previous errors."`, "EXEC")
 
 	// EXEC of read-only commands runs even when memory went over meanwhile.
 	admin.expect(`+"OK"`, "CONFIG", "SET", "maxmemory", "0")
