@@ -240,7 +240,7 @@ func (s *Server) infoSection(b *strings.Builder, sec string, now time.Time) {
 		w.int("maxclients", s.cfg.Int("maxclients"))
 		w.int("client_recent_max_input_buffer", 0)
 		w.int("client_recent_max_output_buffer", 0)
-		w.int("blocked_clients", 0)
+		w.int("blocked_clients", s.BlockedClients())
 		w.int("tracking_clients", 0)
 		w.int("clients_in_timeout_table", 0)
 	case "memory":

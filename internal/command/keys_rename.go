@@ -39,6 +39,7 @@ func renameKey(x *Ctx, nx bool) {
 		x.Txn.SetString(dst, e.Str, e.ExpireAt())
 	} else {
 		x.Txn.SetObject(dst, e.Obj, e.ExpireAt())
+		x.KeyReady(dst) // clients blocked on dst may pop from it now
 	}
 	x.Txn.Delete(src)
 	if nx {
@@ -94,6 +95,7 @@ func cmdCopy(x *Ctx) {
 			return
 		}
 		x.Txn.SetObject(dst, c.Copy(), e.ExpireAt())
+		x.KeyReady(dst) // clients blocked on dst may pop from it now
 	}
 	x.W.Int(1)
 }

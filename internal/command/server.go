@@ -50,6 +50,7 @@ type Server struct {
 	info    infoState     // INFO's own state: error stats, peak memory, samples (info.go)
 	ps      pubsub        // subscriptions, keyspace notifications (pubsub_registry.go)
 	watches watchRegistry // WATCHed keys (watch.go)
+	blocked blocking      // clients waiting in blocking commands (blocking.go)
 	// Stats are the node-wide counters INFO reports; the network layer
 	// updates the connection and byte counters.
 	Stats Stats
@@ -80,7 +81,7 @@ func New(opts Options) *Server {
 	_, _ = rand.Read(id[:])
 	s := &Server{
 		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
-			serverCommands, introspectionCommands, pubsubCommands, multiCommands, hashCommands, setCommands),
+			serverCommands, introspectionCommands, pubsubCommands, multiCommands, listCommands, hashCommands, setCommands),
 		db:    opts.DB,
 		cfg:   opts.Config,
 		log:   opts.Logger,

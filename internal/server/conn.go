@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -49,7 +50,7 @@ func (s *Server) serveConn(nc net.Conn) {
 	}
 	// Replies go through c.Output, which shares the socket with the
 	// client's pub/sub push writer; see the flush below.
-	x := &command.Ctx{W: resp.NewWriter(c.Output(cc), 16<<10)}
+	x := &command.Ctx{W: resp.NewWriter(c.Output(cc), 16<<10), ClientGone: goneWatcher(nc)}
 	s.cmds.Connect(c, x)
 	defer s.cmds.Disconnect(x)
 
@@ -92,5 +93,51 @@ func (s *Server) serveConn(nc net.Conn) {
 		if x.Close {
 			return
 		}
+	}
+}
+
+// goneWatcher returns the command.Ctx.ClientGone function of nc: while a
+// client waits in a blocking command its goroutine does not read, so a
+// watcher goroutine peeks at the socket (MSG_PEEK, nothing is consumed)
+// and closes gone when the peer has closed the connection or it failed.
+// Pending data (a pipelined command) ends the watch without closing gone.
+// It returns nil when nc exposes no file descriptor.
+func goneWatcher(nc net.Conn) func() (<-chan struct{}, func()) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return func() (<-chan struct{}, func()) {
+		gone := make(chan struct{})
+		finished := make(chan struct{})
+		nc.SetReadDeadline(time.Time{}) // the idle timeout does not apply to a blocked client
+		go func() {
+			defer close(finished)
+			var b [1]byte
+			closed := false
+			err := rc.Read(func(fd uintptr) bool {
+				n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+				if err == syscall.EAGAIN || err == syscall.EINTR {
+					return false // nothing yet: wait for readiness
+				}
+				closed = err != nil || n == 0
+				return true
+			})
+			// A deadline error is stop() at work; any other means the
+			// connection was closed under us (CLIENT KILL, shutdown).
+			if closed || err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				close(gone)
+			}
+		}()
+		stop := func() {
+			nc.SetReadDeadline(time.Now()) // wakes the watcher
+			<-finished
+			nc.SetReadDeadline(time.Time{})
+		}
+		return gone, stop
 	}
 }
