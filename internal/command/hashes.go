@@ -123,9 +123,13 @@ func cmdHSet(x *Ctx) {
 		return
 	}
 	key := x.Args[1]
-	e, h, ok := hashForWrite(x, key)
+	e := x.Txn.Lookup(key)
+	h, ok := hashAt(x, e)
 	if !ok {
 		return
+	}
+	if h == nil {
+		h = hash.NewSized(x.Args[2:]) // one allocation for all the pairs
 	}
 	lim := hashLimits(x)
 	created := 0

@@ -112,10 +112,10 @@ func cmdSAdd(x *Ctx) {
 	if !ok {
 		return
 	}
-	if s == nil {
-		s = set.New(x.Args[2])
-	}
 	limit := setMaxIntset(x)
+	if s == nil {
+		s = set.NewSized(x.Args[2:], limit) // one allocation for all the members
+	}
 	added := 0
 	for _, m := range x.Args[2:] {
 		var isNew bool

@@ -111,7 +111,7 @@ func blockSplice(p *byte, from, to int, dn int, ents ...[]byte) *byte {
 	size := len(used) - (to - from) + add
 	count := blockCount(p) + dn
 	buf := blockView(p)
-	if size > len(buf) || (len(buf) > 64 && size < len(buf)/2) {
+	if size > len(buf) || (size < len(used) && len(buf) > 64 && size < len(buf)/2) {
 		np := newBlock(size, nil)
 		nb := blockView(np)
 		copy(nb, used[:from])

@@ -52,6 +52,20 @@ type Hash interface {
 // New returns an empty compact hash.
 func New() Hash { return compact{} }
 
+// NewSized returns an empty compact hash with room for the field-value
+// pairs in args (alternating fields and values), so that setting them in a
+// new hash allocates once.
+func NewSized(args [][]byte) Hash {
+	size := blockHeader
+	for _, a := range args {
+		size += blockEntrySize(len(a))
+	}
+	if size > blockMaxSize {
+		return compact{}
+	}
+	return compact{p: newBlock(size, nil)}
+}
+
 // compact is the listpack-encoded hash: one block whose entries alternate
 // field and value. The zero compact is empty.
 type compact struct{ p *byte }

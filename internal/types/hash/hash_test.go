@@ -158,3 +158,29 @@ func BenchmarkHashSet(b *testing.B) {
 		})
 	}
 }
+
+func TestNewSized(t *testing.T) {
+	lim := Limits{MaxEntries: 128, MaxValue: 64}
+	args := [][]byte{[]byte("a"), []byte("1"), []byte("bb"), []byte("22")}
+	h := NewSized(args)
+	before := h.MemoryUsage()
+	for i := 0; i < len(args); i += 2 {
+		h, _ = h.Set(args[i], args[i+1], lim)
+	}
+	if h.Len() != 2 || h.MemoryUsage() != before || h.Encoding() != "listpack" {
+		t.Fatalf("len %d memory %d (reserved %d) encoding %s", h.Len(), h.MemoryUsage(), before, h.Encoding())
+	}
+	// A big block mostly empty after reserve must not shrink while filling.
+	big := make([][]byte, 40)
+	for i := range big {
+		big[i] = fmt.Appendf(nil, "x%02d", i)
+	}
+	h = NewSized(big)
+	before = h.MemoryUsage()
+	for i := 0; i < len(big); i += 2 {
+		h, _ = h.Set(big[i], big[i+1], lim)
+	}
+	if h.MemoryUsage() != before || h.Len() != 20 {
+		t.Fatalf("len %d memory %d, reserved %d", h.Len(), h.MemoryUsage(), before)
+	}
+}

@@ -6,6 +6,7 @@
 package set
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"strconv"
 	"unsafe"
@@ -51,6 +52,32 @@ func New(first []byte) Set {
 		return intset{}
 	}
 	return &table{}
+}
+
+// NewSized returns an empty set of the encoding New would choose, with
+// room for members, so that adding them to a new set allocates once. An
+// intset is sized for the members' widest integer; maxIntset is
+// set-max-intset-entries.
+func NewSized(members [][]byte, maxIntset int) Set {
+	if len(members) == 0 {
+		return intset{}
+	}
+	if _, ok := ParseInt(members[0]); !ok {
+		t := &table{}
+		t.t.Reserve(len(members))
+		return t
+	}
+	w := 2
+	for _, m := range members {
+		v, ok := ParseInt(m)
+		if !ok {
+			break // Add converts to a table at this member
+		}
+		w = max(w, widthOf(v))
+	}
+	b := isAlloc(w, max(1, min(len(members), maxIntset, isMaxEntries)))
+	binary.LittleEndian.PutUint32(b[4:8], 0)
+	return intset{p: &b[0]}
 }
 
 // NewIntset returns an empty intset, the start of a computed set (SUNION,

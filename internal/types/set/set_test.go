@@ -205,3 +205,24 @@ func BenchmarkSetAdd(b *testing.B) {
 		})
 	}
 }
+
+func TestNewSized(t *testing.T) {
+	members := [][]byte{[]byte("1"), []byte("70000"), []byte("2"), []byte("1")}
+	s := NewSized(members, 512)
+	before := s.MemoryUsage()
+	for _, m := range members {
+		s, _ = s.Add(m, 512)
+	}
+	if s.Encoding() != "intset" || s.Len() != 3 || s.MemoryUsage() != before {
+		t.Fatalf("encoding %s len %d memory %d (reserved %d)", s.Encoding(), s.Len(), s.MemoryUsage(), before)
+	}
+	s = NewSized([][]byte{[]byte("1"), []byte("x")}, 512)
+	s, _ = s.Add([]byte("1"), 512)
+	s, _ = s.Add([]byte("x"), 512)
+	if s.Encoding() != "hashtable" || s.Len() != 2 {
+		t.Fatalf("encoding %s len %d", s.Encoding(), s.Len())
+	}
+	if s := NewSized([][]byte{[]byte("a")}, 512); s.Encoding() != "hashtable" {
+		t.Fatalf("non-integer first member: encoding %s", s.Encoding())
+	}
+}
