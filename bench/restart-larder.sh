@@ -15,7 +15,7 @@ OLD=$(cat $PF 2>/dev/null)
 if [ -n "$OLD" ] && kill -0 "$OLD" 2>/dev/null; then
   kill "$OLD"; for i in $(seq 50); do kill -0 "$OLD" 2>/dev/null || break; sleep 0.1; done
 fi
-"$BIN" --port "$PORT" --loglevel warning "$@" >>$D/larder-$PORT.log 2>&1 &
+env -u LARDER_BIN "$BIN" --port "$PORT" --loglevel warning "$@" >>$D/larder-$PORT.log 2>&1 &
 echo $! > $PF
 for i in $(seq 50); do redis-cli -p $PORT ping 2>/dev/null | grep -q PONG && exit 0; sleep 0.1; done
 echo "larder on $PORT did not come up"; exit 1

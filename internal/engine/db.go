@@ -59,6 +59,8 @@ type DB struct {
 
 	evictMu sync.Mutex // guards pool; serialises eviction
 	pool    evictPool
+	// poolPolicy is the policy the pool's candidates were ranked by. Guarded by evictMu.
+	poolPolicy *policyBox
 
 	expireMu   sync.Mutex    // serialises ExpireCycle
 	stalePerc  atomic.Uint64 // float64 bits: running estimate of the expired share of TTL keys
@@ -205,10 +207,10 @@ func (db *DB) SetPolicy(name string) error {
 	if err != nil {
 		return err
 	}
-	db.evictMu.Lock()
+	// No evictMu here: SetPolicy may run inside EXEC, with every shard
+	// held, and evictMu comes before shard locks. CheckMemory notices the
+	// new box and resets its candidate pool.
 	db.policy.Store(&policyBox{p})
-	db.pool.reset()
-	db.evictMu.Unlock()
 	return nil
 }
 

@@ -63,7 +63,13 @@ func (db *DB) CheckMemory(now int64) error {
 	}
 	db.evictMu.Lock()
 	defer db.evictMu.Unlock()
-	p := db.policy.Load().p
+	box := db.policy.Load()
+	if box != db.poolPolicy {
+		// The policy changed since the pool was filled: its ranks are stale.
+		db.pool.reset()
+		db.poolPolicy = box
+	}
+	p := box.p
 	if p == nil {
 		return ErrOOM
 	}
