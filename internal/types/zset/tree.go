@@ -50,7 +50,7 @@ type tree struct {
 	head, tail *node // first and last leaf
 }
 
-func newLeaf() *node { return &node{leaf: true, items: make([]item, 0, degree)} }
+func newLeaf() *node { return &node{leaf: true, items: make([]item, 0, degree+1)} }
 
 // len returns the number of items.
 func (t *tree) len() int {
@@ -268,8 +268,8 @@ type pos struct {
 	i    int
 }
 
-func (p pos) ok() bool     { return p.leaf != nil }
-func (p pos) item() *item  { return &p.leaf.items[p.i] }
+func (p pos) ok() bool    { return p.leaf != nil }
+func (p pos) item() *item { return &p.leaf.items[p.i] }
 func (p pos) next() pos {
 	if p.i++; p.i < len(p.leaf.items) {
 		return p
