@@ -39,7 +39,7 @@ func zshow(v any, err error) string {
 // zstep is one command and its expected reply in RESP2 and, when it
 // differs, in RESP3.
 type zstep struct {
-	cmd        string
+	cmd         string
 	want, want3 string
 }
 
