@@ -116,8 +116,10 @@ func expireKey(x *Ctx, base int64, sec bool) {
 	}
 	if when <= x.Now {
 		x.Txn.Delete(key)
+		x.Notify('g', "del", key)
 	} else {
 		x.Txn.SetExpire(key, e, when)
+		x.Notify('g', "expire", key)
 	}
 	x.W.Int(1)
 }
@@ -160,5 +162,6 @@ func cmdPersist(x *Ctx) {
 		return
 	}
 	x.Txn.SetExpire(key, e, 0)
+	x.Notify('g', "persist", key)
 	x.W.Int(1)
 }

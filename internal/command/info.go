@@ -444,7 +444,11 @@ func (s *Server) infoStats(w infoWriter, now time.Time) {
 	zero("evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time")
 	w.int("keyspace_hits", st.Hits)
 	w.int("keyspace_misses", st.Misses)
-	zero("pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
+	pch, ppat, psh := s.pubsubCounts()
+	w.int("pubsub_channels", int64(pch))
+	w.int("pubsub_patterns", int64(ppat))
+	w.int("pubsubshard_channels", int64(psh))
+	zero("latest_fork_usec",
 		"total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
 		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
 		"active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time",
@@ -456,6 +460,8 @@ func (s *Server) infoStats(w infoWriter, now time.Time) {
 	w.int("total_writes_processed", s.Stats.CommandsProcessed.Load())
 	zero("io_threaded_reads_processed", "io_threaded_writes_processed",
 		"reply_buffer_shrinks", "reply_buffer_expands")
+	// Not in Redis 7.0 (added in 7.4): pub/sub clients closed for their output limit.
+	w.int("client_output_buffer_limit_disconnections", s.ps.disconnects.Load())
 }
 
 // infoCommandStats lists every command and subcommand called, rejected or

@@ -78,6 +78,7 @@ func cmdDel(x *Ctx) {
 	var n int64
 	for _, k := range x.Args[1:] {
 		if x.Txn.Delete(k) {
+			x.Notify('g', "del", k)
 			n++
 		}
 	}

@@ -42,6 +42,8 @@ func renameKey(x *Ctx, nx bool) {
 		x.KeyReady(dst) // clients blocked on dst may pop from it now
 	}
 	x.Txn.Delete(src)
+	x.Notify('g', "rename_from", src)
+	x.Notify('g', "rename_to", dst)
 	if nx {
 		x.W.Int(1)
 	} else {
@@ -97,6 +99,7 @@ func cmdCopy(x *Ctx) {
 		x.Txn.SetObject(dst, c.Copy(), e.ExpireAt())
 		x.KeyReady(dst) // clients blocked on dst may pop from it now
 	}
+	x.Notify('g', \"copy_to\", dst)
 	x.W.Int(1)
 }
 

@@ -68,3 +68,26 @@ func encodePush(dst []byte, proto int, kind string, elems ...[]byte) []byte {
 	}
 	return dst
 }
+
+// encodeConfirmation encodes a (un)subscription confirmation [kind, name,
+// count] as replySubscription writes it; a nil name is a null.
+func encodeConfirmation(proto int, kind string, name []byte, count int) []byte {
+	dst := encodePush(nil, proto, kind)
+	dst[1] = '3' // three elements, not the one encodePush counted
+	if name == nil {
+		if proto == 3 {
+			dst = append(dst, "_\r\n"...)
+		} else {
+			dst = append(dst, "$-1\r\n"...)
+		}
+	} else {
+		dst = append(dst, '$')
+		dst = strconv.AppendInt(dst, int64(len(name)), 10)
+		dst = append(dst, "\r\n"...)
+		dst = append(dst, name...)
+		dst = append(dst, "\r\n"...)
+	}
+	dst = append(dst, ':')
+	dst = strconv.AppendInt(dst, int64(count), 10)
+	return append(dst, "\r\n"...)
+}

@@ -201,8 +201,15 @@ func (s *Server) unsubscribe(x *Ctx, sp space, kind string, names [][]byte, noti
 }
 
 // replySubscription writes a (un)subscription confirmation: [kind, name,
-// count], name nil for "none".
+// count], name nil for "none". Like a message, it is sent even when
+// CLIENT REPLY discards the command's reply: then it goes to the client's
+// queue, after the messages already there.
 func replySubscription(x *Ctx, kind string, name []byte, count int) {
+	if x.replyMode != replyOn {
+		msg := encodeConfirmation(x.C.Proto(), kind, name, count)
+		x.pubsubState().box.push(msg, outputLimits{}, x.Now)
+		return
+	}
 	x.W.Push(3)
 	x.W.BulkString(kind)
 	if name == nil {

@@ -17,12 +17,14 @@ func cmdGet(x *Ctx) {
 func cmdGetSet(x *Ctx) {
 	if _, ok := getGeneric(x, x.Args[1]); ok {
 		x.Txn.SetString(x.Args[1], x.Args[2], 0)
+		x.Notify('$', "set", x.Args[1])
 	}
 }
 
 func cmdGetDel(x *Ctx) {
 	if e, ok := getGeneric(x, x.Args[1]); ok && e != nil {
 		x.Txn.Delete(x.Args[1])
+		x.Notify('g', "del", x.Args[1])
 	}
 }
 
@@ -55,10 +57,13 @@ func cmdGetEX(x *Ctx) {
 	switch {
 	case f&(optEXAT|optPXAT) != 0 && at <= x.Now:
 		x.Txn.Delete(key)
+		x.Notify('g', "del", key)
 	case expire != nil:
 		x.Txn.SetExpire(key, e, at)
+		x.Notify('g', "expire", key)
 	case f&optPersist != 0 && e.ExpireAt() != 0:
 		x.Txn.SetExpire(key, e, 0)
+		x.Notify('g', "persist", key)
 	}
 }
 

@@ -58,6 +58,7 @@ func incrDecr(x *Ctx, by int64) {
 		var buf [20]byte
 		x.Txn.SetString(key, strconv.AppendInt(buf[:0], v, 10), 0)
 	}
+	x.Notify('$', "incrby", key)
 	x.W.Int(v)
 }
 
@@ -95,5 +96,6 @@ func cmdIncrByFloat(x *Ctx) {
 	} else {
 		e = x.Txn.SetString(key, out, 0)
 	}
+	x.Notify('$', "incrbyfloat", key)
 	x.W.Bulk(e.Str)
 }

@@ -22,6 +22,7 @@ func cmdAppend(x *Ctx) {
 	e := x.Txn.Lookup(key)
 	if e == nil {
 		x.Txn.SetString(key, val, 0)
+		x.Notify('$', "append", key)
 		x.W.Int(int64(len(val)))
 		return
 	}
@@ -34,6 +35,7 @@ func cmdAppend(x *Ctx) {
 	}
 	e.Str = append(e.Str, val...)
 	x.Txn.Changed(key, e)
+	x.Notify('$', "append", key)
 	x.W.Int(int64(len(e.Str)))
 }
 
@@ -104,6 +106,7 @@ func cmdSetRange(x *Ctx) {
 		buf := make([]byte, offset+int64(len(val)))
 		copy(buf[offset:], val)
 		e = x.Txn.SetString(key, buf, 0)
+		x.Notify('$', "setrange", key)
 		x.W.Int(int64(len(e.Str)))
 		return
 	}
@@ -123,6 +126,7 @@ func cmdSetRange(x *Ctx) {
 	}
 	copy(e.Str[offset:], val)
 	x.Txn.Changed(key, e)
+	x.Notify('$', "setrange", key)
 	x.W.Int(int64(len(e.Str)))
 }
 

@@ -160,6 +160,10 @@ func setGeneric(x *Ctx, f strOpts, key, val, expire []byte, r setReply) {
 	// An expire time already past is stored as it is: the key is gone at its
 	// next access, and SET still replies OK, as in Redis 7.0.
 	x.Txn.SetString(key, val, at)
+	x.Notify('$', "set", key)
+	if expire != nil {
+		x.Notify('g', "expire", key)
+	}
 	if f&optGet == 0 {
 		if r == replyOneZero {
 			x.W.Int(1)
@@ -222,6 +226,7 @@ func msetGeneric(x *Ctx, nx bool) {
 	}
 	for j := 1; j < len(args); j += 2 {
 		x.Txn.SetString(args[j], args[j+1], 0)
+		x.Notify('$', "set", args[j])
 	}
 	if nx {
 		x.W.Int(1)
