@@ -1,7 +1,6 @@
 package zset
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
 )
@@ -112,29 +111,87 @@ func uvarint(b []byte) (uint64, int) {
 	return binary.Uvarint(b)
 }
 
-// lpFind returns the offset of member's entry and its score, or -1.
+// lpFind returns the offset of member's entry and its score, or -1. It
+// decodes only the headers on the way, the hot loop of the compact form.
 func lpFind(lp []byte, member []byte) (off int, score float64) {
 	for off < len(lp) {
-		m, s, next := entryAt(lp, off)
-		if bytes.Equal(m, member) {
-			return off, s
+		h, n := uint64(lp[off]), 1
+		if h >= 0x80 {
+			h, n = binary.Uvarint(lp[off:])
 		}
-		off = next
+		start := off
+		off += n
+		mlen := int(h >> 1)
+		if mlen == len(member) && string(lp[off:off+mlen]) == string(member) {
+			_, s, _ := entryAt(lp, start)
+			return start, s
+		}
+		off += mlen
+		if h&1 == kindFloat {
+			off += 8
+		} else {
+			for lp[off] >= 0x80 {
+				off++
+			}
+			off++
+		}
 	}
 	return -1, 0
 }
 
-// lpInsertPos returns the offset where an entry for (score, member) goes.
-func lpInsertPos(lp []byte, member []byte, score float64) int {
-	off := 0
-	for off < len(lp) {
+// lpLocate scans lp once for member and for the place of (score, member):
+// own is the offset of member's entry (-1 when absent) and cur its score;
+// ins is where an entry for (score, member) goes, ignoring member's own
+// entry.
+func lpLocate(lp []byte, member []byte, score float64) (own int, cur float64, ins int) {
+	own, ins = -1, -1
+	for off := 0; off < len(lp); {
 		m, s, next := entryAt(lp, off)
-		if s > score || (s == score && bytes.Compare(m, member) > 0) {
+		if own < 0 && string(m) == string(member) {
+			own, cur = off, s
+		} else if ins < 0 && (s > score || (s == score && string(m) > string(member))) {
+			ins = off
+		}
+		if own >= 0 && ins >= 0 {
+			return own, cur, ins
+		}
+		off = next
+	}
+	if ins < 0 {
+		ins = len(lp)
+	}
+	return own, cur, ins
+}
+
+// lpInsertPos returns the offset where an entry for (score, member) goes,
+// ignoring the entry at offset skip (or none when skip is -1).
+func lpInsertPos(lp []byte, member []byte, score float64, skip int) int {
+	for off := 0; off < len(lp); {
+		m, s, next := entryAt(lp, off)
+		if off != skip && (s > score || (s == score && string(m) > string(member))) {
 			return off
 		}
 		off = next
 	}
-	return off
+	return len(lp)
+}
+
+// lpReplace moves member's entry at own to the place ins (as lpLocate or
+// lpInsertPos found it) with score, and returns the new slice.
+func lpReplace(lp []byte, own, ins int, member []byte, score float64) []byte {
+	_, ownEnd := memberAt(lp, own)
+	if ins == own || ins == ownEnd {
+		if encodedLen(member, score) == ownEnd-own {
+			putEntry(lp[own:], member, score)
+			return lp
+		}
+		ins = own
+	}
+	lp = lpDelete(lp, own, ownEnd)
+	if ins > own {
+		ins -= ownEnd - own
+	}
+	return lpInsert(lp, ins, member, score)
 }
 
 // lpInsert inserts the entry for (score, member) at off and returns the new

@@ -145,11 +145,12 @@ func (z *ZSet) Add(member []byte, score float64, f Flags, lim Limits) (float64, 
 	var (
 		cur    float64
 		exists bool
-		off    = -1
+		own    = -1
+		ins    int
 	)
 	if z.f == nil {
-		off, cur = lpFind(z.lp, member)
-		exists = off >= 0
+		own, cur, ins = lpLocate(z.lp, member, score)
+		exists = own >= 0
 	} else {
 		cur, exists = z.f.dict[string(member)]
 	}
@@ -161,7 +162,7 @@ func (z *ZSet) Add(member []byte, score float64, f Flags, lim Limits) (float64, 
 			z.toFull()
 		}
 		if z.f == nil {
-			z.lp = lpInsert(z.lp, lpInsertPos(z.lp, member, score), member, score)
+			z.lp = lpInsert(z.lp, ins, member, score)
 			z.n++
 		} else {
 			z.f.add(string(member), score)
@@ -184,9 +185,10 @@ func (z *ZSet) Add(member []byte, score float64, f Flags, lim Limits) (float64, 
 		return score, Unchanged
 	}
 	if z.f == nil {
-		_, next := memberAt(z.lp, off)
-		z.lp = lpDelete(z.lp, off, next)
-		z.lp = lpInsert(z.lp, lpInsertPos(z.lp, member, score), member, score)
+		if f&Incr != 0 {
+			ins = lpInsertPos(z.lp, member, score, own)
+		}
+		z.lp = lpReplace(z.lp, own, ins, member, score)
 	} else {
 		old := z.f.t.remove(item{score: cur, member: str(member)})
 		old.score = score
