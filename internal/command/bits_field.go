@@ -259,31 +259,30 @@ func unsignedOverflow(value uint64, incr int64, width uint8, mode overflowMode) 
 
 // signedOverflow adds incr to value as a signed field of width bits. It
 // returns the result under mode (wrapped to the width, or saturated) and
-// whether it overflowed, as Redis's checkSignedBitfieldOverflow.
+// whether it overflowed, as Redis's checkSignedBitfieldOverflow, whose
+// tests it follows to the letter: they wrap in 64 bits, so a SET of a value
+// below the minimum by more than MaxInt64 saturates to the maximum.
 func signedOverflow(value, incr int64, width uint8, mode overflowMode) (int64, bool) {
 	hi := int64(math.MaxInt64)
 	if width < 64 {
 		hi = 1<<(width-1) - 1
 	}
 	lo := -hi - 1
-	sum := value + incr // wraps in 64 bits; used only when no overflow
-	over := false
+	maxIncr := int64(uint64(hi) - uint64(value)) // may wrap, as in Redis
+	minIncr := lo - value                        // may wrap, as in Redis
 	switch {
-	case value > hi || (incr > 0 && (sum < value || sum > hi)):
-		over = true
+	case value > hi || (width != 64 && incr > maxIncr) || (value >= 0 && incr > 0 && incr > maxIncr):
 		if mode == overflowSat {
 			return hi, true
 		}
-	case value < lo || (incr < 0 && (sum > value || sum < lo)):
-		over = true
+	case value < lo || (width != 64 && incr < minIncr) || (value < 0 && incr < 0 && incr < minIncr):
 		if mode == overflowSat {
 			return lo, true
 		}
+	default:
+		return value + incr, false
 	}
-	if !over {
-		return sum, false
-	}
-	return signExtend(uint64(sum), width), true
+	return signExtend(uint64(value+incr), width), true
 }
 
 // getBits reads width bits (at most 64) at bit offset off of p, big-endian

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"testing"
@@ -36,7 +37,12 @@ func fieldModel(old uint64, op *fieldOp) (stored uint64, reply int64, ok bool) {
 		case overflowFail:
 			return old, 0, false
 		case overflowSat:
-			if want.Cmp(lo) < 0 {
+			// Redis compares the increment with max-value computed in 64
+			// bits: for a SET far below the minimum it wraps, and the value
+			// saturates to the maximum.
+			room := new(big.Int).Sub(hi, want)
+			quirk := op.signed && op.op == fieldSet && room.Cmp(big.NewInt(math.MaxInt64)) > 0
+			if want.Cmp(lo) < 0 && !quirk {
 				res.Set(lo)
 			} else {
 				res.Set(hi)
