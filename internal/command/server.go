@@ -81,7 +81,8 @@ func New(opts Options) *Server {
 	_, _ = rand.Read(id[:])
 	s := &Server{
 		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
-			serverCommands, introspectionCommands, pubsubCommands, multiCommands, listCommands, hashCommands, setCommands, bitCommands),
+			serverCommands, introspectionCommands, pubsubCommands, multiCommands, listCommands, zsetCommands,
+			hashCommands, setCommands, bitCommands),
 		db:    opts.DB,
 		cfg:   opts.Config,
 		log:   opts.Logger,
