@@ -71,6 +71,7 @@ type Entry struct {
 	size     int64  // bytes accounted in DB's used memory
 	atime    uint32 // last access, unix seconds (LRU clock; also the LFU decrement time)
 	ttlIdx   int32  // 1 + index in the shard's TTL list; 0 = no TTL
+	slotIdx  int32  // 1 + index in its slot's entry list
 	slot     uint16 // Slot(key)
 	kind     Kind
 	lfu      uint8  // LFU counter (logarithmic, as Redis's)

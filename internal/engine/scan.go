@@ -17,13 +17,13 @@ func (db *DB) SlotKeys(slot uint16, max int) [][]byte {
 	sh := &db.shards[db.shardOf(slot)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	m := sh.slots[db.localSlot(slot)]
-	keys := make([][]byte, 0, min(max, len(m)))
-	for k := range m {
+	l := sh.slots[db.localSlot(slot)]
+	keys := make([][]byte, 0, min(max, len(l)))
+	for _, e := range l {
 		if len(keys) == max {
 			break
 		}
-		keys = append(keys, []byte(k))
+		keys = append(keys, []byte(e.key))
 	}
 	return keys
 }
@@ -44,9 +44,9 @@ func (db *DB) Scan(now int64, cursor uint64, count int, out []KeyInfo) ([]KeyInf
 		}
 		sh := &db.shards[db.shardOf(uint16(slot))]
 		sh.mu.Lock()
-		for k, e := range sh.slots[db.localSlot(uint16(slot))] {
+		for _, e := range sh.slots[db.localSlot(uint16(slot))] {
 			if !expired(e, now) {
-				out = append(out, KeyInfo{Key: []byte(k), Kind: e.kind})
+				out = append(out, KeyInfo{Key: []byte(e.key), Kind: e.kind})
 				n++
 			}
 		}

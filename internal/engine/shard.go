@@ -13,9 +13,12 @@ type shard struct {
 	// read without it (Len, Stats, and picking a non-empty shard to sample).
 	mu sync.Mutex
 
-	// slots maps a local slot index (slot / number of shards) to that slot's keys. A map is
-	// allocated when its slot gets its first key and dropped when the slot empties.
-	slots []map[string]*Entry
+	// keys holds every key of the shard: one map, so a lookup hashes once.
+	keys map[string]*Entry
+	// slots lists, per local slot index (slot / number of shards), that slot's entries, each
+	// knowing its position (Entry.slotIdx), so a slot is counted and iterated without
+	// touching the others. A list is dropped when its slot empties.
+	slots [][]*Entry
 	// live lists the local indices of the non-empty maps in slots, for uniform sampling;
 	// livePos[i] is 1 + the position of i in live, or 0 when slots[i] is empty.
 	live    []uint16
@@ -38,39 +41,43 @@ type shard struct {
 }
 
 func (sh *shard) init(localSlots int, seed uint64) {
-	sh.slots = make([]map[string]*Entry, localSlots)
+	sh.keys = make(map[string]*Entry)
+	sh.slots = make([][]*Entry, localSlots)
 	sh.livePos = make([]int32, localSlots)
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 // getLocked returns the entry of key in local slot li, expired or not.
 func (sh *shard) getLocked(li int, key []byte) *Entry {
-	m := sh.slots[li]
-	if m == nil {
-		return nil
-	}
-	return m[string(key)]
+	return sh.keys[string(key)]
 }
 
 // insertLocked adds e, whose key and slot are set, to local slot li.
 func (sh *shard) insertLocked(li int, e *Entry) {
-	m := sh.slots[li]
-	if m == nil {
-		m = make(map[string]*Entry)
-		sh.slots[li] = m
+	l := sh.slots[li]
+	if len(l) == 0 {
 		sh.live = append(sh.live, uint16(li))
 		sh.livePos[li] = int32(len(sh.live))
 	}
-	m[e.key] = e
+	sh.keys[e.key] = e
+	sh.slots[li] = append(l, e)
+	e.slotIdx = int32(len(l) + 1)
 	sh.count.Add(1)
 }
 
 // removeLocked deletes e from local slot li and from the TTL list.
 func (sh *shard) removeLocked(li int, e *Entry) {
-	m := sh.slots[li]
-	delete(m, e.key)
+	delete(sh.keys, e.key)
+	l := sh.slots[li]
+	i, last := int(e.slotIdx-1), len(l)-1
+	l[i] = l[last]
+	l[i].slotIdx = int32(i + 1)
+	l[last] = nil
+	l = l[:last]
+	sh.slots[li] = l
+	e.slotIdx = 0
 	sh.count.Add(-1)
-	if len(m) == 0 {
+	if len(l) == 0 {
 		sh.slots[li] = nil
 		p := sh.livePos[li] - 1
 		last := sh.live[len(sh.live)-1]
@@ -110,6 +117,7 @@ func (sh *shard) setTTLLocked(e *Entry, at int64) {
 
 // resetLocked drops every key of the shard, returning nothing: the caller fixes used memory.
 func (sh *shard) resetLocked() {
+	sh.keys = make(map[string]*Entry)
 	clear(sh.slots)
 	clear(sh.livePos)
 	sh.live = sh.live[:0]
@@ -130,11 +138,8 @@ func (sh *shard) randomLocked(volatile bool) *Entry {
 	if len(sh.live) == 0 {
 		return nil
 	}
-	m := sh.slots[sh.live[sh.rng.IntN(len(sh.live))]]
-	for _, e := range m { // Go starts map iteration at a random position
-		return e
-	}
-	return nil
+	l := sh.slots[sh.live[sh.rng.IntN(len(sh.live))]]
+	return l[sh.rng.IntN(len(l))]
 }
 
 // expired reports whether e's TTL has passed at now. As in Redis, a key expires after its

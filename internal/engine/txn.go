@@ -1,6 +1,9 @@
 package engine
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+)
 
 // Txn holds the shard locks for one command's keys. Every method touching a key requires the
 // key's shard to be held and panics otherwise (a programmer error). A Txn is not safe for
@@ -12,6 +15,30 @@ type Txn struct {
 	all    bool
 	held   []uint32 // sorted distinct indices of the locked shards (unless all)
 	inline [4]uint32
+
+	// A one-key cache: commands look the same key up several times (Begin, Lookup,
+	// SetString), always through the same argument slice. ck is that slice, cslot its slot
+	// and ce its entry when found (still current while ce.slotIdx != 0). Reset by Begin,
+	// End and Flush, and whenever another key is located.
+	ck    []byte
+	cslot uint16
+	ce    *Entry
+}
+
+// sameSlice reports whether a and b are the same slice of memory (not merely equal bytes).
+func sameSlice(a, b []byte) bool {
+	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
+}
+
+// entryLocked returns key's entry, expired or not, using the one-key cache; locate(key) must
+// have been called just before.
+func (t *Txn) entryLocked(sh *shard, slot uint16, key []byte) *Entry {
+	if e := t.ce; e != nil && e.slotIdx != 0 {
+		return e
+	}
+	e := sh.getLocked(t.db.localSlot(slot), key)
+	t.ce = e
+	return e
 }
 
 // Begin locks the distinct shards of keys in ascending order, so that concurrent transactions
@@ -24,7 +51,9 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 	}
 	h := t.held[:0]
 	for _, k := range keys {
-		h = append(h, db.shardOf(Slot(k)))
+		slot := Slot(k)
+		t.ck, t.cslot = k, slot
+		h = append(h, db.shardOf(slot))
 	}
 	if len(h) > 1 {
 		slices.Sort(h)
@@ -50,6 +79,7 @@ func (t *Txn) start(db *DB, now int64) {
 		panic("engine: Begin on a Txn that has not ended")
 	}
 	t.db, t.now, t.all = db, now, false
+	t.ck, t.ce = nil, nil
 }
 
 // End releases the locks. Calling End on a Txn that holds nothing does nothing.
@@ -68,6 +98,7 @@ func (t *Txn) End() {
 		}
 	}
 	t.db, t.all, t.held = nil, false, t.held[:0]
+	t.ck, t.ce = nil, nil
 }
 
 // Now returns the time the transaction runs at, in unix milliseconds.
@@ -79,7 +110,13 @@ func (t *Txn) locate(key []byte) (*shard, uint16) {
 	if db == nil {
 		panic("engine: Txn used outside Begin/End")
 	}
-	slot := Slot(key)
+	var slot uint16
+	if sameSlice(key, t.ck) {
+		slot = t.cslot
+	} else {
+		slot = Slot(key)
+		t.ck, t.cslot, t.ce = key, slot, nil
+	}
 	i := db.shardOf(slot)
 	if !t.all && !t.holds(i) {
 		panic("engine: Txn does not hold the shard of key " + string(key))
@@ -103,7 +140,7 @@ func (t *Txn) holds(i uint32) bool {
 // find returns the live entry of key, deleting it (OpDel, ReasonExpired) if it has expired.
 func (t *Txn) find(key []byte) (*shard, uint16, *Entry) {
 	sh, slot := t.locate(key)
-	e := sh.getLocked(t.db.localSlot(slot), key)
+	e := t.entryLocked(sh, slot, key)
 	if e != nil && expired(e, t.now) {
 		t.db.deleteLocked(sh, e, ReasonExpired)
 		e = nil
@@ -147,9 +184,10 @@ func (t *Txn) Peek(key []byte) *Entry {
 // returns the entry.
 func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
 	sh, slot := t.locate(key)
-	e := sh.getLocked(t.db.localSlot(slot), key)
+	e := t.entryLocked(sh, slot, key)
 	if e == nil {
 		e = t.db.newEntryLocked(sh, slot, key, t.now)
+		t.ce = e
 		e.kind = KindString
 		e.Str = append([]byte{}, val...)
 	} else {
@@ -171,9 +209,10 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 		panic("engine: SetObject with a nil Object")
 	}
 	sh, slot := t.locate(key)
-	e := sh.getLocked(t.db.localSlot(slot), key)
+	e := t.entryLocked(sh, slot, key)
 	if e == nil {
 		e = t.db.newEntryLocked(sh, slot, key, t.now)
+		t.ce = e
 	} else {
 		t.db.access(e, t.now)
 	}
@@ -191,7 +230,8 @@ func (t *Txn) finishSet(sh *shard, key []byte, e *Entry, expireAt int64) *Entry 
 // mustBeCurrent panics unless e is key's entry in the keyspace: changing a deleted or foreign
 // entry would corrupt memory accounting and the TTL list.
 func (t *Txn) mustBeCurrent(sh *shard, slot uint16, key []byte, e *Entry) {
-	if e == nil || sh.getLocked(t.db.localSlot(slot), key) != e {
+	// A live entry (in its slot list) whose key is key is key's entry: keys are unique.
+	if e == nil || e.slotIdx == 0 || e.key != string(key) || e.slot != slot || sh != &t.db.shards[t.db.shardOf(slot)] {
 		panic("engine: entry is not the current entry of key " + string(key))
 	}
 }
@@ -224,6 +264,7 @@ func (t *Txn) Flush() {
 		panic("engine: Txn.Flush without BeginAll")
 	}
 	db := t.db
+	t.ck, t.ce = nil, nil
 	for i := range db.shards {
 		db.shards[i].resetLocked()
 	}

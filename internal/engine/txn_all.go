@@ -28,9 +28,9 @@ func (t *Txn) Scan(cursor uint64, count int, out []KeyInfo) ([]KeyInfo, uint64) 
 			continue
 		}
 		sh := &db.shards[db.shardOf(uint16(slot))]
-		for k, e := range sh.slots[db.localSlot(uint16(slot))] {
+		for _, e := range sh.slots[db.localSlot(uint16(slot))] {
 			if !expired(e, t.now) {
-				out = append(out, KeyInfo{Key: []byte(k), Kind: e.kind})
+				out = append(out, KeyInfo{Key: []byte(e.key), Kind: e.kind})
 				n++
 			}
 		}
