@@ -99,7 +99,7 @@ func cmdCopy(x *Ctx) {
 		x.Txn.SetObject(dst, c.Copy(), e.ExpireAt())
 		x.KeyReady(dst) // clients blocked on dst may pop from it now
 	}
-	x.Notify('g', \"copy_to\", dst)
+	x.Notify('g', "copy_to", dst)
 	x.W.Int(1)
 }
 
