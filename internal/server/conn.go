@@ -3,8 +3,8 @@ package server
 import (
 	"errors"
 	"net"
-	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -114,6 +114,7 @@ func goneWatcher(nc net.Conn) func() (<-chan struct{}, func()) {
 	return func() (<-chan struct{}, func()) {
 		gone := make(chan struct{})
 		finished := make(chan struct{})
+		var stopping atomic.Bool
 		nc.SetReadDeadline(time.Time{}) // the idle timeout does not apply to a blocked client
 		go func() {
 			defer close(finished)
@@ -127,13 +128,14 @@ func goneWatcher(nc net.Conn) func() (<-chan struct{}, func()) {
 				closed = err != nil || n == 0
 				return true
 			})
-			// A deadline error is stop() at work; any other means the
-			// connection was closed under us (CLIENT KILL, shutdown).
-			if closed || err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			// An error is stop() at work, or else the connection being
+			// closed (CLIENT KILL) or woken for shutdown (a deadline).
+			if closed || err != nil && !stopping.Load() {
 				close(gone)
 			}
 		}()
 		stop := func() {
+			stopping.Store(true)
 			nc.SetReadDeadline(time.Now()) // wakes the watcher
 			<-finished
 			nc.SetReadDeadline(time.Time{})
