@@ -28,6 +28,7 @@ type outbox struct {
 	size      int64      // bytes queued plus the bytes of the batch being written
 	softSince int64      // unix ms when size first went over the soft limit; 0 if under it
 	closed    bool       // disconnected or over the limit: drop everything
+	paused    bool       // the writer leaves the queue alone (Client.pauseOutput)
 }
 
 // newOutbox returns c's outbox with its writer goroutine running.
@@ -111,6 +112,25 @@ func (b *outbox) close() {
 	<-b.done
 }
 
+// pause stops the writer before its next message; the messages being
+// written go on.
+func (b *outbox) pause() {
+	b.mu.Lock()
+	b.paused = true
+	b.mu.Unlock()
+}
+
+// resume lets the writer write the queue again.
+func (b *outbox) resume() {
+	b.mu.Lock()
+	b.paused = false
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
 // run is the writer goroutine: it writes the queue to the socket whenever
 // it is not empty, until close.
 func (b *outbox) run() {
@@ -139,11 +159,17 @@ func (b *outbox) run() {
 }
 
 // writeQueuedLocked writes every queued message to the socket, batching the
-// small ones. The caller holds Client.out.mu.
+// small ones, until the queue is empty or the writer is paused. The caller
+// holds Client.out.mu: the writer goroutine, or the connection goroutine
+// before its own writes (only when it has not paused the writer).
 func (b *outbox) writeQueuedLocked() error {
 	out := &b.c.out
 	for {
 		b.mu.Lock()
+		if b.paused {
+			b.mu.Unlock()
+			return nil
+		}
 		batch := b.q
 		b.q = b.spare[:0]
 		b.spare = nil

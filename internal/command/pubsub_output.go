@@ -16,15 +16,20 @@ import (
 //     until its reply is complete and flushed (ReleaseOutput). Before its own
 //     bytes it writes out the messages already queued, so a reply never
 //     overtakes a message published before it was written.
-//   - SUBSCRIBE takes the mutex before it registers the subscription, so its
-//     confirmation reaches the client before any message on that channel.
+//   - (P|S)SUBSCRIBE pauses the push writer before it registers the
+//     subscription, until its confirmation is flushed: the confirmation
+//     reaches the client before any message on that channel. Pausing never
+//     blocks, so a handler never waits for the socket (EXEC runs SUBSCRIBE
+//     with every shard locked).
 //   - The push writer takes the mutex for each batch of whole messages.
 
 // output is the client's side of the socket shared by replies and pushes.
 type output struct {
-	w    io.Writer  // the socket; set once by Client.Output
-	mu   sync.Mutex // serializes writes to w
-	held bool       // the connection goroutine holds mu; only it reads or writes held
+	w  io.Writer  // the socket; set once by Client.Output
+	mu sync.Mutex // serializes writes to w
+	// held: the connection goroutine holds mu; paused: it paused the push
+	// writer. Only the connection goroutine reads or writes them.
+	held, paused bool
 	// scratch coalesces small queued messages into one write; guarded by mu.
 	scratch []byte
 }
@@ -52,31 +57,46 @@ func (c *Client) Output(w io.Writer) io.Writer {
 
 // MustFlush reports whether the connection must flush its replies and call
 // ReleaseOutput before it reads the next command, rather than keep them
-// buffered for a pipeline: true when the client's pub/sub push writer is
-// waiting for the socket that a reply holds. Only the connection goroutine
-// may call it.
-func (c *Client) MustFlush() bool { return c.out.held && c.ps != nil }
+// buffered for a pipeline: true when the client's pub/sub push writer
+// waits for a reply to be flushed. Only the connection goroutine may call
+// it.
+func (c *Client) MustFlush() bool { return (c.out.held || c.out.paused) && c.ps != nil }
 
 // ReleaseOutput gives the socket back to the pub/sub push writer once the
 // connection has flushed its replies. It does nothing when the connection
-// does not hold the socket. Only the connection goroutine may call it.
+// neither holds the socket nor paused the writer. Only the connection
+// goroutine may call it.
 func (c *Client) ReleaseOutput() {
 	if c.out.held {
 		c.out.held = false
 		c.out.mu.Unlock()
 	}
+	if c.out.paused {
+		c.out.paused = false
+		c.ps.box.resume()
+	}
 }
 
 // holdOutput takes the socket for the connection goroutine, if it does not
-// hold it yet, and first writes out the pub/sub messages already queued.
+// hold it yet, and first writes out the pub/sub messages already queued,
+// unless the push writer is paused for a subscription's confirmation.
 func (c *Client) holdOutput() error {
 	if c.out.held {
 		return nil
 	}
 	c.out.mu.Lock()
 	c.out.held = true
-	if c.ps != nil {
+	if c.ps != nil && !c.out.paused {
 		return c.ps.box.writeQueuedLocked()
 	}
 	return nil
+}
+
+// pauseOutput stops the push writer, before its next message, until
+// ReleaseOutput. c must have its pub/sub state.
+func (c *Client) pauseOutput() {
+	if !c.out.paused {
+		c.out.paused = true
+		c.ps.box.pause()
+	}
 }

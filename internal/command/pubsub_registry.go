@@ -112,11 +112,9 @@ func (x *Ctx) pubsubState() *subState {
 // SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE do.
 func (s *Server) subscribe(x *Ctx, sp space, kind string, names [][]byte) {
 	cs := x.pubsubState()
-	// Hold the socket until the confirmations are flushed: a message
+	// Pause the push writer until the confirmations are flushed: a message
 	// published once the subscription is registered waits in the queue.
-	if err := x.C.holdOutput(); err != nil {
-		return
-	}
+	x.C.pauseOutput()
 	counts := make([]int, len(names))
 	var added [][]byte
 	for i, name := range names {
@@ -125,6 +123,12 @@ func (s *Server) subscribe(x *Ctx, sp space, kind string, names [][]byte) {
 			added = append(added, name)
 		}
 		counts[i] = cs.count(sp)
+	}
+	// Confirmations that go to the queue (CLIENT REPLY OFF) go before the
+	// first message, which can come as soon as the subscription is
+	// registered; those that go to x.W are flushed before the queue.
+	for i, name := range names {
+		replySubscription(x, kind, name, counts[i])
 	}
 	if len(added) > 0 {
 		p := &s.ps
@@ -140,9 +144,6 @@ func (s *Server) subscribe(x *Ctx, sp space, kind string, names [][]byte) {
 		p.mu.Unlock()
 	}
 	x.C.setFlag(clientPubSub, true)
-	for i, name := range names {
-		replySubscription(x, kind, name, counts[i])
-	}
 }
 
 // unsubscribe removes x's client from the names of sp, or from all of sp

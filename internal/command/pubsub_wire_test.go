@@ -160,3 +160,37 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestPubSubInMulti checks SUBSCRIBE queued in MULTI: EXEC's reply holds the
+// confirmation, and messages follow it.
+func TestPubSubInMulti(t *testing.T) {
+	n := startNode(t, nil)
+	w, pub := connDial(t, n), connDial(t, n)
+	w.expect(`+"OK"`, "MULTI")
+	w.expect(`+"QUEUED"`, "SUBSCRIBE", "a")
+	w.expect(`*[*[$"subscribe" $"a" :1]]`, "EXEC")
+	pub.expect(`:1`, "PUBLISH", "a", "m")
+	if got := w.read().String(); got != `*[$"message" $"a" $"m"]` {
+		t.Fatalf("message = %s", got)
+	}
+}
+
+// TestPubSubPipelined checks the order of replies to pipelined commands
+// around a subscription.
+func TestPubSubPipelined(t *testing.T) {
+	n := startNode(t, nil)
+	w := connDial(t, n)
+	w.send("PING\r\nSUBSCRIBE a b\r\nPING\r\nPUBLISH a x\r\nUNSUBSCRIBE\r\nPING\r\n")
+	for _, want := range []string{
+		`+"PONG"`,
+		`*[$"subscribe" $"a" :1]`, `*[$"subscribe" $"b" :2]`,
+		`*[$"pong" $""]`,
+		`-"ERR Can't execute 'publish': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"`,
+		`*[$"unsubscribe" $"a" :1]`, `*[$"unsubscribe" $"b" :0]`,
+		`+"PONG"`,
+	} {
+		if got := w.read().String(); got != want {
+			t.Fatalf("reply = %s, want %s", got, want)
+		}
+	}
+}
