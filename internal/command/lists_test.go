@@ -286,6 +286,14 @@ func TestListGoRedis(t *testing.T) {
 		if err != nil || key != "l" || strings.Join(vals, ",") != "b,c" {
 			t.Fatalf("LMPOP = %q %v, %v", key, vals, err)
 		}
+		c.RPush(ctx, "src", "x", "y")
+		if n, err := c.Copy(ctx, "src", "cp", 0, false).Result(); err != nil || n != 1 {
+			t.Fatalf("COPY = %d, %v", n, err)
+		}
+		c.RPush(ctx, "src", "z")
+		if got, _ := c.LRange(ctx, "cp", 0, -1).Result(); strings.Join(got, ",") != "x,y" {
+			t.Fatalf("copy changed with its source: %v", got)
+		}
 		if _, err := c.LPop(ctx, "l").Result(); err != redis.Nil {
 			t.Fatalf("LPOP on a deleted list: %v", err)
 		}
