@@ -217,7 +217,7 @@ func checkOOMValues(v string) (string, error) {
 
 // Keyspace event classes in the order Redis writes them.
 const (
-	notifyAll      = "g$lshzxetdn" // what A stands for
+	notifyAll      = "g$lshzxetd" // what A stands for ('n' and 'm' are not in it, as in Redis)
 	notifyEventKey = "KEm"
 )
 
@@ -230,7 +230,7 @@ func checkNotify(v string) (string, error) {
 			for j := 0; j < len(notifyAll); j++ {
 				set[notifyAll[j]] = true
 			}
-		case strings.IndexByte(notifyAll, c) >= 0, strings.IndexByte(notifyEventKey, c) >= 0:
+		case strings.IndexByte(notifyAll, c) >= 0, strings.IndexByte(notifyEventKey, c) >= 0, c == 'n':
 			set[c] = true
 		default:
 			return "", errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
@@ -248,6 +248,9 @@ func checkNotify(v string) (string, error) {
 			if set[notifyAll[j]] {
 				b.WriteByte(notifyAll[j])
 			}
+		}
+		if set['n'] { // as Redis, "An" reads back as "A": n is listed only without A
+			b.WriteByte('n')
 		}
 	}
 	for j := 0; j < len(notifyEventKey); j++ {
