@@ -112,6 +112,7 @@ func (s *Server) Connect(c *Client, x *Ctx) {
 
 // Disconnect removes a connection's client from the registry.
 func (s *Server) Disconnect(x *Ctx) {
+	x.FlushStats()
 	s.endTxn(x)
 	s.clients.remove(x.C)
 	s.disconnectPubSub(x) // drops the subscriptions, stops the push writer

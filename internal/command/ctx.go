@@ -33,9 +33,10 @@ type Ctx struct {
 
 	keys      [][]byte
 	locked    bool
-	replyMode replyMode  // CLIENT REPLY
-	errs      int64      // error replies written, for the failed-call statistics
-	tx        multiState // MULTI queue and WATCHed keys (multi.go, watch.go)
+	replyMode replyMode    // CLIENT REPLY
+	pend      pendingStats // see FlushStats
+	errs      int64        // error replies written, for the failed-call statistics
+	tx        multiState   // MULTI queue and WATCHed keys (multi.go, watch.go)
 	// ready lists keys this command pushed into that clients may be
 	// blocked on (see KeyReady); Dispatch serves them after the command.
 	ready [][]byte

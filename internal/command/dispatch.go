@@ -16,7 +16,6 @@ func (s *Server) Dispatch(x *Ctx) {
 	start := s.now()
 	x.Now = start.UnixMilli()
 	x.C.lastActive.Store(x.Now)
-	s.Stats.CommandsProcessed.Add(1)
 
 	cmd := s.table.Lookup(args[0])
 	if cmd == nil {
@@ -100,6 +99,13 @@ func (s *Server) executeSilently(x *Ctx, cmd *Command, start time.Time) {
 func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 	args := x.Args
 	x.Cmd = cmd
+	if x.pend.cmd != cmd {
+		// Statistics of a run of the same command are added up locally and
+		// published when another command comes (or the connection flushes):
+		// shared counters bounce between cores otherwise.
+		x.FlushStats()
+		x.pend.cmd = cmd
+	}
 	if lock && cmd.Flags&FlagNoLock == 0 && (cmd.FirstKey > 0 || cmd.Keys != nil) {
 		x.keys = cmd.keysOf(args, x.keys[:0])
 		x.Lock(x.keys...)
@@ -112,8 +118,12 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 	}
 
 	d := time.Since(start)
-	cmd.stats.calls.Add(1)
-	cmd.stats.usec.Add(d.Microseconds())
+	if x.pend.cmd != cmd { // EXEC ran other commands in between
+		x.FlushStats()
+		x.pend.cmd = cmd
+	}
+	x.pend.calls++
+	x.pend.usec += d.Microseconds()
 	if x.errs > errs {
 		cmd.stats.failed.Add(1)
 	}
@@ -121,6 +131,26 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 		s.slowlog.add(start, d, args, x.C)
 	}
 	x.C.lastCmd.Store(cmd)
+}
+
+// pendingStats are the statistics of a connection's latest run of one
+// command, not yet added to the shared counters.
+type pendingStats struct {
+	cmd         *Command
+	calls, usec int64
+}
+
+// FlushStats adds the connection's pending command statistics to the shared
+// counters (INFO commandstats, total_commands_processed). The connection
+// calls it before it flushes its replies and when it ends.
+func (x *Ctx) FlushStats() {
+	p := &x.pend
+	if p.calls > 0 {
+		p.cmd.stats.calls.Add(p.calls)
+		p.cmd.stats.usec.Add(p.usec)
+		x.Srv.Stats.CommandsProcessed.Add(p.calls)
+	}
+	*p = pendingStats{}
 }
 
 // arityOK checks n arguments (the name included) against Redis's arity rule.

@@ -84,6 +84,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		// A subscribed client's pushes wait while a reply holds the
 		// socket: flush it and release the socket before reading on.
 		if x.Close || rd.Buffered() == 0 || c.MustFlush() {
+			x.FlushStats()
 			err := x.W.Flush()
 			c.ReleaseOutput()
 			if err != nil {
