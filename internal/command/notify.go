@@ -88,7 +88,14 @@ func (s *Server) notify(f uint32, event string, key []byte, now int64) {
 // "evicted"). It is called from OnChange, with the key's shard locked.
 func (s *Server) notifyChange(c *engine.Change) {
 	f := s.ps.notify.Load()
-	if f == 0 || c.Op != engine.OpDel {
+	if f == 0 {
+		return
+	}
+	if c.Op == engine.OpSet && c.Created && f&notifyNew != 0 {
+		s.notify(f, "new", c.Key, s.now().UnixMilli())
+		return
+	}
+	if c.Op != engine.OpDel {
 		return
 	}
 	switch c.Reason {

@@ -143,3 +143,22 @@ func TestNotifyEvicted(t *testing.T) {
 	expectEvents(t, next, "__keyevent@0__:evicted victim")
 	connOK(t, ctx, c, "OK", "config", "set", "maxmemory", "0")
 }
+
+// TestNotifyNewKey checks the 'n' class: one "new" event when a key is
+// created (by a string or a collection command), none when it is overwritten.
+func TestNotifyNewKey(t *testing.T) {
+	forEachProto(t, func(t *testing.T, ctx context.Context, c *redis.Client) {
+		connOK(t, ctx, c, "OK", "config", "set", "notify-keyspace-events", "En")
+		next := notifyWatch(t, ctx, c)
+		for _, args := range [][]any{
+			{"set", "foo", "bar"}, {"set", "foo", "baz"}, {"set", "bar", "bar"},
+			{"rpush", "list", "a"}, {"rpush", "list", "b"},
+		} {
+			if _, err := do(ctx, c, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		expectEvents(t, next, "__keyevent@0__:new foo", "__keyevent@0__:new bar",
+			"__keyevent@0__:new list")
+	})
+}

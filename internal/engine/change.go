@@ -75,6 +75,8 @@ type Change struct {
 	Key []byte
 	// Entry is the key's entry for OpSet and OpExpire; nil otherwise.
 	Entry *Entry
+	// Created is set for the OpSet that created the key (keyspace "new" events).
+	Created bool
 }
 
 // publishLocked assigns the next offset to a change and hands it to the sink. The caller holds
@@ -82,9 +84,11 @@ type Change struct {
 func (db *DB) publishLocked(sh *shard, op Op, why Reason, slot uint16, key []byte, e *Entry) {
 	off := db.offset.Add(1)
 	if db.onChange == nil {
+		sh.change.Created = false
 		return
 	}
-	sh.change = Change{Offset: off, Op: op, Reason: why, Slot: slot, Key: key, Entry: e}
+	created := sh.change.Created // set by the caller for OpSet of a new key
+	sh.change = Change{Offset: off, Op: op, Reason: why, Slot: slot, Key: key, Entry: e, Created: created}
 	db.onChange(&sh.change)
 	sh.change = Change{}
 }

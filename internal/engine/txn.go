@@ -185,7 +185,8 @@ func (t *Txn) Peek(key []byte) *Entry {
 func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
 	sh, slot := t.locate(key)
 	e := t.entryLocked(sh, slot, key)
-	if e == nil {
+	created := e == nil
+	if created {
 		e = t.db.newEntryLocked(sh, slot, key, t.now)
 		t.ce = e
 		e.kind = KindString
@@ -199,7 +200,7 @@ func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
 			e.Str = append([]byte{}, val...) // non-nil even when empty
 		}
 	}
-	return t.finishSet(sh, key, e, expireAt)
+	return t.finishSet(sh, key, e, expireAt, created)
 }
 
 // SetObject creates or replaces key, whatever its kind, with obj, which must not be nil.
@@ -210,19 +211,21 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 	}
 	sh, slot := t.locate(key)
 	e := t.entryLocked(sh, slot, key)
-	if e == nil {
+	created := e == nil
+	if created {
 		e = t.db.newEntryLocked(sh, slot, key, t.now)
 		t.ce = e
 	} else {
 		t.db.access(e, t.now)
 	}
 	e.kind, e.Obj, e.Str = obj.Kind(), obj, nil
-	return t.finishSet(sh, key, e, expireAt)
+	return t.finishSet(sh, key, e, expireAt, created)
 }
 
-func (t *Txn) finishSet(sh *shard, key []byte, e *Entry, expireAt int64) *Entry {
+func (t *Txn) finishSet(sh *shard, key []byte, e *Entry, expireAt int64, created bool) *Entry {
 	sh.setTTLLocked(e, expireAt)
 	t.db.accountLocked(e)
+	sh.change.Created = created
 	t.db.publishLocked(sh, OpSet, ReasonUser, e.slot, key, e)
 	return e
 }
