@@ -24,7 +24,7 @@ func cmdHScan(x *Ctx) {
 		collScanReply(x, 0, nil)
 		return
 	}
-	count, pat, ok := collScanOptions(x)
+	count, pat, _, ok := scanOptions(x, 3, false)
 	if !ok {
 		return
 	}
@@ -35,38 +35,6 @@ func cmdHScan(x *Ctx) {
 		}
 	})
 	collScanReply(x, next, items)
-}
-
-// collScanOptions parses the [MATCH pattern] [COUNT count] options of
-// HSCAN, SSCAN and ZSCAN from Args[3:]. A "*" pattern is returned as nil.
-// On error it replies and returns false.
-func collScanOptions(x *Ctx) (count int, pat []byte, ok bool) {
-	count = 10
-	for i := 3; i < len(x.Args); i += 2 {
-		a := x.Args[i]
-		more := i+1 < len(x.Args)
-		switch {
-		case eqFold(a, "count") && more:
-			n, ok := x.ArgInt(i + 1)
-			if !ok {
-				return 0, nil, false
-			}
-			if n < 1 {
-				x.Err(errSyntax)
-				return 0, nil, false
-			}
-			count = int(min(n, 1<<30))
-		case eqFold(a, "match") && more:
-			pat = x.Args[i+1]
-			if len(pat) == 1 && pat[0] == '*' {
-				pat = nil
-			}
-		default:
-			x.Err(errSyntax)
-			return 0, nil, false
-		}
-	}
-	return count, pat, true
 }
 
 // collScanReply writes a scan reply: the next cursor and the items.

@@ -50,34 +50,11 @@ func cmdScan(x *Ctx) {
 		x.Err("ERR invalid cursor")
 		return
 	}
-	count := int64(10)
-	var pat, typ []byte
-	for i := 2; i < len(x.Args); i += 2 {
-		a := x.Args[i]
-		more := i+1 < len(x.Args)
-		switch {
-		case eqFold(a, "count") && more:
-			n, ok := x.ArgInt(i + 1)
-			if !ok {
-				return
-			}
-			if n < 1 {
-				x.Err(errSyntax)
-				return
-			}
-			count = n
-		case eqFold(a, "match") && more:
-			pat = x.Args[i+1]
-			if len(pat) == 1 && pat[0] == '*' {
-				pat = nil
-			}
-		case eqFold(a, "type") && more:
-			typ = x.Args[i+1]
-		default:
-			x.Err(errSyntax)
-			return
-		}
+	n, pat, typ, ok := scanOptions(x, 2, true)
+	if !ok {
+		return
 	}
+	count := int64(n)
 	count = min(count, engine.NumSlots*keysBatch) // any larger count scans everything anyway
 	found, next := x.scanKeys(cursor, int(count), nil)
 	keys := found[:0]

@@ -285,7 +285,7 @@ func cmdSScan(x *Ctx) {
 		collScanReply(x, 0, nil)
 		return
 	}
-	count, pat, ok := collScanOptions(x)
+	count, pat, _, ok := scanOptions(x, 3, false)
 	if !ok {
 		return
 	}

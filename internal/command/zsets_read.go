@@ -138,32 +138,11 @@ func cmdZScan(x *Ctx) {
 		x.W.Array(0)
 		return
 	}
-	count := int64(10)
-	var pat []byte
-	for i := 3; i < len(x.Args); i += 2 {
-		a := x.Args[i]
-		more := i+1 < len(x.Args)
-		switch {
-		case eqFold(a, "count") && more:
-			n, ok := x.ArgInt(i + 1)
-			if !ok {
-				return
-			}
-			if n < 1 {
-				x.Err(errSyntax)
-				return
-			}
-			count = n
-		case eqFold(a, "match") && more:
-			pat = x.Args[i+1]
-			if len(pat) == 1 && pat[0] == '*' {
-				pat = nil
-			}
-		default:
-			x.Err(errSyntax)
-			return
-		}
+	n, pat, _, ok := scanOptions(x, 3, false)
+	if !ok {
+		return
 	}
+	count := int64(n)
 	type pair struct {
 		m []byte
 		s float64
