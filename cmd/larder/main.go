@@ -41,6 +41,12 @@ func run(args, environ []string) int {
 	level.Set(larder.LogLevel(loaded.Values["loglevel"]))
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	// Catch the signals before serving, so that a SIGTERM arriving right
+	// after start-up still stops the node gracefully.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+
 	settings := make(map[string]string, len(loaded.Values))
 	for k, v := range loaded.Values {
 		settings[k] = v
@@ -59,8 +65,6 @@ func run(args, environ []string) int {
 		"version", larder.Version, "maxmemory", loaded.Values["maxmemory"],
 		"maxmemory-policy", loaded.Values["maxmemory-policy"])
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case s := <-sig:
 		logger.Info("signal received; shutting down", "signal", s.String())
