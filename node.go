@@ -99,6 +99,7 @@ func Open(opts *Options) (*Node, error) {
 		MaxClients:  int(cfg.Int("maxclients")),
 		Limits:      limitsOf(cfg),
 		IdleTimeout: time.Duration(cfg.Int("timeout")) * time.Second,
+		EventLoops:  int(cfg.Int("io-loops")),
 	})
 	n.watchSettings()
 	go func() { n.serve <- n.srv.Serve(ln) }()

@@ -33,8 +33,16 @@ func (c countingConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// serveConn runs one connection: read a command, dispatch it, and flush the
-// replies once no pipelined command is waiting.
+// session is a connection's protocol state. It outlives the way the
+// connection is served: an event loop hands it to a goroutine unchanged.
+type session struct {
+	c   *command.Client
+	x   *command.Ctx
+	rd  *resp.Reader
+	lim *resp.Limits
+}
+
+// serveConn runs one connection on its own goroutine.
 func (s *Server) serveConn(nc net.Conn) {
 	defer s.untrack(nc)
 	defer nc.Close()
@@ -49,34 +57,32 @@ func (s *Server) serveConn(nc net.Conn) {
 		Kill:  func() { closeOnce.Do(func() { nc.Close() }) },
 	}
 	// Replies go through c.Output, which shares the socket with the
-	// client's pub/sub push writer; see the flush below.
+	// client's pub/sub push writer; see the flush in runConn.
 	x := &command.Ctx{W: resp.NewWriter(c.Output(cc), 16<<10), ClientGone: goneWatcher(nc)}
 	s.cmds.Connect(c, x)
 	defer s.cmds.Disconnect(x)
-
 	lim := s.limits.Load()
-	rd := resp.NewReader(cc, *lim)
+	s.runConn(nc, &session{c: c, x: x, rd: resp.NewReader(cc, *lim), lim: lim}, nil)
+}
+
+// runConn reads a command, dispatches it, and flushes the replies once no
+// pipelined command is waiting, until the connection ends. It dispatches
+// first, when not nil, before reading anything.
+func (s *Server) runConn(nc net.Conn, ss *session, first [][]byte) {
+	c, x, rd := ss.c, ss.x, ss.rd
 	for {
-		if l := s.limits.Load(); l != lim {
-			lim = l
-			rd.SetLimits(*lim)
-		}
-		if idle := time.Duration(s.idle.Load()); idle > 0 && rd.Buffered() == 0 && !s.stopping.Load() {
-			nc.SetReadDeadline(time.Now().Add(idle))
-		}
-		args, err := rd.ReadCommand()
-		if err != nil {
-			var pe *resp.ProtocolError
-			if errors.As(err, &pe) {
-				s.cmds.Stats.ErrorReplies.Add(1)
-				x.W.Error("ERR " + pe.Error())
-				x.W.Flush()
-				s.log.Debug("protocol error; closing client", "client", c.Addr, "err", pe)
-			} else if errors.Is(err, resp.ErrQueryBufferLimit) {
-				s.log.Warn("closing client that reached max query buffer length", "client", c.Addr)
+		args := first
+		first = nil
+		if args == nil {
+			s.checkLimits(ss)
+			if idle := time.Duration(s.idle.Load()); idle > 0 && rd.Buffered() == 0 && !s.stopping.Load() {
+				nc.SetReadDeadline(time.Now().Add(idle))
 			}
-			x.W.Flush()
-			return
+			var err error
+			if args, err = rd.ReadCommand(); err != nil {
+				s.readFailed(ss, err)
+				return
+			}
 		}
 		x.Args = args
 		s.cmds.Dispatch(x)
@@ -95,6 +101,30 @@ func (s *Server) serveConn(nc net.Conn) {
 			return
 		}
 	}
+}
+
+// checkLimits gives the session's reader the current protocol limits.
+func (s *Server) checkLimits(ss *session) {
+	if l := s.limits.Load(); l != ss.lim {
+		ss.lim = l
+		ss.rd.SetLimits(*l)
+	}
+}
+
+// readFailed answers a protocol error, logs a query buffer overflow and
+// flushes what is left; the caller then closes the connection.
+func (s *Server) readFailed(ss *session, err error) {
+	x := ss.x
+	var pe *resp.ProtocolError
+	if errors.As(err, &pe) {
+		s.cmds.Stats.ErrorReplies.Add(1)
+		x.W.Error("ERR " + pe.Error())
+		x.W.Flush()
+		s.log.Debug("protocol error; closing client", "client", ss.c.Addr, "err", pe)
+	} else if errors.Is(err, resp.ErrQueryBufferLimit) {
+		s.log.Warn("closing client that reached max query buffer length", "client", ss.c.Addr)
+	}
+	x.W.Flush()
 }
 
 // goneWatcher returns the command.Ctx.ClientGone function of nc: while a

@@ -1,5 +1,7 @@
 // Package server accepts RESP connections and runs each one's read,
-// dispatch and reply loop on its own goroutine.
+// dispatch and reply loop on its own goroutine, or, with
+// Options.EventLoops on Linux, on epoll event loops that hand a client to a
+// goroutine of its own when it blocks, subscribes or falls behind.
 package server
 
 import (
@@ -32,6 +34,18 @@ type Options struct {
 	Limits resp.Limits
 	// IdleTimeout closes a client idle for this long (timeout). Default 0: never.
 	IdleTimeout time.Duration
+	// EventLoops, when > 0 and the platform has epoll (Linux), serves
+	// clients on this many event loops instead of a goroutine per client;
+	// a client that blocks, subscribes or cannot take its replies at once
+	// moves to a goroutine of its own. Default 0: a goroutine per client.
+	EventLoops int
+}
+
+// tracked is an open connection as Shutdown and maxclients see it: a
+// net.Conn, or a *loopConn served by an event loop.
+type tracked interface {
+	SetReadDeadline(t time.Time) error
+	Close() error
 }
 
 // Server serves RESP clients on one listener. It is safe for concurrent use.
@@ -46,9 +60,13 @@ type Server struct {
 
 	mu      sync.Mutex // guards ln, conns, closing
 	ln      net.Listener
-	conns   map[net.Conn]struct{}
+	conns   map[tracked]struct{}
 	closing bool
-	wg      sync.WaitGroup // one per connection goroutine
+	wg      sync.WaitGroup // one per connection, and one per event loop
+
+	nloops int          // Options.EventLoops
+	loops  []*eventLoop // started by Serve; nil in goroutine mode
+	next   int          // the loop the next connection goes to
 }
 
 // New returns a Server; call Serve to start accepting.
@@ -59,7 +77,7 @@ func New(opts Options) *Server {
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 10000
 	}
-	s := &Server{cmds: opts.Commands, log: opts.Logger, conns: make(map[net.Conn]struct{})}
+	s := &Server{cmds: opts.Commands, log: opts.Logger, conns: make(map[tracked]struct{}), nloops: opts.EventLoops}
 	s.maxClients.Store(int64(opts.MaxClients))
 	lim := opts.Limits
 	s.limits.Store(&lim)
@@ -87,6 +105,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrClosed
 	}
 	s.ln = ln
+	if s.nloops > 0 && s.loops == nil {
+		s.loops = s.startLoops(s.nloops)
+	}
 	s.mu.Unlock()
 	var delay time.Duration
 	for {
@@ -111,6 +132,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		delay = 0
 		s.cmds.Stats.ConnectionsReceived.Add(1)
 		if !s.track(nc) {
+			continue
+		}
+		if len(s.loops) > 0 && s.serveInLoop(nc) {
 			continue
 		}
 		go s.serveConn(nc)
@@ -140,7 +164,7 @@ func (s *Server) track(nc net.Conn) bool {
 	return true
 }
 
-func (s *Server) untrack(nc net.Conn) {
+func (s *Server) untrack(nc tracked) {
 	s.mu.Lock()
 	delete(s.conns, nc)
 	s.mu.Unlock()

@@ -14,8 +14,25 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func startNode(t *testing.T, settings map[string]string) *larder.Node {
+// ioModes are the io-loops settings every test of this package runs with:
+// a goroutine per client, one event loop, two event loops.
+var ioModes = []string{"0", "1", "2"}
+
+// bothModes runs test once per I/O mode.
+func bothModes(t *testing.T, test func(t *testing.T, loops string)) {
+	for _, m := range ioModes {
+		t.Run("io-loops="+m, func(t *testing.T) { test(t, m) })
+	}
+}
+
+// startNode starts a node with settings and io-loops set to loops.
+func startNode(t *testing.T, loops string, settings map[string]string) *larder.Node {
 	t.Helper()
+	all := map[string]string{"io-loops": loops}
+	for k, v := range settings {
+		all[k] = v
+	}
+	settings = all
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +80,11 @@ func expectClosed(t *testing.T, r *bufio.Reader) {
 }
 
 func TestProtocolErrorsCloseOnlyTheOffender(t *testing.T) {
-	n := startNode(t, nil)
+	bothModes(t, testProtocolErrorsCloseOnlyTheOffender)
+}
+
+func testProtocolErrorsCloseOnlyTheOffender(t *testing.T, loops string) {
+	n := startNode(t, loops, nil)
 	cases := []struct{ in, want string }{
 		{"*abc\r\n", "-ERR Protocol error: invalid multibulk length"},
 		{"*3000000000\r\n", "-ERR Protocol error: invalid multibulk length"},
@@ -98,8 +119,10 @@ func TestProtocolErrorsCloseOnlyTheOffender(t *testing.T) {
 	}
 }
 
-func TestInlineCommands(t *testing.T) {
-	n := startNode(t, nil)
+func TestInlineCommands(t *testing.T) { bothModes(t, testInlineCommands) }
+
+func testInlineCommands(t *testing.T, loops string) {
+	n := startNode(t, loops, nil)
 	c, r := rawConn(t, n)
 	io.WriteString(c, "PING\r\nset greeting \"hello world\"\r\n\r\nGET greeting\nQUIT\r\n")
 	want := []string{"+PONG", "+OK", "$11", "hello world", "+OK"}
@@ -116,7 +139,11 @@ func TestInlineCommands(t *testing.T) {
 }
 
 func TestHalfSentCommandDoesNotBlockOthers(t *testing.T) {
-	n := startNode(t, nil)
+	bothModes(t, testHalfSentCommandDoesNotBlockOthers)
+}
+
+func testHalfSentCommandDoesNotBlockOthers(t *testing.T, loops string) {
+	n := startNode(t, loops, nil)
 	c, _ := rawConn(t, n)
 	io.WriteString(c, "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1000\r\nabc")
 	healthy(t, n)
@@ -129,7 +156,11 @@ func TestHalfSentCommandDoesNotBlockOthers(t *testing.T) {
 }
 
 func TestDeclaredHugeBulkCostsNothingUntilSent(t *testing.T) {
-	n := startNode(t, nil)
+	bothModes(t, testDeclaredHugeBulkCostsNothingUntilSent)
+}
+
+func testDeclaredHugeBulkCostsNothingUntilSent(t *testing.T, loops string) {
+	n := startNode(t, loops, nil)
 	// 400 MB declared, a few bytes sent: the server must not allocate the
 	// declared size; other clients carry on.
 	for range 20 {
@@ -139,8 +170,10 @@ func TestDeclaredHugeBulkCostsNothingUntilSent(t *testing.T) {
 	healthy(t, n)
 }
 
-func TestQueryBufferLimitClosesClient(t *testing.T) {
-	n := startNode(t, map[string]string{"client-query-buffer-limit": "1mb"})
+func TestQueryBufferLimitClosesClient(t *testing.T) { bothModes(t, testQueryBufferLimitClosesClient) }
+
+func testQueryBufferLimitClosesClient(t *testing.T, loops string) {
+	n := startNode(t, loops, map[string]string{"client-query-buffer-limit": "1mb"})
 	c, r := rawConn(t, n)
 	go func() {
 		io.WriteString(c, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n")
@@ -150,8 +183,10 @@ func TestQueryBufferLimitClosesClient(t *testing.T) {
 	healthy(t, n)
 }
 
-func TestMaxClients(t *testing.T) {
-	n := startNode(t, map[string]string{"maxclients": "2"})
+func TestMaxClients(t *testing.T) { bothModes(t, testMaxClients) }
+
+func testMaxClients(t *testing.T, loops string) {
+	n := startNode(t, loops, map[string]string{"maxclients": "2"})
 	rawConn(t, n)
 	c2, r2 := rawConn(t, n)
 	io.WriteString(c2, "PING\r\n")
@@ -166,8 +201,10 @@ func TestMaxClients(t *testing.T) {
 	expectClosed(t, r3)
 }
 
-func TestSlowReaderDoesNotStallOthers(t *testing.T) {
-	n := startNode(t, nil)
+func TestSlowReaderDoesNotStallOthers(t *testing.T) { bothModes(t, testSlowReaderDoesNotStallOthers) }
+
+func testSlowReaderDoesNotStallOthers(t *testing.T, loops string) {
+	n := startNode(t, loops, nil)
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: n.Addr().String(), DisableIdentity: true})
 	defer c.Close()
@@ -192,8 +229,10 @@ func TestSlowReaderDoesNotStallOthers(t *testing.T) {
 	}
 }
 
-func TestCloseFinishesRepliesInFlight(t *testing.T) {
-	n := startNode(t, nil)
+func TestCloseFinishesRepliesInFlight(t *testing.T) { bothModes(t, testCloseFinishesRepliesInFlight) }
+
+func testCloseFinishesRepliesInFlight(t *testing.T, loops string) {
+	n := startNode(t, loops, nil)
 	c, r := rawConn(t, n)
 	io.WriteString(c, "SET a 1\r\n")
 	if line, _ := r.ReadString('\n'); line != "+OK\r\n" {
