@@ -5,15 +5,17 @@
 #
 # Usage: bench/redis-compare.sh [-r rounds] [-n requests] [-t tests]
 #                               [-c clients] [-P "1 16"] [-d datasize]
+#                               [-L "larder flags", e.g. "--io-loops 1"]
 # Raw per-round figures go to a log file whose path is printed at the end.
 set -euo pipefail
 
-ROUNDS=3 REQUESTS=200000 TESTS=set,get CLIENTS=50 PIPELINES="1 16" DATASIZE=""
-usage() { sed -n '2,8s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
-while getopts "r:n:t:c:P:d:h" opt; do
+ROUNDS=3 REQUESTS=200000 TESTS=set,get CLIENTS=50 PIPELINES="1 16" DATASIZE="" LARDER_FLAGS=""
+usage() { sed -n '2,9s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+while getopts "r:n:t:c:P:d:L:h" opt; do
   case $opt in
     r) ROUNDS=$OPTARG ;;   n) REQUESTS=$OPTARG ;;  t) TESTS=$OPTARG ;;
     c) CLIENTS=$OPTARG ;;  P) PIPELINES=$OPTARG ;; d) DATASIZE=$OPTARG ;;
+    L) LARDER_FLAGS=$OPTARG ;;
     h) usage 0 ;;          *) usage 2 >&2 ;;
   esac
 done
@@ -38,7 +40,8 @@ start_servers() {
   PID[redis]=$! && PIDS+=($!)
   wait_ready "${PORT[redis]}" redis
   PORT[larder]=$(free_port)
-  "$TMP/larder" --port "${PORT[larder]}" --loglevel warning >"$TMP/larder.log" 2>&1 &
+  # shellcheck disable=SC2086 # LARDER_FLAGS is a list of flags
+  "$TMP/larder" --port "${PORT[larder]}" --loglevel warning $LARDER_FLAGS >"$TMP/larder.log" 2>&1 &
   PID[larder]=$! && PIDS+=($!)
   wait_ready "${PORT[larder]}" larder
 }
@@ -109,6 +112,7 @@ main() {
     echo "redis:   $(redis-server --version)"
     echo "larder:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown) ($("$TMP/larder" --version))"
     echo "load:    -t $TESTS -n $REQUESTS -r 100000 -c $CLIENTS${DATASIZE:+ -d $DATASIZE}, pipelines: $PIPELINES, rounds: $ROUNDS"
+    echo "larder flags: ${LARDER_FLAGS:-(none)}"
   } | tee -a "$LOG"
   local round p server order
   for round in $(seq "$ROUNDS"); do
