@@ -44,6 +44,28 @@ var flagNames = []struct {
 	{FlagNoMandatoryKeys, "no_mandatory_keys"}, {FlagAllowBusy, "allow_busy"},
 }
 
+// typeACL returns the ACL categories Redis derives for a command of a data
+// type: write and/or read, the type's category, fast or slow, and blocking.
+func typeACL(flags Flag, typ string) []string {
+	acl := make([]string, 0, 4)
+	if flags&FlagWrite != 0 {
+		acl = append(acl, "write")
+	}
+	if flags&FlagReadOnly != 0 {
+		acl = append(acl, "read")
+	}
+	acl = append(acl, typ)
+	if flags&FlagFast != 0 {
+		acl = append(acl, "fast")
+	} else {
+		acl = append(acl, "slow")
+	}
+	if flags&FlagBlocking != 0 {
+		acl = append(acl, "blocking")
+	}
+	return acl
+}
+
 // Names returns the COMMAND INFO names of the flags set in f.
 func (f Flag) Names() []string {
 	var out []string

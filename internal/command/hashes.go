@@ -56,23 +56,6 @@ func hashCmd(name string, arity int, flags Flag, since, complexity, summary stri
 		Summary: summary, Handler: h}
 }
 
-// typeACL returns the ACL categories of a command of the given type
-// category: read or write, the type, and fast or slow.
-func typeACL(flags Flag, typ string) []string {
-	acl := make([]string, 0, 3)
-	if flags&FlagWrite != 0 {
-		acl = append(acl, "write")
-	}
-	if flags&FlagReadOnly != 0 {
-		acl = append(acl, "read")
-	}
-	acl = append(acl, typ)
-	if flags&FlagFast != 0 {
-		return append(acl, "fast")
-	}
-	return append(acl, "slow")
-}
-
 // hashLimits returns the compact-encoding thresholds from the settings.
 func hashLimits(x *Ctx) hash.Limits {
 	cfg := x.Srv.Config()

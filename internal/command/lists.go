@@ -70,22 +70,7 @@ const pushComplexity = "O(1) for each element added, so O(N) to add N elements w
 // listCmd builds a command of the list group, deriving its ACL categories
 // from its flags as Redis does.
 func listCmd(name string, arity int, flags Flag, first, last, step int, since, complexity, summary string, h func(*Ctx)) *Command {
-	acl := make([]string, 0, 4)
-	if flags&FlagWrite != 0 {
-		acl = append(acl, "write")
-	}
-	if flags&FlagReadOnly != 0 {
-		acl = append(acl, "read")
-	}
-	acl = append(acl, "list")
-	if flags&FlagFast != 0 {
-		acl = append(acl, "fast")
-	} else {
-		acl = append(acl, "slow")
-	}
-	if flags&FlagBlocking != 0 {
-		acl = append(acl, "blocking")
-	}
+	acl := typeACL(flags, "list")
 	return &Command{Name: name, Arity: arity, Flags: flags, FirstKey: first, LastKey: last, Step: step,
 		ACL: acl, Group: "list", Since: since, Complexity: complexity, Summary: summary, Handler: h}
 }

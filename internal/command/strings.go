@@ -59,19 +59,7 @@ const rangeComplexity = "O(N) where N is the length of the returned string. The 
 // strCmd builds a command of the string group, deriving its ACL categories
 // from its flags as Redis does (read or write, fast or slow, and string).
 func strCmd(name string, arity int, flags Flag, first, last, step int, since, complexity, summary string, h func(*Ctx)) *Command {
-	acl := make([]string, 0, 3)
-	if flags&FlagWrite != 0 {
-		acl = append(acl, "write")
-	}
-	if flags&FlagReadOnly != 0 {
-		acl = append(acl, "read")
-	}
-	acl = append(acl, "string")
-	if flags&FlagFast != 0 {
-		acl = append(acl, "fast")
-	} else {
-		acl = append(acl, "slow")
-	}
+	acl := typeACL(flags, "string")
 	return &Command{Name: name, Arity: arity, Flags: flags, FirstKey: first, LastKey: last, Step: step,
 		ACL: acl, Group: "string", Since: since, Complexity: complexity, Summary: summary, Handler: h}
 }

@@ -111,22 +111,7 @@ const (
 // zsetCmd builds a command of the sorted-set group whose only key is the
 // first argument, deriving its ACL categories from its flags as Redis does.
 func zsetCmd(name string, arity int, flags Flag, since, complexity, summary string, h func(*Ctx)) *Command {
-	acl := make([]string, 0, 4)
-	if flags&FlagWrite != 0 {
-		acl = append(acl, "write")
-	}
-	if flags&FlagReadOnly != 0 {
-		acl = append(acl, "read")
-	}
-	acl = append(acl, "sortedset")
-	if flags&FlagFast != 0 {
-		acl = append(acl, "fast")
-	} else {
-		acl = append(acl, "slow")
-	}
-	if flags&FlagBlocking != 0 {
-		acl = append(acl, "blocking")
-	}
+	acl := typeACL(flags, "sortedset")
 	return &Command{Name: name, Arity: arity, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1,
 		ACL: acl, Group: "sorted_set", Since: since, Complexity: complexity, Summary: summary, Handler: h}
 }
