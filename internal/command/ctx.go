@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"github.com/larderdb/larder/internal/types/set"
 	"math"
 	"strconv"
 	"strings"
@@ -115,48 +116,9 @@ func (x *Ctx) ArgInt(i int) (int64, bool) {
 }
 
 // parseInt parses b strictly as Redis's string2ll does: an optional '-',
-// no leading zeros or '+', no spaces, within int64.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	i := 0
-	if b[0] == '-' {
-		neg = true
-		i = 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
+// no leading zeros or '+', no spaces, within int64. It is the rule the
+// intset encoding applies to members, so both share one implementation.
+func parseInt(b []byte) (int64, bool) { return set.ParseInt(b) }
 
 // parseFloat parses b as Redis parses a float argument (strtold): decimal
 // or hex, "inf" and "-inf" allowed, no spaces, not NaN.
