@@ -2,12 +2,12 @@ package command
 
 import (
 	"bytes"
-	"github.com/larderdb/larder/internal/types/set"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/larderdb/larder/internal/engine"
+	"github.com/larderdb/larder/internal/types/set"
 	"github.com/larderdb/larder/resp"
 )
 
