@@ -8,6 +8,9 @@ import (
 // Dispatch runs the command in x.Args and writes its reply to x.W: it finds
 // the command, checks arity, authentication and memory, locks the shards of
 // its keys, runs the handler and records statistics and the slow log.
+// Features that change how a command runs plug in here: pub/sub mode
+// (pubsubAllows, pubsub.go), MULTI queueing (queueInMulti, multi.go) and
+// blocked clients (serveBlocked, blocking.go).
 func (s *Server) Dispatch(x *Ctx) {
 	args := x.Args
 	if len(args) == 0 {

@@ -98,7 +98,7 @@ func (db *DB) evictOneLocked(p Policy, now int64) bool {
 			}
 			sh := &db.shards[db.shardOf(c.slot)]
 			sh.mu.Lock()
-			e := sh.getLocked(db.localSlot(c.slot), bytesOf(c.key))
+			e := sh.getLocked(bytesOf(c.key))
 			if e == c.entry && (!p.Volatile() || e.expireAt != 0) {
 				db.deleteLocked(sh, e, ReasonEvicted)
 				sh.mu.Unlock()

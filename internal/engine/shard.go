@@ -47,8 +47,8 @@ func (sh *shard) init(localSlots int, seed uint64) {
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
-// getLocked returns the entry of key in local slot li, expired or not.
-func (sh *shard) getLocked(li int, key []byte) *Entry {
+// getLocked returns the entry of key, expired or not.
+func (sh *shard) getLocked(key []byte) *Entry {
 	return sh.keys[string(key)]
 }
 

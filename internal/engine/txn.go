@@ -32,11 +32,11 @@ func sameSlice(a, b []byte) bool {
 
 // entryLocked returns key's entry, expired or not, using the one-key cache; locate(key) must
 // have been called just before.
-func (t *Txn) entryLocked(sh *shard, slot uint16, key []byte) *Entry {
+func (t *Txn) entryLocked(sh *shard, key []byte) *Entry {
 	if e := t.ce; e != nil && e.slotIdx != 0 {
 		return e
 	}
-	e := sh.getLocked(t.db.localSlot(slot), key)
+	e := sh.getLocked(key)
 	t.ce = e
 	return e
 }
@@ -140,7 +140,7 @@ func (t *Txn) holds(i uint32) bool {
 // find returns the live entry of key, deleting it (OpDel, ReasonExpired) if it has expired.
 func (t *Txn) find(key []byte) (*shard, uint16, *Entry) {
 	sh, slot := t.locate(key)
-	e := t.entryLocked(sh, slot, key)
+	e := t.entryLocked(sh, key)
 	if e != nil && expired(e, t.now) {
 		t.db.deleteLocked(sh, e, ReasonExpired)
 		e = nil
@@ -184,7 +184,7 @@ func (t *Txn) Peek(key []byte) *Entry {
 // returns the entry.
 func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
 	sh, slot := t.locate(key)
-	e := t.entryLocked(sh, slot, key)
+	e := t.entryLocked(sh, key)
 	created := e == nil
 	if created {
 		e = t.db.newEntryLocked(sh, slot, key, t.now)
@@ -210,7 +210,7 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 		panic("engine: SetObject with a nil Object")
 	}
 	sh, slot := t.locate(key)
-	e := t.entryLocked(sh, slot, key)
+	e := t.entryLocked(sh, key)
 	created := e == nil
 	if created {
 		e = t.db.newEntryLocked(sh, slot, key, t.now)

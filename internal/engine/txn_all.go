@@ -71,8 +71,8 @@ func (t *Txn) RandomKey() ([]byte, bool) {
 // deletes nothing, records no access and counts nothing (WATCH and EXEC use it). t must hold
 // key's shard.
 func (t *Txn) Present(key []byte) (present, expiredNow bool) {
-	sh, slot := t.locate(key)
-	e := sh.getLocked(t.db.localSlot(slot), key)
+	sh, _ := t.locate(key)
+	e := t.entryLocked(sh, key)
 	if e == nil {
 		return false, false
 	}
