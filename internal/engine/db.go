@@ -35,7 +35,7 @@ type Options struct {
 	Seed uint64
 }
 
-// DB is the keyspace of one node: shards of per-slot maps with TTLs, memory accounting,
+// DB is the keyspace of one node: shards of keys with per-slot entry lists, TTLs, memory accounting,
 // eviction and active expiry. It is safe for concurrent use. Lock order: evictMu, then shard
 // locks in ascending index order, then randMu; expireMu is taken before any shard lock.
 type DB struct {

@@ -1,14 +1,15 @@
 // Package engine is the storage engine of one Larder node: a keyspace of typed values with
 // TTLs, memory accounting, eviction and an ordered change stream. It knows nothing of RESP or
-// the cluster, but is shaped for it: keys live in per-slot maps so one slot can be counted,
-// listed and moved without touching the others.
+// the cluster, but is shaped for it: every slot keeps a list of its keys, so one slot can be
+// counted, listed and moved without touching the others.
 //
 // # Layout
 //
 // A key maps to one of NumSlots Redis Cluster slots (Slot). Slot s belongs to shard
-// s&(Shards-1); a shard holds one Go map per slot, allocated when the slot gets a key and
-// dropped when it empties, plus the list of its keys with a TTL (for active expiry and
-// volatile-* eviction). A sync.Mutex per shard guards all of it.
+// s&(Shards-1); a shard holds one Go map of all its keys (a lookup hashes once), one entry
+// list per slot (each entry knows its index, so removal is O(1); a list is dropped when its
+// slot empties), and the list of its keys with a TTL (for active expiry and volatile-*
+// eviction). A sync.Mutex per shard guards all of it.
 //
 // # Commands
 //

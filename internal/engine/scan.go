@@ -9,7 +9,7 @@ type KeyInfo struct {
 }
 
 // SlotKeys returns up to max keys of slot (copies), locking only the slot's shard and reading
-// only the slot's map (CLUSTER GETKEYSINSLOT).
+// only the slot's entry list (CLUSTER GETKEYSINSLOT).
 func (db *DB) SlotKeys(slot uint16, max int) [][]byte {
 	if slot >= NumSlots || max <= 0 {
 		return nil
