@@ -1,0 +1,159 @@
+package memlimit
+
+import (
+	"math"
+	"runtime/debug"
+	"sync"
+	"testing"
+)
+
+// fakeRuntime stands in for debug.SetMemoryLimit and the environment.
+type fakeRuntime struct {
+	limit int64
+	env   string // GOMEMLIMIT
+	sets  int    // calls that changed the limit
+}
+
+func newFake() (*fakeRuntime, *governor) {
+	f := &fakeRuntime{limit: math.MaxInt64}
+	g := &governor{
+		getenv: func(k string) string {
+			if k == "GOMEMLIMIT" {
+				return f.env
+			}
+			return ""
+		},
+		setLimit: func(n int64) int64 {
+			prev := f.limit
+			if n >= 0 {
+				f.limit = n
+				f.sets++
+			}
+			return prev
+		},
+	}
+	return f, g
+}
+
+func TestReservations(t *testing.T) {
+	f, g := newFake()
+	check := func(step string, want int64) {
+		t.Helper()
+		if f.limit != want {
+			t.Fatalf("%s: Go memory limit %d, want %d", step, f.limit, want)
+		}
+	}
+	a := g.reserve(100 << 20)
+	check("one reservation", 100<<20+Headroom)
+	b := g.reserve(50 << 20)
+	check("two reservations add up", 150<<20+Headroom)
+	a.Set(200 << 20)
+	check("CONFIG SET maxmemory", 250<<20+Headroom)
+	c := g.reserve(0)
+	check("an unbounded keyspace lifts the limit", math.MaxInt64)
+	c.Set(10 << 20)
+	check("bounded again", 260<<20+Headroom)
+	c.Release()
+	c.Release()
+	c.Set(1 << 40) // after Release: nothing
+	check("released", 250<<20+Headroom)
+	a.Release()
+	check("one left", 50<<20+Headroom)
+	b.Set(-5)
+	check("negative is no bound", math.MaxInt64)
+	b.Set(1 << 20)
+	check("bound", 1<<20+Headroom)
+	b.Release()
+	check("none left", math.MaxInt64)
+	var nilRes *Reservation
+	nilRes.Set(1)
+	nilRes.Release()
+}
+
+func TestReservationSaturates(t *testing.T) {
+	f, g := newFake()
+	a := g.reserve(math.MaxInt64 - 10)
+	b := g.reserve(math.MaxInt64 - 10)
+	if f.limit != math.MaxInt64 {
+		t.Fatalf("limit %d, want it saturated at MaxInt64", f.limit)
+	}
+	a.Release()
+	b.Release()
+	if f.limit != math.MaxInt64 {
+		t.Fatalf("limit %d after releasing all", f.limit)
+	}
+}
+
+func TestGOMEMLIMITWins(t *testing.T) {
+	f, g := newFake()
+	f.env = "2GiB"
+	f.limit = 2 << 30
+	r := g.reserve(100 << 20)
+	r.Set(200 << 20)
+	r.Release()
+	if f.limit != 2<<30 || f.sets != 0 {
+		t.Fatalf("GOMEMLIMIT set: the limit became %d after %d changes, want it untouched", f.limit, f.sets)
+	}
+	f.env, f.limit = "off", math.MaxInt64
+	r = g.reserve(100 << 20)
+	if f.limit != math.MaxInt64 || f.sets != 0 {
+		t.Fatalf("GOMEMLIMIT=off: the limit became %d, want it untouched", f.limit)
+	}
+	r.Release()
+}
+
+func TestProgramLimitWins(t *testing.T) {
+	f, g := newFake()
+	f.limit = 3 << 30 // set by the program before any reservation
+	r := g.reserve(100 << 20)
+	if f.limit != 3<<30 {
+		t.Fatalf("the program's own limit was replaced by %d", f.limit)
+	}
+	r.Release()
+
+	f.limit = math.MaxInt64
+	r = g.reserve(100 << 20)
+	if f.limit != 100<<20+Headroom {
+		t.Fatalf("limit %d, want %d", f.limit, 100<<20+Headroom)
+	}
+	f.limit = 1 << 30 // the program takes over
+	r.Set(200 << 20)
+	r.Release()
+	if f.limit != 1<<30 {
+		t.Fatalf("the program's later limit was replaced by %d", f.limit)
+	}
+}
+
+// TestReserveRuntime runs against the real runtime limit, restoring it afterwards.
+func TestReserveRuntime(t *testing.T) {
+	if std.getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Skip("the Go memory limit is set by GOMEMLIMIT or the test binary")
+	}
+	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+	r := Reserve(1 << 30)
+	if got := debug.SetMemoryLimit(-1); got != 1<<30+Headroom {
+		t.Errorf("after Reserve(1 GiB): Go memory limit %d, want %d", got, 1<<30+Headroom)
+	}
+	r.Release()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("after Release: Go memory limit %d, want none", got)
+	}
+}
+
+func TestReservationsConcurrent(t *testing.T) {
+	f, g := newFake()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			r := g.reserve(int64(i+1) << 20)
+			for j := range 100 {
+				r.Set(int64(j+1) << 20)
+			}
+			r.Release()
+		})
+	}
+	wg.Wait()
+	if f.limit != math.MaxInt64 || len(g.held) != 0 {
+		t.Fatalf("after every reservation is released: limit %d, %d held", f.limit, len(g.held))
+	}
+}
