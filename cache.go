@@ -1,0 +1,202 @@
+package larder
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/larderdb/larder/internal/engine"
+)
+
+// ErrOutOfMemory is returned by Cache.Set when the cache is above CacheOptions.MaxMemory and
+// its policy cannot make room: the policy is "noeviction", or a volatile policy finds no key
+// with a TTL.
+var ErrOutOfMemory = fmt.Errorf("larder: cache is full: %w", engine.ErrOOM)
+
+// CacheOptions configures a Cache. OpenCache copies them and fills the defaults; it never
+// changes the caller's struct. The zero value is an unbounded cache on the wall clock.
+type CacheOptions struct {
+	// MaxMemory bounds the memory accounted to the cache's entries, in bytes, as maxmemory
+	// bounds a node's: each entry counts the length of its key and of its value plus a fixed
+	// overhead (about 128 bytes today). A Set above the bound first makes room by Policy.
+	// Default 0: no bound, entries leave only by Delete or TTL.
+	MaxMemory int64
+	// Policy chooses what leaves the cache at MaxMemory, by its Redis maxmemory-policy name, as
+	// a node takes it: "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru",
+	// "volatile-lfu", "volatile-random", "volatile-ttl", or "noeviction" (Set returns
+	// ErrOutOfMemory instead). Default "allkeys-lru"; a new default policy, better suited to
+	// caches than sampled LRU, will replace it.
+	Policy string
+	// Clock returns the current time, for TTLs and for the eviction policy's access times.
+	// It is called by every operation and by the cache's background expiry, so it must be
+	// safe for concurrent use. The cache's time resolution is a millisecond. Default time.Now.
+	Clock func() time.Time
+}
+
+// Cache is an in-process cache of byte values by string key, on the same storage engine as a
+// Node: the same memory accounting, eviction policies and TTLs, with no server, protocol or
+// network in the way. It is safe for concurrent use: keys are spread over 256 locked shards,
+// so operations on different keys seldom wait for each other.
+//
+// Keys are strings and values []byte rather than type parameters: the engine stores bytes,
+// as the node does, so a byte API costs one copy in and one out, and counts memory exactly; a
+// generic Cache[K, V] would need a codec for every V, hiding an encoding and an allocation in
+// every call and leaving MaxMemory unable to see the size of a V. Encode values with the
+// codec of your choice, and append them into a buffer you reuse with GetAppend.
+//
+// A Cache holds a background goroutine for active expiry; Close stops it and drops the
+// entries.
+type Cache struct {
+	db    atomic.Pointer[engine.DB] // nil once closed
+	clock func() int64              // unix ms
+	txns  sync.Pool                 // *engine.Txn, so that an operation allocates none
+}
+
+// OpenCache creates a cache with opts (nil means all defaults). An invalid option (a negative
+// MaxMemory, an unknown Policy) is an error naming it. Unlike Open, it does not change the Go
+// runtime's memory limit: the cache is a part of the program, which sizes the process.
+func OpenCache(opts *CacheOptions) (*Cache, error) {
+	var o CacheOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxMemory < 0 {
+		return nil, fmt.Errorf("larder: invalid CacheOptions.MaxMemory %d: negative", o.MaxMemory)
+	}
+	if o.Policy == "" {
+		o.Policy = "allkeys-lru"
+	}
+	clock := func() int64 { return time.Now().UnixMilli() }
+	if o.Clock != nil {
+		now := o.Clock
+		clock = func() int64 { return now().UnixMilli() }
+	}
+	if _, err := engine.NewPolicy(o.Policy, 0, 0); err != nil {
+		return nil, fmt.Errorf("larder: invalid CacheOptions.Policy %q: %w", o.Policy, err)
+	}
+	db, err := engine.Open(engine.Options{MaxMemory: o.MaxMemory, Policy: o.Policy, Clock: clock})
+	if err != nil {
+		return nil, fmt.Errorf("larder: %w", err)
+	}
+	c := &Cache{clock: clock}
+	c.txns.New = func() any { return new(engine.Txn) }
+	c.db.Store(db)
+	return c, nil
+}
+
+// Get returns a copy of key's value, which the caller owns, and whether the key was present.
+// After Close it reports every key missing.
+func (c *Cache) Get(key string) ([]byte, bool) {
+	return c.GetAppend(nil, key)
+}
+
+// GetAppend appends key's value to dst and returns the extended slice, and whether the key was
+// present; dst is returned unchanged when it was not. With a dst of enough capacity a hit
+// allocates nothing. After Close it reports every key missing.
+func (c *Cache) GetAppend(dst []byte, key string) ([]byte, bool) {
+	db := c.db.Load()
+	if db == nil {
+		return dst, false
+	}
+	k := keyBytes(key)
+	t := c.txns.Get().(*engine.Txn)
+	db.Begin(t, c.clock(), k)
+	e := t.Get(k)
+	ok := e != nil && e.Kind() == engine.KindString
+	if ok {
+		dst = append(dst, e.Str...) // e.Str is valid only until End
+	}
+	t.End()
+	c.txns.Put(t)
+	return dst, ok
+}
+
+// Set stores a copy of value under key, replacing any value it had. A positive ttl makes the
+// entry expire after ttl (rounded up to a millisecond); 0 keeps it until it is deleted or
+// evicted; a negative ttl deletes key, as an expiry in the past would.
+//
+// Above MaxMemory, Set first evicts entries by the policy; it returns ErrOutOfMemory when the
+// policy cannot make room, and ErrClosed after Close. A single Set may take the cache past
+// MaxMemory by the size of its entry; the next one brings it back.
+func (c *Cache) Set(key string, value []byte, ttl time.Duration) error {
+	db := c.db.Load()
+	if db == nil {
+		return ErrClosed
+	}
+	now := c.clock()
+	if ttl < 0 {
+		c.delete(db, now, key)
+		return nil
+	}
+	// As the node does for a write command: make room first, holding no shard.
+	if err := db.CheckMemory(now); err != nil {
+		return ErrOutOfMemory
+	}
+	var expireAt int64
+	if ttl > 0 {
+		ms := int64(ttl / time.Millisecond)
+		if ttl%time.Millisecond != 0 {
+			ms++
+		}
+		expireAt = now + ms
+	}
+	k := keyBytes(key)
+	t := c.txns.Get().(*engine.Txn)
+	db.Begin(t, now, k)
+	t.SetString(k, value, expireAt)
+	t.End()
+	c.txns.Put(t)
+	return nil
+}
+
+// Delete removes key and reports whether it was present. After Close it does nothing and
+// reports false.
+func (c *Cache) Delete(key string) bool {
+	db := c.db.Load()
+	if db == nil {
+		return false
+	}
+	return c.delete(db, c.clock(), key)
+}
+
+func (c *Cache) delete(db *engine.DB, now int64, key string) bool {
+	k := keyBytes(key)
+	t := c.txns.Get().(*engine.Txn)
+	db.Begin(t, now, k)
+	ok := t.Delete(k)
+	t.End()
+	c.txns.Put(t)
+	return ok
+}
+
+// Len returns the number of entries, counting those whose TTL has passed but that expiry has
+// not reclaimed yet (as DBSIZE does). It is 0 after Close.
+func (c *Cache) Len() int {
+	db := c.db.Load()
+	if db == nil {
+		return 0
+	}
+	return db.Len()
+}
+
+// Close stops the cache's background expiry and drops its entries. Afterwards Get and
+// GetAppend report every key missing, Delete does nothing, Len is 0 and Set returns
+// ErrClosed; operations running while Close runs complete normally. Close always returns nil,
+// and may be called more than once.
+func (c *Cache) Close() error {
+	db := c.db.Swap(nil)
+	if db == nil {
+		return nil
+	}
+	db.Close() // the engine's keyspace stays usable after Close, for operations in flight
+	db.Flush(c.clock(), false)
+	return nil
+}
+
+// keyBytes returns the bytes of s without copying them. The engine only reads a key it is
+// given and copies what it keeps, so the string's immutability is preserved.
+func keyBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
