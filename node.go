@@ -14,6 +14,7 @@ import (
 	"github.com/larderdb/larder/internal/command"
 	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
+	"github.com/larderdb/larder/internal/memlimit"
 	"github.com/larderdb/larder/internal/server"
 	"github.com/larderdb/larder/resp"
 )
@@ -27,6 +28,7 @@ type Node struct {
 	opts  Options
 	cfg   *config.Store
 	db    *engine.DB
+	mem   *memlimit.Reservation // maxmemory's share of the Go memory limit
 	cmds  *command.Server
 	srv   *server.Server
 	ln    net.Listener
@@ -101,6 +103,7 @@ func Open(opts *Options) (*Node, error) {
 		IdleTimeout: time.Duration(cfg.Int("timeout")) * time.Second,
 		EventLoops:  int(cfg.Int("io-loops")),
 	})
+	n.mem = memlimit.Reserve(cfg.Int("maxmemory"))
 	n.watchSettings()
 	go func() { n.serve <- n.srv.Serve(ln) }()
 	return n, nil
@@ -127,6 +130,7 @@ func (n *Node) Close() error {
 			err = serr
 		}
 		n.db.Close()
+		n.mem.Release()
 		close(n.done)
 	})
 	return err

@@ -19,6 +19,10 @@ type Options struct {
 	// Bind is the address to listen on (bind). Default "127.0.0.1".
 	Bind string
 	// MaxMemory is the memory limit in bytes (maxmemory). Default 0: no limit.
+	// While a node with a limit runs, the Go runtime's soft memory limit is its maxmemory
+	// plus 64 MiB (summed over the nodes of the process, and following CONFIG SET), so that
+	// the process stays near that size; unless GOMEMLIMIT is set or the program set a Go
+	// memory limit of its own.
 	MaxMemory int64
 	// MaxMemoryPolicy names what happens at the limit (maxmemory-policy).
 	// Default "noeviction": writes get an OOM error.

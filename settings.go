@@ -11,7 +11,11 @@ import (
 func (n *Node) watchSettings() {
 	cfg := n.cfg
 	num := func(v string) int64 { x, _ := strconv.ParseInt(v, 10, 64); return x }
-	cfg.OnChange("maxmemory", func(v string) error { n.db.SetMaxMemory(num(v)); return nil })
+	cfg.OnChange("maxmemory", func(v string) error {
+		n.db.SetMaxMemory(num(v))
+		n.mem.Set(num(v)) // the Go memory limit follows
+		return nil
+	})
 	cfg.OnChange("maxmemory-policy", func(v string) error { return n.db.SetPolicy(v) })
 	cfg.OnChange("maxmemory-samples", func(v string) error { n.db.SetSamples(int(num(v))); return nil })
 	cfg.OnChange("maxclients", func(v string) error { n.srv.SetMaxClients(int(num(v))); return nil })
