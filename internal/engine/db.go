@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
 	"sync"
@@ -42,13 +43,15 @@ type DB struct {
 	shards []shard
 	mask   uint32 // len(shards) - 1
 	shift  int    // log2(len(shards)): slot >> shift is the slot's index in its shard
-	decay  uint16 // lfu-decay-time, stamped on new entries
+	decay  uint16 // lfu-decay-time, reported by Entry.Freq
+	seed   maphash.Seed
 
 	logFactor, decayTime int
 	onChange             func(*Change)
 
 	slotLen   []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
-	used      atomic.Int64   // bytes accounted to all entries; changed under shard locks
+	used      atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
+	dead      atomic.Int64   // bytes of dead records not yet reclaimed by compaction
 	offset    atomic.Uint64  // last change offset
 	maxMemory atomic.Int64
 	samples   atomic.Int32
@@ -133,11 +136,12 @@ func Open(opts Options) (*DB, error) {
 		decayTime: o.LFUDecayTime,
 		onChange:  o.OnChange,
 		rng:       rand.New(rand.NewPCG(seed, ^seed)),
+		seed:      maphash.MakeSeed(),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
 	for i := range db.shards {
-		db.shards[i].init(NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
+		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
 	db.maxMemory.Store(o.MaxMemory)
 	db.samples.Store(int32(o.Samples))
@@ -225,14 +229,17 @@ func (db *DB) PolicyName() string {
 	return "noeviction"
 }
 
-// access records a hit on e for the eviction policy (LRU clock without one).
-func (db *DB) access(e *Entry, now int64) {
+// access records a hit on the record h for the eviction policy (LRU clock without one).
+func (db *DB) access(h *hdr, now int64) {
 	if p := db.policy.Load().p; p != nil {
-		p.Access(e, now)
+		p.Access(h, now)
 		return
 	}
-	touchLRU(e, now)
+	touchLRU(h, now)
 }
+
+// frag returns the hash fragment of key that its index cell holds and places it by.
+func (db *DB) frag(key []byte) uint32 { return uint32(maphash.Bytes(db.seed, key)) }
 
 // randIntN returns a random int in [0, n).
 func (db *DB) randIntN(n int) int {

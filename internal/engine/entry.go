@@ -51,31 +51,27 @@ var ErrWrongType = errors.New("WRONGTYPE Operation against a key holding the wro
 // cannot evict anything.
 var ErrOOM = errors.New("OOM command not allowed when used memory > 'maxmemory'.")
 
-// EntryOverhead is the fixed number of bytes memory accounting adds to every key on top of the
-// key's length and its value: the Entry struct (96-byte size class), its slot in the Go map
-// (key header, pointer and control byte at 7/8 load, about 30 bytes) and the rounding of the
-// key's own allocation (about 2 bytes on average).
-const EntryOverhead = 128
+// EntryOverhead is the bytes MEMORY USAGE adds to a key's record for its cell in the slot's
+// index (8 bytes at a load between 3/8 and 3/4).
+const EntryOverhead = 14
 
-// Entry is the value of one key. Callers may read Str and Obj, and mutate them in place, only
-// inside a Txn holding the key's shard, then call Txn.Changed; neither may be kept after the
-// Txn ends.
+// Entry is a view of one key's record, handed out by a Txn. Callers may read Str and Obj, and
+// mutate them in place (append to Str, change the object), only inside the Txn that returned
+// the entry, then call Txn.Changed. An entry is valid until the Txn ends; its Str aliases the
+// arena and must be copied to be kept.
 type Entry struct {
-	// Str is the value of a KindString key; the engine owns the buffer.
+	// Str is the value of a KindString key. Its capacity is the record's value area, so an
+	// append that fits writes the arena directly; Txn.Changed stores what does not fit.
 	Str []byte
 	// Obj is the value of any other kind of key.
 	Obj Object
 
-	key      string // the map key (shared with the map, not a copy)
 	expireAt int64  // unix ms; 0 = no TTL
-	size     int64  // bytes accounted in DB's used memory
-	atime    uint32 // last access, unix seconds (LRU clock; also the LFU decrement time)
-	ttlIdx   int32  // 1 + index in the shard's TTL list; 0 = no TTL
-	slotIdx  int32  // 1 + index in its slot's entry list
-	slot     uint16 // Slot(key)
+	size     int64  // bytes of the record and its object
+	atime    uint32 // last access, unix seconds
 	kind     Kind
-	lfu      uint8  // LFU counter (logarithmic, as Redis's)
-	decay    uint16 // lfu-decay-time in minutes when the counter was last updated
+	lfu      uint8  // LFU counter
+	decay    uint16 // lfu-decay-time in minutes
 }
 
 // lfuInitVal is the LFU counter of a new key, so that new keys are not evicted at once.
@@ -146,22 +142,12 @@ func (e *Entry) IdleTime(now int64) int64 {
 
 // Freq returns the key's LFU counter after decay (OBJECT FREQ). It does not change the entry.
 func (e *Entry) Freq(now int64) int {
-	return int(lfuDecayed(e, now))
+	return int(lfuDecayed(e.lfu, e.atime, e.decay, now))
 }
 
-// MemoryUsage estimates the bytes a key costs (MEMORY USAGE): the key, the value (capacity of a
-// string's buffer, Object.MemoryUsage of a collection) and EntryOverhead.
+// MemoryUsage estimates the bytes a key costs (MEMORY USAGE): its record in the arena (header,
+// key and value area), its object when it has one, and EntryOverhead for the index.
 func MemoryUsage(key []byte, e *Entry) int64 {
-	return entrySize(len(key), e)
-}
-
-func entrySize(keyLen int, e *Entry) int64 {
-	n := int64(keyLen) + EntryOverhead
-	if e.kind == KindString {
-		return n + int64(cap(e.Str))
-	}
-	if e.Obj != nil {
-		n += e.Obj.MemoryUsage()
-	}
-	return n
+	_ = key
+	return e.size + EntryOverhead
 }

@@ -5,10 +5,10 @@ const evictPoolSize = 16
 
 // candidate is a key sampled for eviction, with its rank when sampled.
 type candidate struct {
-	rank  uint64
-	key   string // Entry.key: immutable, shared with the map
-	slot  uint16
-	entry *Entry // to tell the sampled entry from a later key of the same name
+	rank uint64
+	key  string // a copy of the key
+	slot uint16
+	ref  uint32 // to tell the sampled record from a later key of the same name
 }
 
 // evictPool keeps the best candidates seen, sorted by ascending rank. Guarded by DB.evictMu.
@@ -21,7 +21,7 @@ func (p *evictPool) reset() { clear(p.c); p.c = p.c[:0] }
 // add offers a candidate; the pool keeps the evictPoolSize highest ranks.
 func (p *evictPool) add(c candidate) {
 	for i := range p.c {
-		if p.c[i].entry == c.entry {
+		if p.c[i].ref == c.ref && p.c[i].key == c.key {
 			p.c = append(p.c[:i], p.c[i+1:]...)
 			break
 		}
@@ -97,14 +97,16 @@ func (db *DB) evictOneLocked(p Policy, now int64) bool {
 				break
 			}
 			sh := &db.shards[db.shardOf(c.slot)]
-			sh.mu.Lock()
-			e := sh.getLocked(bytesOf(c.key))
-			if e == c.entry && (!p.Volatile() || e.expireAt != 0) {
-				db.deleteLocked(sh, e, ReasonEvicted)
-				sh.mu.Unlock()
+			sh.lock()
+			key := bytesOf(c.key)
+			frag := db.frag(key)
+			_, ref := sh.tabs[db.localSlot(c.slot)].find(sh, frag, key)
+			if ref != 0 && ref == c.ref && (!p.Volatile() || sh.at(ref).expireAt != 0) {
+				db.deleteLocked(sh, ref, frag, ReasonEvicted)
+				sh.unlock()
 				return true
 			}
-			sh.mu.Unlock()
+			sh.unlock()
 		}
 	}
 	return false
@@ -122,12 +124,13 @@ func (db *DB) sampleLocked(p Policy, now int64) bool {
 			return found
 		}
 		sh := &db.shards[i]
-		sh.mu.Lock()
-		if e := sh.randomLocked(p.Volatile()); e != nil {
-			db.pool.add(candidate{rank: p.Rank(e, now), key: e.key, slot: e.slot, entry: e})
+		sh.lock()
+		if ref := sh.randomLocked(p.Volatile()); ref != 0 {
+			h := sh.at(ref)
+			db.pool.add(candidate{rank: p.Rank(h, now), key: string(h.key()), slot: h.slot, ref: ref})
 			found = true
 		}
-		sh.mu.Unlock()
+		sh.unlock()
 	}
 	return found
 }

@@ -23,9 +23,9 @@ func (db *DB) ExpireCycle(now int64) int {
 		if sh.expires.Load() == 0 {
 			continue
 		}
-		sh.mu.Lock()
+		sh.lock()
 		r, s := db.expireShardLocked(sh, now)
-		sh.mu.Unlock()
+		sh.unlock()
 		removed += r
 		sampled += s
 	}
@@ -48,16 +48,22 @@ func (db *DB) expireShardLocked(sh *shard, now int64) (removed, sampled int) {
 		if n <= expireKeysPerLoop {
 			// Check them all; walk backwards since deletion moves the last entry into place.
 			for j := n - 1; j >= 0; j-- {
-				if e := sh.ttl[j]; expired(e, now) {
-					db.deleteLocked(sh, e, ReasonExpired)
+				if j >= len(sh.ttl) {
+					continue // deleting may compact, but never adds TTL keys
+				}
+				if ref := sh.ttl[j]; expired(sh.at(ref), now) {
+					db.deleteRefLocked(sh, ref, ReasonExpired)
 					found++
 				}
 			}
 		} else {
 			n = expireKeysPerLoop
 			for range n {
-				if e := sh.ttl[sh.rng.IntN(len(sh.ttl))]; expired(e, now) {
-					db.deleteLocked(sh, e, ReasonExpired)
+				if len(sh.ttl) == 0 {
+					break
+				}
+				if ref := sh.ttl[sh.rng.IntN(len(sh.ttl))]; expired(sh.at(ref), now) {
+					db.deleteRefLocked(sh, ref, ReasonExpired)
 					found++
 				}
 			}

@@ -8,17 +8,17 @@ import (
 )
 
 // Policy decides which keys eviction removes first. Implementations are safe for concurrent
-// use; Access and Rank are called with the entry's shard locked and may change only the
-// entry's access fields.
+// use; Access and Rank are called with the record's shard locked and may change only the
+// record's access fields (atime, lfu).
 type Policy interface {
 	// Name returns the maxmemory-policy name.
 	Name() string
 	// Volatile reports whether only keys with a TTL are candidates.
 	Volatile() bool
-	// Access records a hit on e at now (unix ms): the LRU clock or the LFU counter.
-	Access(e *Entry, now int64)
+	// Access records a hit on the record h at now (unix ms): the LRU clock or the LFU counter.
+	Access(h *hdr, now int64)
 	// Rank orders sampled candidates: the highest rank is evicted first.
-	Rank(e *Entry, now int64) uint64
+	Rank(h *hdr, now int64) uint64
 }
 
 // ErrUnknownPolicy is returned (wrapped) for a maxmemory-policy name Redis does not know.
@@ -52,14 +52,14 @@ func clampDecay(minutes int) uint16 {
 	return uint16(min(max(minutes, 0), math.MaxUint16))
 }
 
-// touchLRU records an access at now in e's LRU clock (seconds, as Redis's clock resolution).
-func touchLRU(e *Entry, now int64) {
-	e.atime = uint32(min(max(now/1000, 0), math.MaxUint32))
+// touchLRU records an access at now in h's LRU clock (seconds, as Redis's clock resolution).
+func touchLRU(h *hdr, now int64) {
+	h.atime = uint32(min(max(now/1000, 0), math.MaxUint32))
 }
 
-// idleMillis returns the milliseconds since e's last access, at the LRU clock's resolution.
-func idleMillis(e *Entry, now int64) uint64 {
-	if d := now - int64(e.atime)*1000; d > 0 {
+// idleMillis returns the milliseconds since h's last access, at the LRU clock's resolution.
+func idleMillis(h *hdr, now int64) uint64 {
+	if d := now - int64(h.atime)*1000; d > 0 {
 		return uint64(d)
 	}
 	return 0
@@ -71,10 +71,10 @@ type lruPolicy struct {
 	volatile bool
 }
 
-func (p lruPolicy) Name() string                    { return p.name }
-func (p lruPolicy) Volatile() bool                  { return p.volatile }
-func (p lruPolicy) Access(e *Entry, now int64)      { touchLRU(e, now) }
-func (p lruPolicy) Rank(e *Entry, now int64) uint64 { return idleMillis(e, now) }
+func (p lruPolicy) Name() string                  { return p.name }
+func (p lruPolicy) Volatile() bool                { return p.volatile }
+func (p lruPolicy) Access(h *hdr, now int64)      { touchLRU(h, now) }
+func (p lruPolicy) Rank(h *hdr, now int64) uint64 { return idleMillis(h, now) }
 
 // lfuPolicy evicts the least frequently used key (allkeys-lfu, volatile-lfu) with Redis's
 // counter: 8 bits, incremented with probability 1/((c-5)*logFactor+1), decremented by one
@@ -89,38 +89,38 @@ type lfuPolicy struct {
 func (p lfuPolicy) Name() string   { return p.name }
 func (p lfuPolicy) Volatile() bool { return p.volatile }
 
-func (p lfuPolicy) Access(e *Entry, now int64) {
-	e.decay = p.decay
-	c := lfuDecayed(e, now)
+func (p lfuPolicy) Access(h *hdr, now int64) {
+	c := lfuDecayed(h.lfu, h.atime, p.decay, now)
 	if c < 255 {
 		base := max(float64(c)-lfuInitVal, 0)
 		if rand.Float64() < 1/(base*float64(p.logFactor)+1) {
 			c++
 		}
 	}
-	e.lfu = c
-	touchLRU(e, now)
+	h.lfu = c
+	touchLRU(h, now)
 }
 
 // Rank puts the lowest counter first, and among equal counters the longest idle.
-func (p lfuPolicy) Rank(e *Entry, now int64) uint64 {
-	return uint64(255-lfuDecayed(e, now))<<48 | min(idleMillis(e, now), 1<<48-1)
+func (p lfuPolicy) Rank(h *hdr, now int64) uint64 {
+	return uint64(255-lfuDecayed(h.lfu, h.atime, p.decay, now))<<48 | min(idleMillis(h, now), 1<<48-1)
 }
 
-// lfuDecayed returns e's LFU counter less one per decay period elapsed since its last access.
-func lfuDecayed(e *Entry, now int64) uint8 {
-	if e.decay == 0 {
-		return e.lfu
+// lfuDecayed returns the LFU counter lfu, last touched at atime (unix seconds), less one per
+// decay minutes elapsed since then.
+func lfuDecayed(lfu uint8, atime uint32, decay uint16, now int64) uint8 {
+	if decay == 0 {
+		return lfu
 	}
-	elapsed := now/1000/60 - int64(e.atime)/60
+	elapsed := now/1000/60 - int64(atime)/60
 	if elapsed <= 0 {
-		return e.lfu
+		return lfu
 	}
-	periods := elapsed / int64(e.decay)
-	if periods >= int64(e.lfu) {
+	periods := elapsed / int64(decay)
+	if periods >= int64(lfu) {
 		return 0
 	}
-	return e.lfu - uint8(periods)
+	return lfu - uint8(periods)
 }
 
 // randomPolicy evicts random keys (allkeys-random, volatile-random).
@@ -129,21 +129,21 @@ type randomPolicy struct {
 	volatile bool
 }
 
-func (p randomPolicy) Name() string               { return p.name }
-func (p randomPolicy) Volatile() bool             { return p.volatile }
-func (p randomPolicy) Access(e *Entry, now int64) { touchLRU(e, now) }
-func (p randomPolicy) Rank(*Entry, int64) uint64  { return rand.Uint64() }
+func (p randomPolicy) Name() string             { return p.name }
+func (p randomPolicy) Volatile() bool           { return p.volatile }
+func (p randomPolicy) Access(h *hdr, now int64) { touchLRU(h, now) }
+func (p randomPolicy) Rank(*hdr, int64) uint64  { return rand.Uint64() }
 
 // ttlPolicy evicts the key with the nearest expiry time among keys with a TTL (volatile-ttl).
 type ttlPolicy struct{}
 
-func (ttlPolicy) Name() string               { return "volatile-ttl" }
-func (ttlPolicy) Volatile() bool             { return true }
-func (ttlPolicy) Access(e *Entry, now int64) { touchLRU(e, now) }
+func (ttlPolicy) Name() string             { return "volatile-ttl" }
+func (ttlPolicy) Volatile() bool           { return true }
+func (ttlPolicy) Access(h *hdr, now int64) { touchLRU(h, now) }
 
-func (ttlPolicy) Rank(e *Entry, _ int64) uint64 {
-	if e.expireAt <= 0 {
+func (ttlPolicy) Rank(h *hdr, _ int64) uint64 {
+	if h.expireAt <= 0 {
 		return 0
 	}
-	return math.MaxUint64 - uint64(e.expireAt)
+	return math.MaxUint64 - uint64(h.expireAt)
 }

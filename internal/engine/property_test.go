@@ -52,17 +52,25 @@ func TestProperty(t *testing.T) {
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Logf("seed %d", seed)
-			runProperty(t, seed, 1000)
+			runProperty(t, seed, 1000, 48, 1<<(seed%5), true)
 		})
 	}
 }
 
-func runProperty(t *testing.T, seed uint64, steps int) {
+// TestPropertyCompaction runs the property test on one shard with hundreds of keys, so that
+// arena segments fill, records die and segments are compacted under the model's eye.
+func TestPropertyCompaction(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	runProperty(t, seed, 4000, 400, 1, false)
+}
+
+func runProperty(t *testing.T, seed uint64, steps, keys, shards int, flushes bool) {
 	r := rand.New(rand.NewPCG(seed, seed))
 	m := &model{t: t, now: t0, keys: map[string]modelEntry{}}
-	db := openTest(t, Options{Shards: 1 << r.IntN(5), Seed: seed, OnChange: m.sink})
+	db := openTest(t, Options{Shards: shards, Seed: seed, OnChange: m.sink})
 	var names []string
-	for i := range 48 {
+	for i := range keys {
 		names = append(names, fmt.Sprint("k", i))
 	}
 	for i := range 16 {
@@ -80,19 +88,51 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 		}
 		var op string
 		switch n := r.IntN(100); {
-		case n < 35:
+		case n < 30:
 			op = "set"
-			v, at := fmt.Sprint(r.IntN(1000)), ttl()
+			v, at := randValue(r), ttl()
 			db.Begin(&tx, m.now, kb)
 			tx.SetString(kb, []byte(v), at)
 			tx.End()
 			m.keys[k] = modelEntry{v, at}
+		case n < 33:
+			op = "append" // grows the value in place or moves the record
+			add := randValue(r)
+			db.Begin(&tx, m.now, kb)
+			if e := tx.Lookup(kb); e != nil && e.Kind() == KindString {
+				e.Str = append(e.Str, add...)
+				tx.Changed(kb, e)
+				me := m.keys[k]
+				me.val += add
+				m.keys[k] = me
+			}
+			tx.End()
+		case n < 36:
+			op = "object"
+			size, at := r.Int64N(5000), ttl()
+			db.Begin(&tx, m.now, kb)
+			tx.SetObject(kb, &testObj{kind: KindHash, mem: size}, at)
+			tx.End()
+			m.keys[k] = modelEntry{fmt.Sprint("obj:", size), at}
+		case n < 39:
+			op = "copy" // the source's value aliases the arena while the target is written
+			k2 := names[r.IntN(len(names))]
+			kb2 := []byte(k2)
+			want, ok := m.live(k)
+			db.Begin(&tx, m.now, kb, kb2)
+			if e := tx.Get(kb); e != nil && e.Kind() == KindString {
+				tx.SetString(kb2, e.Str, 0)
+				m.keys[k2] = modelEntry{want.val, 0}
+			} else if ok && e == nil {
+				t.Fatalf("step %d: Get(%s) missed, model %+v", step, k, want)
+			}
+			tx.End()
 		case n < 60:
 			op = "get"
 			want, ok := m.live(k)
 			db.Begin(&tx, m.now, kb)
 			e := tx.Get(kb)
-			if (e != nil) != ok || (ok && string(e.Str) != want.val) || (ok && e.ExpireAt() != want.expireAt) {
+			if (e != nil) != ok || (ok && entryValue(e) != want.val) || (ok && e.ExpireAt() != want.expireAt) {
 				t.Fatalf("step %d: Get(%s) = %v, model %+v %v", step, k, e, want, ok)
 			}
 			tx.End()
@@ -124,6 +164,9 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 		case n < 99:
 			op = "cycle"
 			db.ExpireCycle(m.now)
+		case !flushes:
+			op = "random"
+			db.RandomKey(m.now)
 		default:
 			op = "flush"
 			db.Flush(m.now, r.IntN(2) == 0)
@@ -134,11 +177,41 @@ func runProperty(t *testing.T, seed uint64, steps int) {
 	// Finally every key reads the same.
 	for _, k := range names {
 		want, ok := m.live(k)
-		got, gok := get(db, m.now, k)
-		if gok != ok || got != want.val {
-			t.Errorf("final Get(%s) = %q %v, model %q %v", k, got, gok, want.val, ok)
+		kb := []byte(k)
+		db.Begin(&tx, m.now, kb)
+		e := tx.Get(kb)
+		if (e != nil) != ok || (ok && entryValue(e) != want.val) {
+			t.Errorf("final Get(%s) = %v, model %q %v", k, e, want.val, ok)
 		}
+		tx.End()
 	}
+}
+
+// randValue returns a value of a random size: mostly small, some of kilobytes, a few bigger
+// than a shared arena segment takes, so that records move, segments compact and huge records
+// get segments of their own.
+func randValue(r *rand.Rand) string {
+	n := r.IntN(10)
+	switch x := r.IntN(100); {
+	case x < 40:
+		n = r.IntN(8 << 10)
+	case x < 45:
+		n = hugeRecord + r.IntN(64<<10)
+	}
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('a' + r.IntN(26))
+	}
+	return string(b)
+}
+
+// entryValue renders e as the model stores it: a string's bytes, or "obj:" and a test
+// object's size.
+func entryValue(e *Entry) string {
+	if e.Obj != nil {
+		return fmt.Sprint("obj:", e.Obj.(*testObj).mem)
+	}
+	return string(e.Str)
 }
 
 func checkAgainstModel(t *testing.T, db *DB, m *model, r *rand.Rand, where string) {
@@ -181,5 +254,8 @@ func checkAgainstModel(t *testing.T, db *DB, m *model, r *rand.Rand, where strin
 	}
 	if s := db.Stats(); s.Keys != int64(len(m.keys)) || (len(m.keys) == 0) != (s.UsedMemory == 0) {
 		t.Fatalf("%s: stats %+v with %d model keys", where, s, len(m.keys))
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatalf("%s: %v", where, err)
 	}
 }

@@ -15,15 +15,17 @@ func (db *DB) SlotKeys(slot uint16, max int) [][]byte {
 		return nil
 	}
 	sh := &db.shards[db.shardOf(slot)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	l := sh.slots[db.localSlot(slot)]
-	keys := make([][]byte, 0, min(max, len(l)))
-	for _, e := range l {
+	sh.lock()
+	defer sh.unlock()
+	t := &sh.tabs[db.localSlot(slot)]
+	keys := make([][]byte, 0, min(max, t.n))
+	for _, c := range t.cells {
 		if len(keys) == max {
 			break
 		}
-		keys = append(keys, []byte(e.key))
+		if c != 0 {
+			keys = append(keys, append([]byte(nil), sh.at(cellRef(c)).key()...))
+		}
 	}
 	return keys
 }
@@ -43,14 +45,11 @@ func (db *DB) Scan(now int64, cursor uint64, count int, out []KeyInfo) ([]KeyInf
 			continue // a key present throughout the scan makes this non-zero
 		}
 		sh := &db.shards[db.shardOf(uint16(slot))]
-		sh.mu.Lock()
-		for _, e := range sh.slots[db.localSlot(uint16(slot))] {
-			if !expired(e, now) {
-				out = append(out, KeyInfo{Key: []byte(e.key), Kind: e.kind})
-				n++
-			}
-		}
-		sh.mu.Unlock()
+		sh.lock()
+		var k int
+		out, k = db.appendSlotLocked(sh, uint16(slot), now, out)
+		n += k
+		sh.unlock()
 	}
 	if slot >= NumSlots {
 		return out, 0
@@ -67,20 +66,36 @@ func (db *DB) RandomKey(now int64) ([]byte, bool) {
 			return nil, false
 		}
 		sh := &db.shards[i]
-		sh.mu.Lock()
-		e := sh.randomLocked(false)
-		if e != nil && expired(e, now) {
-			db.deleteLocked(sh, e, ReasonExpired)
-			e = nil
+		sh.lock()
+		ref := sh.randomLocked(false)
+		if ref != 0 && expired(sh.at(ref), now) {
+			db.deleteRefLocked(sh, ref, ReasonExpired)
+			ref = 0
 		}
 		var k []byte
-		if e != nil {
-			k = []byte(e.key)
+		if ref != 0 {
+			k = append([]byte(nil), sh.at(ref).key()...)
 		}
-		sh.mu.Unlock()
-		if e != nil {
+		sh.unlock()
+		if ref != 0 {
 			return k, true
 		}
 	}
 	return nil, false
+}
+
+// appendSlotLocked appends the live keys of slot, whose shard sh is held, to out, and returns
+// out and how many it appended.
+func (db *DB) appendSlotLocked(sh *shard, slot uint16, now int64, out []KeyInfo) ([]KeyInfo, int) {
+	n := 0
+	for _, c := range sh.tabs[db.localSlot(slot)].cells {
+		if c == 0 {
+			continue
+		}
+		if h := sh.at(cellRef(c)); !expired(h, now) {
+			out = append(out, KeyInfo{Key: append([]byte(nil), h.key()...), Kind: h.Kind()})
+			n++
+		}
+	}
+	return out, n
 }

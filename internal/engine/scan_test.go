@@ -46,7 +46,7 @@ func TestSlotKeysAndSlotLen(t *testing.T) {
 	if db.SlotLen(NumSlots) != 0 || db.SlotKeys(NumSlots, 1) != nil {
 		t.Error("slot out of range not empty")
 	}
-	// Emptying a slot releases its map.
+	// Emptying a slot releases its index.
 	var tx Txn
 	for i := range 5 {
 		k := fmt.Appendf(nil, "%s%d", a, i)
@@ -55,8 +55,8 @@ func TestSlotKeysAndSlotLen(t *testing.T) {
 		tx.End()
 	}
 	sh := &db.shards[db.shardOf(sa)]
-	if sh.slots[db.localSlot(sa)] != nil || db.SlotLen(sa) != 0 {
-		t.Error("empty slot map not released")
+	if sh.tabs[db.localSlot(sa)].cells != nil || db.SlotLen(sa) != 0 {
+		t.Error("empty slot index not released")
 	}
 }
 

@@ -6,26 +6,43 @@ import (
 	"sync/atomic"
 )
 
-// shard is one lock's worth of the keyspace: the slots s with s&(N-1) == its index. Its methods
-// named ...Locked expect mu held; none of them starts a goroutine or reads the clock.
+// shard is one lock's worth of the keyspace: the slots s with s&(N-1) == its index. Its
+// records live in its arena (arena.go), found through one index table per slot (index.go);
+// collections not in a compact encoding live in its object table. Its methods named ...Locked
+// expect mu held, and the shard must be released with unlock; none of them starts a goroutine
+// or reads the clock.
 type shard struct {
 	// mu guards every field below. The atomic counters are written under mu and may also be
 	// read without it (Len, Stats, and picking a non-empty shard to sample).
 	mu sync.Mutex
+	db *DB
 
-	// keys holds every key of the shard: one map, so a lookup hashes once.
-	keys map[string]*Entry
-	// slots lists, per local slot index (slot / number of shards), that slot's entries, each
-	// knowing its position (Entry.slotIdx), so a slot is counted and iterated without
-	// touching the others. A list is dropped when its slot empties.
-	slots [][]*Entry
-	// live lists the local indices of the non-empty maps in slots, for uniform sampling;
-	// livePos[i] is 1 + the position of i in live, or 0 when slots[i] is empty.
+	// tabs holds, per local slot index (slot / number of shards), the index of that slot's
+	// keys, so a slot is counted and iterated without touching the others.
+	tabs []table
+	// live lists the local indices of the non-empty tables, for uniform sampling;
+	// livePos[i] is 1 + the position of i in live, or 0 when tabs[i] is empty.
 	live    []uint16
 	livePos []int32
-	// ttl lists the entries that have a TTL, each knowing its position (Entry.ttlIdx), for
-	// active expiry and volatile-* eviction.
-	ttl []*Entry
+
+	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
+	// are appended to, and memory to unmap at unlock. See arena.go.
+	segs       []segment
+	freeSegs   []uint32
+	head       uint32
+	rolled     uint32 // the previous head, to check for compaction at unlock
+	pending    [][]byte
+	compacting bool
+
+	// objs holds the collections in their full structure, objSize the bytes each is
+	// accounted for; freeObjs lists unused indices.
+	objs     []Object
+	objSize  []int64
+	freeObjs []uint32
+
+	// ttl lists the refs of the records that have a TTL, each knowing its position
+	// (hdr.ttlIdx), for active expiry and volatile-* eviction.
+	ttl []uint32
 	// rng drives sampling within the shard.
 	rng *rand.Rand
 
@@ -40,45 +57,38 @@ type shard struct {
 	_ [64]byte // keeps neighbouring shards' locks off this cache line
 }
 
-func (sh *shard) init(localSlots int, seed uint64) {
-	sh.keys = make(map[string]*Entry)
-	sh.slots = make([][]*Entry, localSlots)
+func (sh *shard) init(db *DB, localSlots int, seed uint64) {
+	sh.db = db
+	sh.tabs = make([]table, localSlots)
 	sh.livePos = make([]int32, localSlots)
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
-// getLocked returns the entry of key, expired or not.
-func (sh *shard) getLocked(key []byte) *Entry {
-	return sh.keys[string(key)]
-}
+// lock takes the shard's lock; release it with unlock.
+func (sh *shard) lock() { sh.mu.Lock() }
 
-// insertLocked adds e, whose key and slot are set, to local slot li.
-func (sh *shard) insertLocked(li int, e *Entry) {
-	l := sh.slots[li]
-	if len(l) == 0 {
+// insertLocked adds a cell for ref, the record of a key absent from local slot li.
+func (sh *shard) insertLocked(li int, frag, ref uint32) {
+	t := &sh.tabs[li]
+	if t.n == 0 {
 		sh.live = append(sh.live, uint16(li))
 		sh.livePos[li] = int32(len(sh.live))
 	}
-	sh.keys[e.key] = e
-	sh.slots[li] = append(l, e)
-	e.slotIdx = int32(len(l) + 1)
+	if d := t.insert(frag, ref); d != 0 {
+		sh.db.used.Add(int64(d))
+	}
 	sh.count.Add(1)
 }
 
-// removeLocked deletes e from local slot li and from the TTL list.
-func (sh *shard) removeLocked(li int, e *Entry) {
-	delete(sh.keys, e.key)
-	l := sh.slots[li]
-	i, last := int(e.slotIdx-1), len(l)-1
-	l[i] = l[last]
-	l[i].slotIdx = int32(i + 1)
-	l[last] = nil
-	l = l[:last]
-	sh.slots[li] = l
-	e.slotIdx = 0
+// unlinkLocked removes the record ref, at position pos of local slot li's table, from the
+// index, the TTL list and the object table; the caller then releases it.
+func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
+	t := &sh.tabs[li]
+	if d := t.remove(pos); d != 0 {
+		sh.db.used.Add(int64(d))
+	}
 	sh.count.Add(-1)
-	if len(l) == 0 {
-		sh.slots[li] = nil
+	if t.n == 0 {
 		p := sh.livePos[li] - 1
 		last := sh.live[len(sh.live)-1]
 		sh.live[p] = last
@@ -86,104 +96,116 @@ func (sh *shard) removeLocked(li int, e *Entry) {
 		sh.live = sh.live[:len(sh.live)-1]
 		sh.livePos[li] = 0
 	}
-	sh.setTTLLocked(e, 0)
+	h := sh.at(ref)
+	sh.setTTLLocked(ref, h, 0)
+	if h.kind&flagTable != 0 {
+		sh.dropObjLocked(h.valLen)
+	}
 }
 
-// setTTLLocked sets e's expiry time (0 = none), keeping the TTL list in step.
-func (sh *shard) setTTLLocked(e *Entry, at int64) {
-	e.expireAt = at
+// relinkLocked points the index cell and the TTL list entry of the record copied from old to
+// its copy at nref.
+func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
+	h := sh.at(nref)
+	t := &sh.tabs[db.localSlot(h.slot)]
+	t.cells[t.findRef(db.frag(h.key()), old)] = cell(db.frag(h.key()), nref)
+	if h.ttlIdx != 0 {
+		sh.ttl[h.ttlIdx-1] = nref
+	}
+}
+
+// setTTLLocked sets the expiry time (0 = none) of the record ref, whose header is h, keeping
+// the TTL list in step.
+func (sh *shard) setTTLLocked(ref uint32, h *hdr, at int64) {
+	h.expireAt = at
 	if at != 0 {
-		if e.ttlIdx == 0 {
-			sh.ttl = append(sh.ttl, e)
-			e.ttlIdx = int32(len(sh.ttl))
+		if h.ttlIdx == 0 {
+			sh.ttl = append(sh.ttl, ref)
+			h.ttlIdx = uint32(len(sh.ttl))
 			sh.expires.Add(1)
 		}
 		return
 	}
-	if e.ttlIdx == 0 {
+	if h.ttlIdx == 0 {
 		return
 	}
-	i, last := int(e.ttlIdx-1), len(sh.ttl)-1
-	sh.ttl[i] = sh.ttl[last]
-	sh.ttl[i].ttlIdx = int32(i + 1)
-	sh.ttl[last] = nil
+	i, last := int(h.ttlIdx-1), len(sh.ttl)-1
+	moved := sh.ttl[last]
+	sh.ttl[i] = moved
+	sh.at(moved).ttlIdx = uint32(i + 1)
 	sh.ttl = sh.ttl[:last]
-	e.ttlIdx = 0
+	h.ttlIdx = 0
 	sh.expires.Add(-1)
 	if last == 0 && cap(sh.ttl) > 1024 {
 		sh.ttl = nil
 	}
 }
 
-// resetLocked drops every key of the shard, returning nothing: the caller fixes used memory.
+// putObjLocked stores obj in the object table and returns its index.
+func (sh *shard) putObjLocked(obj Object) uint32 {
+	if k := len(sh.freeObjs); k > 0 {
+		i := sh.freeObjs[k-1]
+		sh.freeObjs = sh.freeObjs[:k-1]
+		sh.objs[i] = obj
+		return i
+	}
+	sh.objs = append(sh.objs, obj)
+	sh.objSize = append(sh.objSize, 0)
+	return uint32(len(sh.objs) - 1)
+}
+
+// accountObjLocked brings the accounted size of object i up to date.
+func (sh *shard) accountObjLocked(i uint32) {
+	n := sh.objs[i].MemoryUsage()
+	if d := n - sh.objSize[i]; d != 0 {
+		sh.db.used.Add(d)
+		sh.objSize[i] = n
+	}
+}
+
+// dropObjLocked removes object i from the table and from used memory.
+func (sh *shard) dropObjLocked(i uint32) {
+	sh.db.used.Add(-sh.objSize[i])
+	sh.objs[i], sh.objSize[i] = nil, 0
+	sh.freeObjs = append(sh.freeObjs, i)
+}
+
+// resetLocked drops every key of the shard; the caller zeroes used memory.
 func (sh *shard) resetLocked() {
-	sh.keys = make(map[string]*Entry)
-	clear(sh.slots)
+	clear(sh.tabs)
 	clear(sh.livePos)
 	sh.live = sh.live[:0]
+	sh.resetArenaLocked()
+	sh.objs, sh.objSize, sh.freeObjs = nil, nil, nil
 	sh.ttl = nil
 	sh.count.Store(0)
 	sh.expires.Store(0)
 }
 
-// randomLocked returns a random entry of the shard (from the TTL list when volatile), or nil
-// when there is none. It picks a uniformly random non-empty slot, then a key of that slot.
-func (sh *shard) randomLocked(volatile bool) *Entry {
+// randomLocked returns the ref of a random record of the shard (from the TTL list when
+// volatile), or 0 when there is none. It picks a uniformly random non-empty slot, then a
+// random cell of its table, taking the first record at or after it.
+func (sh *shard) randomLocked(volatile bool) uint32 {
 	if volatile {
 		if len(sh.ttl) == 0 {
-			return nil
+			return 0
 		}
 		return sh.ttl[sh.rng.IntN(len(sh.ttl))]
 	}
 	if len(sh.live) == 0 {
-		return nil
+		return 0
 	}
-	l := sh.slots[sh.live[sh.rng.IntN(len(sh.live))]]
-	return l[sh.rng.IntN(len(l))]
+	t := &sh.tabs[sh.live[sh.rng.IntN(len(sh.live))]]
+	mask := len(t.cells) - 1
+	for i := sh.rng.IntN(len(t.cells)); ; i = (i + 1) & mask {
+		if c := t.cells[i]; c != 0 {
+			return cellRef(c)
+		}
+	}
 }
 
-// expired reports whether e's TTL has passed at now. As in Redis, a key expires after its
+// expired reports whether h's TTL has passed at now. As in Redis, a key expires after its
 // expiry time, not at it.
-func expired(e *Entry, now int64) bool {
-	return e.expireAt != 0 && now > e.expireAt
-}
-
-// localSlot returns the index of slot inside its shard.
-func (db *DB) localSlot(slot uint16) int { return int(slot) >> db.shift }
-
-// shardOf returns the index of slot's shard.
-func (db *DB) shardOf(slot uint16) uint32 { return uint32(slot) & db.mask }
-
-// accountLocked brings e's accounted size, and the DB's used memory, up to date.
-func (db *DB) accountLocked(e *Entry) {
-	n := entrySize(len(e.key), e)
-	if d := n - e.size; d != 0 {
-		db.used.Add(d)
-		e.size = n
-	}
-}
-
-// deleteLocked removes e from sh and publishes OpDel with why.
-func (db *DB) deleteLocked(sh *shard, e *Entry, why Reason) {
-	sh.removeLocked(db.localSlot(e.slot), e)
-	db.slotLen[e.slot].Add(-1)
-	db.used.Add(-e.size)
-	e.size = 0
-	switch why {
-	case ReasonExpired:
-		sh.expired.Add(1)
-	case ReasonEvicted:
-		sh.evicted.Add(1)
-	}
-	db.publishLocked(sh, OpDel, why, e.slot, bytesOf(e.key), nil)
-}
-
-// newEntryLocked creates the entry of key in sh without a value, accounted once the caller
-// sets the value.
-func (db *DB) newEntryLocked(sh *shard, slot uint16, key []byte, now int64) *Entry {
-	e := &Entry{key: string(key), slot: slot, lfu: lfuInitVal, decay: db.decay}
-	touchLRU(e, now)
-	sh.insertLocked(db.localSlot(slot), e)
-	db.slotLen[slot].Add(1)
-	return e
+func expired(h *hdr, now int64) bool {
+	return h.expireAt != 0 && now > h.expireAt
 }

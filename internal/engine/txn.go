@@ -17,28 +17,31 @@ type Txn struct {
 	inline [4]uint32
 
 	// A one-key cache: commands look the same key up several times (Begin, Lookup,
-	// SetString), always through the same argument slice. ck is that slice, cslot its slot
-	// and ce its entry when found (still current while ce.slotIdx != 0). Reset by Begin,
-	// End and Flush, and whenever another key is located.
+	// SetString), always through the same argument slice. ck is that slice, cslot its slot,
+	// cfrag its hash fragment and cv the entry last handed out for it. Reset by Begin, End
+	// and Flush, and whenever another key is located.
 	ck    []byte
 	cslot uint16
-	ce    *Entry
+	cfrag uint32
+	chash bool // cfrag is computed
+	cv    *Entry
+
+	// views are the entries handed out since Begin; nview of them are in use.
+	views []*Entry
+	nview int
+}
+
+// loc is where a key is: its shard, slot, hash fragment and record (ref 0: absent).
+type loc struct {
+	sh   *shard
+	slot uint16
+	frag uint32
+	ref  uint32
 }
 
 // sameSlice reports whether a and b are the same slice of memory (not merely equal bytes).
 func sameSlice(a, b []byte) bool {
 	return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b)
-}
-
-// entryLocked returns key's entry, expired or not, using the one-key cache; locate(key) must
-// have been called just before.
-func (t *Txn) entryLocked(sh *shard, key []byte) *Entry {
-	if e := t.ce; e != nil && e.slotIdx != 0 {
-		return e
-	}
-	e := sh.getLocked(key)
-	t.ce = e
-	return e
 }
 
 // Begin locks the distinct shards of keys in ascending order, so that concurrent transactions
@@ -52,7 +55,7 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 	h := t.held[:0]
 	for _, k := range keys {
 		slot := Slot(k)
-		t.ck, t.cslot = k, slot
+		t.ck, t.cslot, t.chash = k, slot, false
 		h = append(h, db.shardOf(slot))
 	}
 	if len(h) > 1 {
@@ -61,7 +64,7 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 	}
 	t.held = h
 	for _, i := range h {
-		db.shards[i].mu.Lock()
+		db.shards[i].lock()
 	}
 }
 
@@ -70,7 +73,7 @@ func (db *DB) BeginAll(t *Txn, now int64) {
 	t.start(db, now)
 	t.all = true
 	for i := range db.shards {
-		db.shards[i].mu.Lock()
+		db.shards[i].lock()
 	}
 }
 
@@ -79,10 +82,11 @@ func (t *Txn) start(db *DB, now int64) {
 		panic("engine: Begin on a Txn that has not ended")
 	}
 	t.db, t.now, t.all = db, now, false
-	t.ck, t.ce = nil, nil
+	t.ck, t.cv, t.chash = nil, nil, false
 }
 
-// End releases the locks. Calling End on a Txn that holds nothing does nothing.
+// End releases the locks; the entries it handed out are no longer valid. Calling End on a
+// Txn that holds nothing does nothing.
 func (t *Txn) End() {
 	db := t.db
 	if db == nil {
@@ -90,38 +94,46 @@ func (t *Txn) End() {
 	}
 	if t.all {
 		for i := len(db.shards) - 1; i >= 0; i-- {
-			db.shards[i].mu.Unlock()
+			db.shards[i].unlock()
 		}
 	} else {
 		for i := len(t.held) - 1; i >= 0; i-- {
-			db.shards[t.held[i]].mu.Unlock()
+			db.shards[t.held[i]].unlock()
 		}
 	}
+	for _, e := range t.views[:t.nview] {
+		e.Str, e.Obj = nil, nil
+	}
+	if len(t.views) > 64 {
+		t.views = t.views[:64] // a huge EXEC does not pin its entries forever
+	}
+	t.nview = 0
 	t.db, t.all, t.held = nil, false, t.held[:0]
-	t.ck, t.ce = nil, nil
+	t.ck, t.cv, t.chash = nil, nil, false
 }
 
 // Now returns the time the transaction runs at, in unix milliseconds.
 func (t *Txn) Now() int64 { return t.now }
 
-// locate returns key's shard, which t must hold, and slot.
-func (t *Txn) locate(key []byte) (*shard, uint16) {
+// locate returns where key is, which t must hold, without applying expiry.
+func (t *Txn) locate(key []byte) loc {
 	db := t.db
 	if db == nil {
 		panic("engine: Txn used outside Begin/End")
 	}
-	var slot uint16
-	if sameSlice(key, t.ck) {
-		slot = t.cslot
-	} else {
-		slot = Slot(key)
-		t.ck, t.cslot, t.ce = key, slot, nil
+	if !sameSlice(key, t.ck) {
+		t.ck, t.cslot, t.chash, t.cv = key, Slot(key), false, nil
 	}
-	i := db.shardOf(slot)
+	if !t.chash {
+		t.cfrag, t.chash = db.frag(key), true
+	}
+	i := db.shardOf(t.cslot)
 	if !t.all && !t.holds(i) {
 		panic("engine: Txn does not hold the shard of key " + string(key))
 	}
-	return &db.shards[i], slot
+	l := loc{sh: &db.shards[i], slot: t.cslot, frag: t.cfrag}
+	_, l.ref = l.sh.tabs[db.localSlot(l.slot)].find(l.sh, l.frag, key)
+	return l
 }
 
 func (t *Txn) holds(i uint32) bool {
@@ -137,70 +149,96 @@ func (t *Txn) holds(i uint32) bool {
 	return false
 }
 
-// find returns the live entry of key, deleting it (OpDel, ReasonExpired) if it has expired.
-func (t *Txn) find(key []byte) (*shard, uint16, *Entry) {
-	sh, slot := t.locate(key)
-	e := t.entryLocked(sh, key)
-	if e != nil && expired(e, t.now) {
-		t.db.deleteLocked(sh, e, ReasonExpired)
-		e = nil
+// find returns where key is with expiry applied: an expired key is deleted (OpDel,
+// ReasonExpired) and reported absent.
+func (t *Txn) find(key []byte) loc {
+	l := t.locate(key)
+	if l.ref != 0 && expired(l.sh.at(l.ref), t.now) {
+		t.db.deleteLocked(l.sh, l.ref, l.frag, ReasonExpired)
+		l.ref = 0
 	}
-	return sh, slot, e
+	return l
+}
+
+// view returns an entry showing key's record at l, reusing the one last handed out for key.
+func (t *Txn) view(l loc) *Entry {
+	e := t.cv
+	if e == nil {
+		if t.nview == len(t.views) {
+			t.views = append(t.views, new(Entry))
+		}
+		e = t.views[t.nview]
+		t.nview++
+		t.cv = e
+	}
+	t.db.fill(e, l.sh, l.ref)
+	return e
+}
+
+// fill makes e show the record ref of sh.
+func (db *DB) fill(e *Entry, sh *shard, ref uint32) {
+	h := sh.at(ref)
+	e.kind, e.expireAt, e.atime, e.lfu, e.decay = h.Kind(), h.expireAt, h.atime, h.lfu, db.decay
+	e.size = int64(h.size())
+	if h.kind&flagTable != 0 {
+		e.Str, e.Obj = nil, sh.objs[h.valLen]
+		e.size += sh.objSize[h.valLen]
+		return
+	}
+	e.Str, e.Obj = h.value(), nil
 }
 
 // Get returns key's entry for a read, or nil. It counts a keyspace hit or miss and records the
 // access for the eviction policy. An expired key is deleted (OpDel, ReasonExpired) and nil
 // returned, as by Lookup and Peek.
 func (t *Txn) Get(key []byte) *Entry {
-	sh, _, e := t.find(key)
-	if e == nil {
-		sh.misses.Add(1)
+	l := t.find(key)
+	if l.ref == 0 {
+		l.sh.misses.Add(1)
 		return nil
 	}
-	sh.hits.Add(1)
-	t.db.access(e, t.now)
-	return e
+	l.sh.hits.Add(1)
+	t.db.access(l.sh.at(l.ref), t.now)
+	return t.view(l)
 }
 
 // Lookup returns key's entry for a write, or nil. It records the access for the eviction policy
 // but counts no hit or miss.
 func (t *Txn) Lookup(key []byte) *Entry {
-	_, _, e := t.find(key)
-	if e != nil {
-		t.db.access(e, t.now)
+	l := t.find(key)
+	if l.ref == 0 {
+		return nil
 	}
-	return e
+	t.db.access(l.sh.at(l.ref), t.now)
+	return t.view(l)
 }
 
 // Peek returns key's entry, or nil, without recording an access or counting statistics
 // (TTL, TYPE, OBJECT).
 func (t *Txn) Peek(key []byte) *Entry {
-	_, _, e := t.find(key)
-	return e
+	l := t.find(key)
+	if l.ref == 0 {
+		return nil
+	}
+	return t.view(l)
 }
 
-// SetString creates or replaces key, whatever its kind, with a copy of val, reusing the old
-// buffer when it fits. expireAt is the new TTL in unix ms (0 = none). It publishes OpSet and
-// returns the entry.
+// SetString creates or replaces key, whatever its kind, with a copy of val, in place when the
+// record's value area fits it. expireAt is the new TTL in unix ms (0 = none). It publishes
+// OpSet and returns the entry.
 func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
-	sh, slot := t.locate(key)
-	e := t.entryLocked(sh, key)
-	created := e == nil
+	l := t.locate(key)
+	created := l.ref == 0
 	if created {
-		e = t.db.newEntryLocked(sh, slot, key, t.now)
-		t.ce = e
-		e.kind = KindString
-		e.Str = append([]byte{}, val...)
+		t.db.createLocked(&l, key, len(val))
+		h := l.sh.at(l.ref)
+		copy(h.value()[:len(val)], val)
+		h.valLen, h.kind = uint32(len(val)), uint8(KindString)
 	} else {
-		t.db.access(e, t.now)
-		if e.kind == KindString && cap(e.Str) >= len(val) && cap(e.Str) <= 2*len(val)+64 {
-			e.Str = append(e.Str[:0], val...)
-		} else {
-			e.kind, e.Obj = KindString, nil
-			e.Str = append([]byte{}, val...) // non-nil even when empty
-		}
+		t.db.access(l.sh.at(l.ref), t.now)
+		t.db.putStringLocked(&l, val, true)
 	}
-	return t.finishSet(sh, key, e, expireAt, created)
+	return t.finishSet(l, key, expireAt, created)
 }
 
 // SetObject creates or replaces key, whatever its kind, with obj, which must not be nil.
@@ -209,56 +247,64 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 	if obj == nil {
 		panic("engine: SetObject with a nil Object")
 	}
-	sh, slot := t.locate(key)
-	e := t.entryLocked(sh, key)
-	created := e == nil
+	l := t.locate(key)
+	created := l.ref == 0
 	if created {
-		e = t.db.newEntryLocked(sh, slot, key, t.now)
-		t.ce = e
+		t.db.createLocked(&l, key, 0)
 	} else {
-		t.db.access(e, t.now)
+		t.db.access(l.sh.at(l.ref), t.now)
 	}
-	e.kind, e.Obj, e.Str = obj.Kind(), obj, nil
-	return t.finishSet(sh, key, e, expireAt, created)
+	t.db.putObjectLocked(&l, obj)
+	return t.finishSet(l, key, expireAt, created)
 }
 
-func (t *Txn) finishSet(sh *shard, key []byte, e *Entry, expireAt int64, created bool) *Entry {
-	sh.setTTLLocked(e, expireAt)
-	t.db.accountLocked(e)
-	sh.change.Created = created
-	t.db.publishLocked(sh, OpSet, ReasonUser, e.slot, key, e)
+func (t *Txn) finishSet(l loc, key []byte, expireAt int64, created bool) *Entry {
+	if created {
+		touchLRU(l.sh.at(l.ref), t.now)
+	}
+	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), expireAt)
+	e := t.view(l)
+	l.sh.change.Created = created
+	t.db.publishLocked(l.sh, OpSet, ReasonUser, l.slot, key, e)
 	return e
 }
 
-// mustBeCurrent panics unless e is key's entry in the keyspace: changing a deleted or foreign
+// current returns where key's record is, panicking unless there is one: changing a deleted
 // entry would corrupt memory accounting and the TTL list.
-func (t *Txn) mustBeCurrent(sh *shard, slot uint16, key []byte, e *Entry) {
-	// A live entry (in its slot list) whose key is key is key's entry: keys are unique.
-	if e == nil || e.slotIdx == 0 || e.key != string(key) || e.slot != slot || sh != &t.db.shards[t.db.shardOf(slot)] {
+func (t *Txn) current(key []byte, e *Entry) loc {
+	l := t.locate(key)
+	if e == nil || l.ref == 0 || e.kind != l.sh.at(l.ref).Kind() {
 		panic("engine: entry is not the current entry of key " + string(key))
 	}
+	return l
 }
 
-// Changed re-accounts the memory of key's entry e after an in-place change of Str or Obj and
-// publishes OpSet.
+// Changed stores the value of key's entry e after an in-place change of Str or Obj,
+// re-accounts its memory and publishes OpSet.
 func (t *Txn) Changed(key []byte, e *Entry) {
-	sh, slot := t.locate(key)
-	t.mustBeCurrent(sh, slot, key, e)
-	t.db.accountLocked(e)
-	t.db.publishLocked(sh, OpSet, ReasonUser, slot, key, e)
+	l := t.current(key, e)
+	if e.Obj != nil {
+		t.db.putObjectLocked(&l, e.Obj)
+	} else if h := l.sh.at(l.ref); unsafe.SliceData(e.Str) == h.valuePtr() && len(e.Str) <= int(h.valCap) {
+		h.valLen = uint32(len(e.Str)) // written in place
+	} else {
+		t.db.putStringLocked(&l, e.Str, false)
+	}
+	t.db.fill(e, l.sh, l.ref)
+	t.db.publishLocked(l.sh, OpSet, ReasonUser, l.slot, key, e)
 }
 
 // SetExpire sets (at > 0) or removes (at == 0) the TTL of key's existing entry e, and publishes
 // OpExpire. It does not check at against the clock: when at <= now the caller deletes the key
 // instead, as Redis does.
 func (t *Txn) SetExpire(key []byte, e *Entry, at int64) {
-	sh, slot := t.locate(key)
-	t.mustBeCurrent(sh, slot, key, e)
+	l := t.current(key, e)
 	if at < 0 {
 		at = 0
 	}
-	sh.setTTLLocked(e, at)
-	t.db.publishLocked(sh, OpExpire, ReasonUser, slot, key, e)
+	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), at)
+	e.expireAt = at
+	t.db.publishLocked(l.sh, OpExpire, ReasonUser, l.slot, key, e)
 }
 
 // Flush deletes every key and publishes one OpFlush. t must hold every shard (BeginAll).
@@ -267,24 +313,25 @@ func (t *Txn) Flush() {
 		panic("engine: Txn.Flush without BeginAll")
 	}
 	db := t.db
-	t.ck, t.ce = nil, nil
+	t.ck, t.cv, t.chash = nil, nil, false
 	for i := range db.shards {
 		db.shards[i].resetLocked()
 	}
 	for i := range db.slotLen {
 		db.slotLen[i].Store(0)
 	}
-	db.used.Store(0) // every change to used happens under a shard lock: all are held
+	db.used.Store(0) // every change to used and dead happens under a shard lock: all are held
+	db.dead.Store(0)
 	db.publishLocked(&db.shards[0], OpFlush, ReasonUser, 0, nil, nil)
 }
 
 // Delete deletes key and publishes OpDel (ReasonUser). It reports whether a live key was
 // deleted; an expired key is deleted with ReasonExpired and Delete returns false.
 func (t *Txn) Delete(key []byte) bool {
-	sh, _, e := t.find(key)
-	if e == nil {
+	l := t.find(key)
+	if l.ref == 0 {
 		return false
 	}
-	t.db.deleteLocked(sh, e, ReasonUser)
+	t.db.deleteLocked(l.sh, l.ref, l.frag, ReasonUser)
 	return true
 }

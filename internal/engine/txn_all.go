@@ -27,13 +27,9 @@ func (t *Txn) Scan(cursor uint64, count int, out []KeyInfo) ([]KeyInfo, uint64) 
 		if db.slotLen[slot].Load() == 0 {
 			continue
 		}
-		sh := &db.shards[db.shardOf(uint16(slot))]
-		for _, e := range sh.slots[db.localSlot(uint16(slot))] {
-			if !expired(e, t.now) {
-				out = append(out, KeyInfo{Key: []byte(e.key), Kind: e.kind})
-				n++
-			}
-		}
+		var k int
+		out, k = db.appendSlotLocked(&db.shards[db.shardOf(uint16(slot))], uint16(slot), t.now, out)
+		n += k
 	}
 	if slot >= NumSlots {
 		return out, 0
@@ -53,15 +49,15 @@ func (t *Txn) RandomKey() ([]byte, bool) {
 			return nil, false
 		}
 		sh := &db.shards[i]
-		e := sh.randomLocked(false)
-		if e == nil {
+		ref := sh.randomLocked(false)
+		if ref == 0 {
 			continue
 		}
-		if expired(e, t.now) {
-			db.deleteLocked(sh, e, ReasonExpired)
+		if expired(sh.at(ref), t.now) {
+			db.deleteRefLocked(sh, ref, ReasonExpired)
 			continue
 		}
-		return []byte(e.key), true
+		return append([]byte(nil), sh.at(ref).key()...), true
 	}
 	return nil, false
 }
@@ -71,10 +67,9 @@ func (t *Txn) RandomKey() ([]byte, bool) {
 // deletes nothing, records no access and counts nothing (WATCH and EXEC use it). t must hold
 // key's shard.
 func (t *Txn) Present(key []byte) (present, expiredNow bool) {
-	sh, _ := t.locate(key)
-	e := t.entryLocked(sh, key)
-	if e == nil {
+	l := t.locate(key)
+	if l.ref == 0 {
 		return false, false
 	}
-	return true, expired(e, t.now)
+	return true, expired(l.sh.at(l.ref), t.now)
 }

@@ -53,13 +53,19 @@ func TestSetObjectAndKinds(t *testing.T) {
 	if e.Kind() != KindHash || e.Kind().String() != "hash" || e.Encoding() != "listpack" {
 		t.Errorf("kind %v encoding %q", e.Kind(), e.Encoding())
 	}
-	if got, want := MemoryUsage(k, e), int64(1000+1+EntryOverhead); got != want {
+	// The record: header and key, no value area (the object is in the object table).
+	rec := int64(recSize(len(k), 0))
+	if got, want := MemoryUsage(k, e), 1000+rec+EntryOverhead; got != want {
 		t.Errorf("MemoryUsage = %d, want %d", got, want)
 	}
+	before := db.Stats().UsedMemory
 	e.Obj.(*testObj).mem = 2000
 	tx.Changed(k, e)
+	if got, want := MemoryUsage(k, e), 2000+rec+EntryOverhead; got != want {
+		t.Errorf("MemoryUsage after Changed = %d, want %d", got, want)
+	}
 	tx.End()
-	if got, want := db.Stats().UsedMemory, int64(2000+1+EntryOverhead); got != want {
+	if got, want := db.Stats().UsedMemory, before+1000; got != want {
 		t.Errorf("UsedMemory after Changed = %d, want %d", got, want)
 	}
 	db.Begin(&tx, t0, k)

@@ -1,0 +1,182 @@
+package engine
+
+import "unsafe"
+
+// A shard's arena is log-structured: records are appended to the head segment and never move
+// while they live, except when compaction copies the live records of a segment whose dead
+// share has passed compactDiv to the head and frees the segment. A record too big for a shared
+// segment gets a segment of its own. Segments come from mapMemory, outside the Go heap.
+//
+// A ref names a record: the segment's index in shard.segs shifted left by offBits, or'ed with
+// the record's offset in 8-byte units. Index 0 is never a segment, so no ref is 0.
+const (
+	segShift   = 18 // 256 KiB segments
+	segSize    = 1 << segShift
+	unitShift  = 3
+	offBits    = segShift - unitShift
+	offMask    = 1<<offBits - 1
+	maxSegs    = 1 << (32 - offBits)
+	hugeRecord = segSize / 4 // records above this get a segment of their own
+	pageSize   = 4096
+	// compactDiv: a segment other than the head is compacted once at least 1/compactDiv of
+	// its bytes are dead, so dead bytes stay under that share of the arena.
+	compactDiv = 4
+)
+
+// segment is one block of arena memory.
+type segment struct {
+	mem  []byte
+	used int // bytes appended (the records live in mem[:used])
+	dead int // bytes of dead records in mem[:used]
+}
+
+// at returns the header of the record at ref.
+func (sh *shard) at(ref uint32) *hdr {
+	s := &sh.segs[ref>>offBits]
+	return (*hdr)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s.mem)), int(ref&offMask)<<unitShift))
+}
+
+// newSegLocked maps a segment of n bytes and returns its index.
+func (sh *shard) newSegLocked(n int) uint32 {
+	var i uint32
+	if k := len(sh.freeSegs); k > 0 {
+		i = sh.freeSegs[k-1]
+		sh.freeSegs = sh.freeSegs[:k-1]
+	} else {
+		if len(sh.segs) == 0 {
+			sh.segs = append(sh.segs, segment{}) // index 0: never a segment
+		}
+		if len(sh.segs) >= maxSegs {
+			panic("engine: a shard's arena is full (" + "more than 32 GiB" + ")")
+		}
+		sh.segs = append(sh.segs, segment{})
+		i = uint32(len(sh.segs) - 1)
+	}
+	sh.segs[i] = segment{mem: mapMemory(n)}
+	return i
+}
+
+// allocLocked reserves size bytes (a multiple of 8) for a record and returns its ref. The
+// bytes count in used memory while the record lives, then as dead bytes until their segment
+// is freed or rewound.
+func (sh *shard) allocLocked(db *DB, size int) uint32 {
+	db.used.Add(int64(size))
+	if size > hugeRecord {
+		i := sh.newSegLocked((size + pageSize - 1) &^ (pageSize - 1))
+		sh.segs[i].used = size
+		return i << offBits
+	}
+	if sh.head == 0 || sh.segs[sh.head].used+size > segSize {
+		// The old head may be compacted from now on, but not here: callers hold refs
+		// that compaction would move. unlock checks it.
+		sh.rolled = sh.head
+		sh.head = sh.newSegLocked(segSize)
+	}
+	s := &sh.segs[sh.head]
+	off := s.used
+	s.used += size
+	return sh.head<<offBits | uint32(off>>unitShift)
+}
+
+// releaseLocked marks the record at ref dead. Its bytes are reclaimed when its segment is
+// freed: at once when the whole segment is dead, else by compaction. ref must already be
+// unlinked from the index, the TTL list and the object table, or replaced there by a copy.
+// Compaction moves records: refs other than the caller's new ones are stale afterwards.
+func (sh *shard) releaseLocked(db *DB, ref uint32) {
+	h := sh.at(ref)
+	size := h.size()
+	h.kind = 0
+	i := ref >> offBits
+	s := &sh.segs[i]
+	s.dead += size
+	db.used.Add(-int64(size))
+	db.dead.Add(int64(size))
+	if s.dead == s.used {
+		sh.dropSegLocked(db, i)
+		return
+	}
+	sh.maybeCompactLocked(db, i)
+}
+
+// maybeCompactLocked compacts segment i if it is not the head and enough of it is dead. It
+// does nothing while a compaction runs (allocating may roll the head), so they never nest.
+func (sh *shard) maybeCompactLocked(db *DB, i uint32) {
+	if s := &sh.segs[i]; i != sh.head && !sh.compacting && s.dead*compactDiv >= s.used {
+		sh.compacting = true
+		sh.compactLocked(db, i)
+		sh.compacting = false
+	}
+}
+
+// compactLocked copies the live records of segment i to the head, repointing the index and
+// the TTL list at the copies, and frees the segment.
+func (sh *shard) compactLocked(db *DB, i uint32) {
+	s := sh.segs[i] // a copy: allocating may grow sh.segs
+	base := unsafe.Pointer(unsafe.SliceData(s.mem))
+	for off := 0; off < s.used; {
+		h := (*hdr)(unsafe.Add(base, off))
+		size := h.size()
+		if h.kind != 0 {
+			old := i<<offBits | uint32(off>>unitShift)
+			nref := sh.allocLocked(db, size)
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(sh.at(nref))), size), unsafe.Slice((*byte)(unsafe.Pointer(h)), size))
+			sh.relinkLocked(db, old, nref)
+		}
+		off += size
+	}
+	sh.dropSegLocked(db, i)
+}
+
+// dropSegLocked frees segment i, whose records are all dead or copied. The head segment is
+// kept, and rewound by unlock. Memory is unmapped, and the head rewound, only when the shard
+// is unlocked, because entries handed out by the current Txn may still point into it.
+func (sh *shard) dropSegLocked(db *DB, i uint32) {
+	if i == sh.head {
+		return
+	}
+	s := &sh.segs[i]
+	// The live bytes left were copied (and counted again) by compaction.
+	db.used.Add(-int64(s.used - s.dead))
+	db.dead.Add(-int64(s.dead))
+	sh.pending = append(sh.pending, s.mem)
+	*s = segment{}
+	sh.freeSegs = append(sh.freeSegs, i)
+}
+
+// unlock rewinds the head segment if all its records are dead, releases the memory freed
+// while the shard was held, then its lock.
+func (sh *shard) unlock() {
+	if sh.rolled != 0 {
+		i := sh.rolled
+		sh.rolled = 0
+		if s := &sh.segs[i]; s.mem != nil && s.dead == s.used {
+			sh.dropSegLocked(sh.db, i)
+		} else if s.mem != nil {
+			sh.maybeCompactLocked(sh.db, i)
+		}
+	}
+	if sh.head != 0 {
+		if h := &sh.segs[sh.head]; h.used > 0 && h.dead == h.used {
+			sh.db.dead.Add(-int64(h.used))
+			h.used, h.dead = 0, 0
+		}
+	}
+	if len(sh.pending) > 0 {
+		for j, m := range sh.pending {
+			unmapMemory(m)
+			sh.pending[j] = nil
+		}
+		sh.pending = sh.pending[:0]
+	}
+	sh.mu.Unlock()
+}
+
+// resetArenaLocked frees every segment (FLUSHALL); the caller zeroes used memory.
+func (sh *shard) resetArenaLocked() {
+	for i := range sh.segs {
+		if m := sh.segs[i].mem; m != nil {
+			sh.pending = append(sh.pending, m)
+		}
+	}
+	sh.segs, sh.freeSegs, sh.head = nil, nil, 0
+}

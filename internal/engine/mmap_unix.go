@@ -1,0 +1,25 @@
+//go:build unix
+
+package engine
+
+import (
+	"strconv"
+	"syscall"
+)
+
+// mapMemory returns n bytes of zeroed memory outside the Go heap, so that the garbage collector
+// neither scans nor counts the arena and freeing it returns the pages to the OS at once.
+func mapMemory(n int) []byte {
+	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		panic("engine: cannot map " + strconv.Itoa(n) + " bytes of arena memory: " + err.Error())
+	}
+	return b
+}
+
+// unmapMemory returns memory from mapMemory to the OS.
+func unmapMemory(b []byte) {
+	if err := syscall.Munmap(b); err != nil {
+		panic("engine: munmap: " + err.Error())
+	}
+}

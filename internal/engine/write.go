@@ -1,0 +1,124 @@
+package engine
+
+// localSlot returns the index of slot inside its shard.
+func (db *DB) localSlot(slot uint16) int { return int(slot) >> db.shift }
+
+// shardOf returns the index of slot's shard.
+func (db *DB) shardOf(slot uint16) uint32 { return uint32(slot) & db.mask }
+
+// createLocked adds a record for key, absent at l, with a value area of valCap bytes and no
+// value yet, and points l at it. The caller sets the kind and the value.
+func (db *DB) createLocked(l *loc, key []byte, valCap int) {
+	sh := l.sh
+	ref := sh.allocLocked(db, recSize(len(key), valCap))
+	h := sh.at(ref)
+	*h = hdr{valCap: uint32(valCap), keyLen: uint32(len(key)), slot: l.slot, kind: uint8(KindString), lfu: lfuInitVal}
+	copy(h.key(), key)
+	sh.insertLocked(db.localSlot(l.slot), l.frag, ref)
+	db.slotLen[l.slot].Add(1)
+	l.ref = ref
+}
+
+// growCap returns the value area for a string grown to n bytes by an in-place change
+// (APPEND, SETRANGE, SETBIT): doubled up to 1 MiB, then 1 MiB more, as Redis's sds.
+func growCap(n int) int {
+	if n < 1<<20 {
+		return 2 * n
+	}
+	return n + 1<<20
+}
+
+// relocateLocked copies the record at l, header and key, to a new record with a value area of
+// valCap bytes and no value, repoints the index and the TTL list at it, and returns the old
+// ref, which the caller releases once it has written the value (it may be read from the old
+// record).
+func (db *DB) relocateLocked(l *loc, valCap int) (old uint32) {
+	sh := l.sh
+	old = l.ref
+	oh := sh.at(old)
+	ref := sh.allocLocked(db, recSize(int(oh.keyLen), valCap))
+	h := sh.at(ref)
+	*h = *oh
+	h.valCap, h.valLen = uint32(valCap), 0
+	copy(h.key(), oh.key())
+	t := &sh.tabs[db.localSlot(l.slot)]
+	t.cells[t.findRef(l.frag, old)] = cell(l.frag, ref)
+	if h.ttlIdx != 0 {
+		sh.ttl[h.ttlIdx-1] = ref
+	}
+	l.ref = ref
+	return old
+}
+
+// putStringLocked makes str the value of the existing record at l, in place when the value
+// area fits it. set asks for a tight area, as SET stores values (in place only if at most about
+// twice the size); otherwise the area grows greedily, for repeated appends.
+func (db *DB) putStringLocked(l *loc, str []byte, set bool) {
+	sh := l.sh
+	h := sh.at(l.ref)
+	if h.kind&flagTable != 0 {
+		sh.dropObjLocked(h.valLen)
+		h.valLen = 0
+	}
+	n, c := len(str), int(h.valCap)
+	if c >= n && (!set || c <= 2*n+64) {
+		copy(h.value()[:n], str)
+		h.valLen, h.kind = uint32(n), uint8(KindString)
+		return
+	}
+	newCap := n
+	if !set {
+		newCap = growCap(n)
+	}
+	old := db.relocateLocked(l, newCap)
+	h = sh.at(l.ref)
+	copy(h.value()[:n], str)
+	h.valLen, h.kind = uint32(n), uint8(KindString)
+	sh.releaseLocked(db, old)
+}
+
+// putObjectLocked makes obj the value of the existing record at l, in the object table.
+func (db *DB) putObjectLocked(l *loc, obj Object) {
+	sh := l.sh
+	h := sh.at(l.ref)
+	kind := uint8(obj.Kind()) | flagTable
+	if h.kind&flagTable != 0 {
+		i := h.valLen
+		sh.objs[i] = obj
+		h.kind = kind
+		sh.accountObjLocked(i)
+		return
+	}
+	if h.valCap > 0 { // a string's area: give it back
+		old := db.relocateLocked(l, 0)
+		sh.releaseLocked(db, old)
+		h = sh.at(l.ref)
+	}
+	i := sh.putObjLocked(obj)
+	h.kind, h.valLen = kind, i
+	sh.accountObjLocked(i)
+}
+
+// deleteLocked removes the record ref, whose key has hash fragment frag, and publishes OpDel
+// with why.
+func (db *DB) deleteLocked(sh *shard, ref, frag uint32, why Reason) {
+	h := sh.at(ref)
+	slot := h.slot
+	li := db.localSlot(slot)
+	sh.unlinkLocked(li, sh.tabs[li].findRef(frag, ref), ref)
+	db.slotLen[slot].Add(-1)
+	switch why {
+	case ReasonExpired:
+		sh.expired.Add(1)
+	case ReasonEvicted:
+		sh.evicted.Add(1)
+	}
+	// The key aliases the arena, which stays mapped until the shard is unlocked.
+	db.publishLocked(sh, OpDel, why, slot, h.key(), nil)
+	sh.releaseLocked(db, ref)
+}
+
+// deleteRefLocked deletes the record ref, found by sampling (active expiry, eviction).
+func (db *DB) deleteRefLocked(sh *shard, ref uint32, why Reason) {
+	db.deleteLocked(sh, ref, db.frag(sh.at(ref).key()), why)
+}
