@@ -2,6 +2,7 @@ package larder
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +38,8 @@ type CacheOptions struct {
 
 // Cache is an in-process cache of byte values by string key, on the same storage engine as a
 // Node: the same memory accounting, eviction policies and TTLs, with no server, protocol or
-// network in the way. It is safe for concurrent use: keys are spread over 256 locked shards,
-// so operations on different keys seldom wait for each other.
+// network in the way. It is safe for concurrent use: keys are spread over locked shards, so
+// operations on different keys seldom wait for each other.
 //
 // Keys are strings and values []byte rather than type parameters: the engine stores bytes,
 // as the node does, so a byte API costs one copy in and one out, and counts memory exactly; a
@@ -46,12 +47,15 @@ type CacheOptions struct {
 // every call and leaving MaxMemory unable to see the size of a V. Encode values with the
 // codec of your choice, and append them into a buffer you reuse with GetAppend.
 //
-// A Cache holds a background goroutine for active expiry; Close stops it and drops the
-// entries.
+// A Cache holds a background goroutine for active expiry, and memory outside the Go heap
+// (the engine's arenas) that the garbage collector does not free: Close stops the one and
+// releases the other. A Cache that becomes unreachable without Close is closed by a cleanup
+// (runtime.AddCleanup), at a time the garbage collector chooses; call Close.
 type Cache struct {
-	db    atomic.Pointer[engine.DB] // nil once closed
-	clock func() int64              // unix ms
-	txns  sync.Pool                 // *engine.Txn, so that an operation allocates none
+	db      atomic.Pointer[engine.DB] // nil once closed
+	clock   func() int64              // unix ms
+	txns    sync.Pool                 // *engine.Txn, so that an operation allocates none
+	cleanup runtime.Cleanup           // closes db if the Cache is dropped without Close
 }
 
 // OpenCache creates a cache with opts (nil means all defaults). An invalid option (a negative
@@ -83,6 +87,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	c := &Cache{clock: clock}
 	c.txns.New = func() any { return new(engine.Txn) }
 	c.db.Store(db)
+	c.cleanup = runtime.AddCleanup(c, func(db *engine.DB) { release(db, clock) }, db)
 	return c, nil
 }
 
@@ -118,8 +123,8 @@ func (c *Cache) GetAppend(dst []byte, key string) ([]byte, bool) {
 // evicted; a negative ttl deletes key, as an expiry in the past would.
 //
 // Above MaxMemory, Set first evicts entries by the policy; it returns ErrOutOfMemory when the
-// policy cannot make room, and ErrClosed after Close. A single Set may take the cache past
-// MaxMemory by the size of its entry; the next one brings it back.
+// policy cannot make room, and ErrClosed after Close. Eviction runs before the write, so the
+// cache may pass MaxMemory by the entries being written; the next Set brings it back.
 func (c *Cache) Set(key string, value []byte, ttl time.Duration) error {
 	db := c.db.Load()
 	if db == nil {
@@ -190,9 +195,17 @@ func (c *Cache) Close() error {
 	if db == nil {
 		return nil
 	}
-	db.Close() // the engine's keyspace stays usable after Close, for operations in flight
-	db.Flush(c.clock(), false)
+	c.cleanup.Stop()
+	release(db, c.clock)
 	return nil
+}
+
+// release stops db's expiry goroutine and frees its entries, whose arenas the garbage collector
+// would not. The engine's keyspace stays usable after DB.Close, so operations still running
+// on db complete.
+func release(db *engine.DB, clock func() int64) {
+	db.Close()
+	db.Flush(clock(), false)
 }
 
 // keyBytes returns the bytes of s without copying them. The engine only reads a key it is

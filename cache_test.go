@@ -277,6 +277,29 @@ func TestCacheClose(t *testing.T) {
 	}
 }
 
+// TestCacheDroppedWithoutClose checks that the cleanup closes a Cache the program drops: its
+// expiry goroutine ends, and its arenas are released.
+func TestCacheDroppedWithoutClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		c, err := OpenCache(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Set("a", []byte("1"), 0); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before OpenCache: the dropped cache was not closed", runtime.NumGoroutine(), before)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // TestCacheConcurrent runs writers, readers, deleters, TTLs, eviction and Close at once; run it
 // with -race. Every value read must be one some writer wrote for that key.
 func TestCacheConcurrent(t *testing.T) {
