@@ -4,21 +4,25 @@
 # them: the growth of its resident set (VmRSS in /proc/PID/status) from just
 # before the load to just after it, per key, and the Larder/Redis ratio.
 #
-# Usage: bench/memory-compare.sh [-n hashes] [-s sets] [-z zsets] [-w secs]
+# Usage: bench/memory-compare.sh [-k keys] [-b keys] [-n hashes] [-s sets] [-z zsets] [-w secs]
+#   -k  number of strings, 16-byte keys, 32-byte values (default 1000000)
+#   -b  number of strings, 16-byte keys, 1 KB values (default 200000)
 #   -n  number of hashes of 5 short fields          (default 1000000)
 #   -s  number of sets of 5 small integers           (default 1000000)
 #   -z  number of sorted sets of 50 members          (default 100000)
 #   -w  seconds to let each server settle before the "after" reading (default 3)
 # Each data set gets a fresh pair of servers. Both get MEMORY PURGE before each
 # reading (jemalloc purge for Redis, a GC returning freed pages for Larder), and
-# the figures are printed for both "after load" and "after purge". The sorted
-# set case is skipped when Larder does not know ZADD yet.
+# the figures are printed for both "after load" and "after purge", with the
+# share of the purged growth that is key and value bytes (strings only). A data
+# set given 0 keys is skipped.
 set -euo pipefail
 
-HASHES=1000000 SETS=1000000 ZSETS=100000 SETTLE=3
+STRS=1000000 KBS=200000 HASHES=1000000 SETS=1000000 ZSETS=100000 SETTLE=3
 usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
-while getopts "n:s:z:w:h" opt; do
+while getopts "k:b:n:s:z:w:h" opt; do
   case $opt in
+    k) STRS=$OPTARG ;; b) KBS=$OPTARG ;;
     n) HASHES=$OPTARG ;; s) SETS=$OPTARG ;; z) ZSETS=$OPTARG ;; w) SETTLE=$OPTARG ;;
     h) usage 0 ;; *) usage 2 >&2 ;;
   esac
@@ -69,8 +73,15 @@ gen_resp() {
       printf "%s", s
     }
     BEGIN {
+      pad = sprintf("%1024s", ""); gsub(/ /, "x", pad)
       for (i = 0; i < n; i++) {
-        if (kind == "hash") {
+        if (kind == "str") {
+          a[1] = "SET"; a[2] = sprintf("key:%012d", i); a[3] = sprintf("v%031d", i)
+          cmd(3, a)
+        } else if (kind == "kb") {
+          a[1] = "SET"; a[2] = sprintf("key:%012d", i); a[3] = sprintf("%012d", i) substr(pad, 13)
+          cmd(3, a)
+        } else if (kind == "hash") {
           a[1] = "HSET"; a[2] = "h:" i
           a[3] = "name";  a[4] = "user" i
           a[5] = "email"; a[6] = "u" i "@ex.io"
@@ -105,15 +116,9 @@ RESULTS=$TMP/results.tsv
 
 # measure runs data set $1 ($2 keys, described as $3) on fresh servers.
 measure() {
-  local kind=$1 n=$2 what=$3 s b0 a0 p0 u0 u1
+  local kind=$1 n=$2 what=$3 payload=${4:-0} s b0 a0 p0 u0 u1
   [ "$n" -gt 0 ] || return 0
   start_servers
-  if [ "$kind" = zset ] &&
-     ! redis-cli -h 127.0.0.1 -p "${PORT[larder]}" command info zadd | grep -qx zadd; then
-    echo "skipping $what: Larder does not know ZADD yet" >&2
-    stop_servers
-    return 0
-  fi
   for s in redis larder; do
     purge "$s"; sleep 1
     b0=$(rss "$s"); u0=$(used "$s")
@@ -122,30 +127,31 @@ measure() {
     a0=$(rss "$s")
     purge "$s"; sleep "$SETTLE"
     p0=$(rss "$s"); u1=$(used "$s")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$what" "$s" "$n" $((a0 - b0)) $((p0 - b0)) $((u1 - u0)) \
-      "$(redis-cli -h 127.0.0.1 -p "${PORT[$s]}" object encoding "$(key_of "$kind")")" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$what" "$s" "$n" $((a0 - b0)) $((p0 - b0)) $((u1 - u0)) \
+      "$(redis-cli -h 127.0.0.1 -p "${PORT[$s]}" object encoding "$(key_of "$kind")")" "$payload" >>"$RESULTS"
   done
   stop_servers
 }
 
-key_of() { case $1 in hash) echo h:0 ;; set) echo s:0 ;; *) echo z:0 ;; esac; }
+key_of() { case $1 in str | kb) echo key:000000000000 ;; hash) echo h:0 ;; set) echo s:0 ;; *) echo z:0 ;; esac; }
 
 report() {
   awk -F'\t' '
     { k = $1; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
-      n[k] = $3; grow[k, $2] = $4; purged[k, $2] = $5; used[k, $2] = $6; enc[k, $2] = $7 }
+      n[k] = $3; grow[k, $2] = $4; purged[k, $2] = $5; used[k, $2] = $6; enc[k, $2] = $7; pay[k] = $8 }
     function per(v, k) { return sprintf("%.1f", v / n[k]) }
     function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+    function share(k, s) { return pay[k] > 0 && purged[k, s] > 0 ? sprintf("%.2f", pay[k] * n[k] / purged[k, s]) : "-" }
     END {
-      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", "data set", "keys", "encoding(redis/larder)",
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", "data set", "keys", "encoding(redis/larder)",
         "redis B/key", "larder B/key", "ratio", "redis B/key purged", "larder B/key purged", "ratio purged",
-        "used_memory B/key redis/larder"
+        "used_memory B/key redis/larder", "payload/RSS redis/larder"
       for (i = 1; i <= nk; i++) {
         k = order[i]
-        printf "%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\n", k, n[k], enc[k, "redis"], enc[k, "larder"],
+        printf "%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%s/%s\n", k, n[k], enc[k, "redis"], enc[k, "larder"],
           per(grow[k, "redis"], k), per(grow[k, "larder"], k), ratio(grow[k, "larder"], grow[k, "redis"]),
           per(purged[k, "redis"], k), per(purged[k, "larder"], k), ratio(purged[k, "larder"], purged[k, "redis"]),
-          per(used[k, "redis"], k), per(used[k, "larder"], k)
+          per(used[k, "redis"], k), per(used[k, "larder"], k), share(k, "redis"), share(k, "larder")
       }
     }' "$RESULTS" | column -t -s $'\t'
 }
@@ -156,6 +162,8 @@ main() {
   echo "redis: $(redis-server --version | awk '{ print $3 }')  larder: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
        " $(nproc) cores  $(date -u +%Y-%m-%dT%H:%MZ)"
   : >"$RESULTS"
+  measure str "$STRS" "strings, 16 B keys, 32 B values" 48
+  measure kb "$KBS" "strings, 16 B keys, 1 KB values" 1040
   measure hash "$HASHES" "hashes, 5 short fields"
   measure set "$SETS" "sets, 5 small integers"
   measure zset "$ZSETS" "sorted sets, 50 members"
