@@ -32,7 +32,9 @@ type CacheOptions struct {
 	Policy string
 	// Clock returns the current time, for TTLs and for the eviction policy's access times.
 	// It is called by every operation and by the cache's background expiry, so it must be
-	// safe for concurrent use. The cache's time resolution is a millisecond. Default time.Now.
+	// safe for concurrent use. The cache's time resolution is a millisecond. Default: the
+	// wall clock as read at OpenCache, advanced by the monotonic clock, so that TTLs are
+	// measured in elapsed time even if the wall clock is set.
 	Clock func() time.Time
 }
 
@@ -72,7 +74,11 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	if o.Policy == "" {
 		o.Policy = "allkeys-lru"
 	}
-	clock := func() int64 { return time.Now().UnixMilli() }
+	// By default, the wall clock at OpenCache advanced by the monotonic clock: one clock read
+	// instead of time.Now's two, and TTLs that a step of the wall clock does not disturb.
+	start := time.Now()
+	startNs := start.UnixNano()
+	clock := func() int64 { return (startNs + int64(time.Since(start))) / int64(time.Millisecond) }
 	if o.Clock != nil {
 		now := o.Clock
 		clock = func() int64 { return now().UnixMilli() }

@@ -238,6 +238,9 @@ func TestOpenCacheOptions(t *testing.T) {
 	if got := c.db.Load().PolicyName(); got != "allkeys-lru" {
 		t.Fatalf("default policy %q, want allkeys-lru", got)
 	}
+	if d := c.clock() - time.Now().UnixMilli(); d < -1000 || d > 1000 {
+		t.Fatalf("the default clock is %dms away from the wall clock", d)
+	}
 }
 
 func TestCacheClose(t *testing.T) {
