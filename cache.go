@@ -20,8 +20,9 @@ var ErrOutOfMemory = fmt.Errorf("larder: cache is full: %w", engine.ErrOOM)
 // changes the caller's struct. The zero value is an unbounded cache on the wall clock.
 type CacheOptions struct {
 	// MaxMemory bounds the memory accounted to the cache's entries, in bytes, as maxmemory
-	// bounds a node's: each entry counts the length of its key and of its value plus a fixed
-	// overhead (about 128 bytes today). A Set above the bound first makes room by Policy.
+	// bounds a node's: each entry counts the length of its key and of its value plus the
+	// engine's overhead per entry (record header and index, about 50 bytes). A Set above the
+	// bound first makes room by Policy.
 	// Default 0: no bound, entries leave only by Delete or TTL.
 	MaxMemory int64
 	// Policy chooses what leaves the cache at MaxMemory, by its Redis maxmemory-policy name, as

@@ -170,7 +170,7 @@ func TestCacheEvicts(t *testing.T) {
 					t.Fatalf("the key just set, %s, is missing", key)
 				}
 				// Eviction runs before a write: the bound holds but for the last entry (its
-				// key, value and an overhead per entry of about 128 bytes).
+				// key, value and the engine's overhead per entry, under 256 bytes).
 				if used := usedMemory(c); used > maxMemory+int64(len(key)+len(val))+256 {
 					t.Fatalf("after %d Sets: %d bytes used, MaxMemory %d", i+1, used, maxMemory)
 				}
