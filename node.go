@@ -16,6 +16,7 @@ import (
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/internal/memlimit"
 	"github.com/larderdb/larder/internal/server"
+	"github.com/larderdb/larder/internal/types"
 	"github.com/larderdb/larder/resp"
 )
 
@@ -60,6 +61,7 @@ func Open(opts *Options) (*Node, error) {
 	// notifications), which exists only once the engine does.
 	var changes atomic.Pointer[command.Server]
 	db, err := engine.Open(engine.Options{
+		Thaw: types.Thaw,
 		OnChange: func(c *engine.Change) {
 			if s := changes.Load(); s != nil {
 				s.OnChange(c)

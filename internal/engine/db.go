@@ -31,6 +31,9 @@ type Options struct {
 	Clock func() int64
 	// OnChange, when set, receives every change; see Change for its contract. Default: none.
 	OnChange func(*Change)
+	// Thaw rebuilds an Object of kind from the compact encoding it wrote (see Compact), copying
+	// b, which aliases the arena. Default: none, and objects are always kept whole.
+	Thaw func(kind Kind, b []byte) Object
 	// Seed seeds the random sampling of active expiry, eviction and RandomKey, so that tests
 	// can repeat a run. Default 0: a random seed.
 	Seed uint64
@@ -48,6 +51,7 @@ type DB struct {
 
 	logFactor, decayTime int
 	onChange             func(*Change)
+	thaw                 func(Kind, []byte) Object
 
 	slotLen   []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
 	used      atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
@@ -135,6 +139,7 @@ func Open(opts Options) (*DB, error) {
 		logFactor: o.LFULogFactor,
 		decayTime: o.LFUDecayTime,
 		onChange:  o.OnChange,
+		thaw:      o.Thaw,
 		rng:       rand.New(rand.NewPCG(seed, ^seed)),
 		seed:      maphash.MakeSeed(),
 		stop:      make(chan struct{}),

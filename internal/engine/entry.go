@@ -44,6 +44,18 @@ type Object interface {
 	Len() int
 }
 
+// Compact is implemented by an Object that has a compact byte encoding (a small hash, set or
+// sorted set). While CompactLen is not negative, the engine keeps the bytes WriteCompact writes
+// in the key's record instead of the object, and Options.Thaw rebuilds the object when the key
+// is read: a small collection then costs no Go heap object while it rests.
+type Compact interface {
+	// CompactLen returns the length of the compact encoding, or -1 when the object is in its
+	// full structure.
+	CompactLen() int
+	// WriteCompact writes the compact encoding, CompactLen bytes, to dst.
+	WriteCompact(dst []byte)
+}
+
 // ErrWrongType is the error of a command applied to a key holding another kind of value.
 var ErrWrongType = errors.New("WRONGTYPE Operation against a key holding the wrong kind of value")
 

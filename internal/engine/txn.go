@@ -180,12 +180,15 @@ func (db *DB) fill(e *Entry, sh *shard, ref uint32) {
 	h := sh.at(ref)
 	e.kind, e.expireAt, e.atime, e.lfu, e.decay = h.Kind(), h.expireAt, h.atime, h.lfu, db.decay
 	e.size = int64(h.size())
-	if h.kind&flagTable != 0 {
+	switch {
+	case h.kind&flagTable != 0:
 		e.Str, e.Obj = nil, sh.objs[h.valLen]
 		e.size += sh.objSize[h.valLen]
-		return
+	case h.kind&flagFrozen != 0:
+		e.Str, e.Obj = nil, db.thaw(h.Kind(), h.value())
+	default:
+		e.Str, e.Obj = h.value(), nil
 	}
-	e.Str, e.Obj = h.value(), nil
 }
 
 // Get returns key's entry for a read, or nil. It counts a keyspace hit or miss and records the

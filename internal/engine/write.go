@@ -77,8 +77,15 @@ func (db *DB) putStringLocked(l *loc, str []byte, set bool) {
 	sh.releaseLocked(db, old)
 }
 
-// putObjectLocked makes obj the value of the existing record at l, in the object table.
+// putObjectLocked makes obj the value of the existing record at l: its compact encoding in the
+// value area when it has one in use (and the DB can thaw it), else obj in the object table.
 func (db *DB) putObjectLocked(l *loc, obj Object) {
+	if c, ok := obj.(Compact); ok && db.thaw != nil {
+		if n := c.CompactLen(); n >= 0 {
+			db.putCompactLocked(l, obj.Kind(), c, n)
+			return
+		}
+	}
 	sh := l.sh
 	h := sh.at(l.ref)
 	kind := uint8(obj.Kind()) | flagTable
@@ -97,6 +104,28 @@ func (db *DB) putObjectLocked(l *loc, obj Object) {
 	i := sh.putObjLocked(obj)
 	h.kind, h.valLen = kind, i
 	sh.accountObjLocked(i)
+}
+
+// putCompactLocked makes c's compact encoding, n bytes, the value of the existing record at
+// l, in place when the value area fits it. The area keeps a quarter of spare room, as small
+// collections grow by a few bytes at a time.
+func (db *DB) putCompactLocked(l *loc, kind Kind, c Compact, n int) {
+	sh := l.sh
+	h := sh.at(l.ref)
+	if h.kind&flagTable != 0 {
+		sh.dropObjLocked(h.valLen)
+		h.valLen = 0
+	}
+	if cp := int(h.valCap); cp >= n && cp <= 2*n+64 {
+		c.WriteCompact(h.value()[:n])
+		h.valLen, h.kind = uint32(n), uint8(kind)|flagFrozen
+		return
+	}
+	old := db.relocateLocked(l, n+n/4)
+	h = sh.at(l.ref)
+	c.WriteCompact(h.value()[:n])
+	h.valLen, h.kind = uint32(n), uint8(kind)|flagFrozen
+	sh.releaseLocked(db, old)
 }
 
 // deleteLocked removes the record ref, whose key has hash fragment frag, and publishes OpDel

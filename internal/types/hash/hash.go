@@ -204,3 +204,18 @@ func (h compact) toTable() *table {
 	})
 	return t
 }
+
+// CompactLen returns the bytes of the listpack form, which WriteCompact writes and Thaw
+// reads back: the engine keeps a compact hash in its arena as these bytes.
+func (h compact) CompactLen() int { return len(blockUsed(h.p)) }
+
+// WriteCompact writes the listpack form to dst, which has CompactLen bytes.
+func (h compact) WriteCompact(dst []byte) { copy(dst, blockUsed(h.p)) }
+
+// Thaw returns the compact hash whose bytes WriteCompact wrote, copying b.
+func Thaw(b []byte) Hash {
+	if len(b) == 0 {
+		return compact{}
+	}
+	return compact{p: newBlock(len(b), b)}
+}

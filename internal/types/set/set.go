@@ -308,3 +308,27 @@ func (s *table) Sample(count int, fn func(member []byte)) {
 func (s *table) Scan(cursor uint64, count int, fn func(member []byte)) uint64 {
 	return s.t.Scan(cursor, count, func(k string, _ *struct{}) { fn(bytesOf(k)) })
 }
+
+// CompactLen returns the bytes of the intset (header and integers, without spare room), which
+// WriteCompact writes and Thaw reads back: the engine keeps an intset in its arena as these
+// bytes.
+func (s intset) CompactLen() int {
+	b := isView(s.p)
+	if b == nil {
+		return 0
+	}
+	return isHeader + isWidth(b)*isLen(b)
+}
+
+// WriteCompact writes the intset to dst, which has CompactLen bytes.
+func (s intset) WriteCompact(dst []byte) { copy(dst, isView(s.p)) }
+
+// Thaw returns the intset whose bytes WriteCompact wrote, copying b.
+func Thaw(b []byte) Set {
+	if len(b) < isHeader {
+		return intset{}
+	}
+	c := isAlloc(isWidth(b), isLen(b))
+	copy(c[isHeader:], b[isHeader:])
+	return intset{p: &c[0]}
+}

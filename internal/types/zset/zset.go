@@ -2,6 +2,7 @@ package zset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"maps"
 	"math"
 	"unsafe"
@@ -260,4 +261,28 @@ func (z *ZSet) Rank(member []byte) (int, bool) {
 		return 0, false
 	}
 	return z.f.t.rank(&item{score: s, member: str(member)}), true
+}
+
+// CompactLen returns the bytes of the compact form (a 4-byte member count, then the
+// listpack), which WriteCompact writes and Thaw reads back, or -1 for the full form: the
+// engine keeps a compact sorted set in its arena as these bytes.
+func (z *ZSet) CompactLen() int {
+	if z.f != nil {
+		return -1
+	}
+	return 4 + len(z.lp)
+}
+
+// WriteCompact writes the compact form to dst, which has CompactLen bytes.
+func (z *ZSet) WriteCompact(dst []byte) {
+	binary.LittleEndian.PutUint32(dst, uint32(z.n))
+	copy(dst[4:], z.lp)
+}
+
+// Thaw returns the sorted set whose bytes WriteCompact wrote, copying b.
+func Thaw(b []byte) *ZSet {
+	if len(b) < 4 {
+		return New()
+	}
+	return &ZSet{n: int(binary.LittleEndian.Uint32(b)), lp: bytes.Clone(b[4:])}
 }
