@@ -253,7 +253,7 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 	l := t.locate(key)
 	created := l.ref == 0
 	if created {
-		t.db.createLocked(&l, key, 0)
+		t.db.createLocked(&l, key, t.db.compactLen(obj)) // a compact value fits exactly
 	} else {
 		t.db.access(l.sh.at(l.ref), t.now)
 	}

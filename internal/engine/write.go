@@ -77,6 +77,15 @@ func (db *DB) putStringLocked(l *loc, str []byte, set bool) {
 	sh.releaseLocked(db, old)
 }
 
+// compactLen returns the bytes obj takes in a record's value area: its compact encoding's
+// length when the DB keeps it so, else 0.
+func (db *DB) compactLen(obj Object) int {
+	if c, ok := obj.(Compact); ok && db.thaw != nil {
+		return max(c.CompactLen(), 0)
+	}
+	return 0
+}
+
 // putObjectLocked makes obj the value of the existing record at l: its compact encoding in the
 // value area when it has one in use (and the DB can thaw it), else obj in the object table.
 func (db *DB) putObjectLocked(l *loc, obj Object) {
