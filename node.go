@@ -132,6 +132,10 @@ func (n *Node) Close() error {
 			err = serr
 		}
 		n.db.Close()
+		// The keyspace's arenas are outside the Go heap: give them back now. Flush takes
+		// every shard lock, so a connection that outlived the shutdown timeout only sees
+		// an empty keyspace.
+		n.db.Flush(time.Now().UnixMilli(), false)
 		n.mem.Release()
 		close(n.done)
 	})

@@ -91,6 +91,7 @@ func (sh *shard) releaseLocked(db *DB, ref uint32) {
 	s.dead += size
 	db.used.Add(-int64(size))
 	db.dead.Add(int64(size))
+	sh.dead.Add(int64(size))
 	if s.dead == s.used {
 		sh.dropSegLocked(db, i)
 		return
@@ -138,6 +139,7 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 	// The live bytes left were copied (and counted again) by compaction.
 	db.used.Add(-int64(s.used - s.dead))
 	db.dead.Add(-int64(s.dead))
+	sh.dead.Add(-int64(s.dead))
 	sh.pending = append(sh.pending, s.mem)
 	*s = segment{}
 	sh.freeSegs = append(sh.freeSegs, i)
@@ -158,6 +160,7 @@ func (sh *shard) unlock() {
 	if sh.head != 0 {
 		if h := &sh.segs[sh.head]; h.used > 0 && h.dead == h.used {
 			sh.db.dead.Add(-int64(h.used))
+			sh.dead.Add(-int64(h.used))
 			h.used, h.dead = 0, 0
 		}
 	}
@@ -171,6 +174,27 @@ func (sh *shard) unlock() {
 	sh.mu.Unlock()
 }
 
+// reclaimLocked compacts the segment with the most dead bytes, the head included, and
+// returns the bytes it gave back. It must not run inside a Txn (it moves records).
+func (sh *shard) reclaimLocked(db *DB) int64 {
+	best, most := uint32(0), 0
+	for i := 1; i < len(sh.segs); i++ {
+		if d := sh.segs[i].dead; d > most {
+			best, most = uint32(i), d
+		}
+	}
+	if best == 0 {
+		return 0
+	}
+	if best == sh.head {
+		sh.head = 0 // compaction appends to a new head
+	}
+	sh.compacting = true
+	sh.compactLocked(db, best)
+	sh.compacting = false
+	return int64(most)
+}
+
 // resetArenaLocked frees every segment (FLUSHALL); the caller zeroes used memory.
 func (sh *shard) resetArenaLocked() {
 	for i := range sh.segs {
@@ -178,5 +202,6 @@ func (sh *shard) resetArenaLocked() {
 			sh.pending = append(sh.pending, m)
 		}
 	}
-	sh.segs, sh.freeSegs, sh.head = nil, nil, 0
+	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
+	sh.dead.Store(0)
 }

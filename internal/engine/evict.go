@@ -54,11 +54,14 @@ func (p *evictPool) pop() (candidate, bool) {
 
 // CheckMemory is called before a write that may grow memory. When used memory exceeds
 // MaxMemory it evicts keys per the policy (OpDel, ReasonEvicted) until it no longer does, and
-// returns ErrOOM if it cannot: the policy is noeviction, or no key is a candidate. The caller
-// must not hold a Txn. Below the limit it costs two atomic loads.
+// returns ErrOOM if it cannot: the policy is noeviction, or no key is a candidate. Dead bytes
+// in the arenas (records deleted but not yet compacted away) do not count as used memory, but
+// while a limit is set CheckMemory keeps them under an eighth of it, compacting the segments
+// with the most dead bytes first, so that the process holds at most MaxMemory and an eighth.
+// The caller must not hold a Txn. Below the limits it costs three atomic loads.
 func (db *DB) CheckMemory(now int64) error {
 	limit := db.maxMemory.Load()
-	if limit == 0 || db.used.Load() <= limit {
+	if limit == 0 || (db.used.Load() <= limit && db.dead.Load() <= limit/8) {
 		return nil
 	}
 	db.evictMu.Lock()
@@ -70,18 +73,40 @@ func (db *DB) CheckMemory(now int64) error {
 		db.poolPolicy = box
 	}
 	p := box.p
-	if p == nil {
-		return ErrOOM
-	}
 	for {
 		limit = db.maxMemory.Load()
-		if limit == 0 || db.used.Load() <= limit {
+		if limit == 0 {
 			return nil
 		}
-		if !db.evictOneLocked(p, now) {
+		if db.dead.Load() > limit/8 && db.reclaimOne() > 0 {
+			continue
+		}
+		if db.used.Load() <= limit {
+			return nil
+		}
+		if p == nil || !db.evictOneLocked(p, now) {
 			return ErrOOM
 		}
 	}
+}
+
+// reclaimOne compacts the worst segment of the shard with the most dead bytes and returns the
+// bytes it gave back.
+func (db *DB) reclaimOne() int64 {
+	best, most := -1, int64(0)
+	for i := range db.shards {
+		if d := db.shards[i].dead.Load(); d > most {
+			best, most = i, d
+		}
+	}
+	if best < 0 {
+		return 0
+	}
+	sh := &db.shards[best]
+	sh.lock()
+	n := sh.reclaimLocked(db)
+	sh.unlock()
+	return n
 }
 
 // evictOneLocked samples candidates into the pool and evicts the best one that still exists.

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -164,4 +165,43 @@ func TestLFUCounter(t *testing.T) {
 		t.Errorf("IdleTime = %d, want 7", got)
 	}
 	tx.End()
+}
+
+// TestCheckMemoryBoundsDeadBytes checks that with a limit set, CheckMemory keeps the dead bytes
+// of the arenas (overwritten records not yet compacted away) under an eighth of it, so the
+// keyspace holds at most the limit and an eighth, and that compaction loses no key.
+func TestCheckMemoryBoundsDeadBytes(t *testing.T) {
+	db := openTest(t, Options{Shards: 4, Policy: "allkeys-lru"})
+	const keys = 2000
+	val := func(i, round int) string { return fmt.Sprintf("%d:%d:%s", i, round, strings.Repeat("x", 100+(i*7+round*13)%900)) }
+	for i := range keys {
+		set(db, t0, fmt.Sprint("k", i), val(i, 0), 0)
+	}
+	limit := db.Stats().UsedMemory + 1<<20
+	db.SetMaxMemory(limit)
+	for round := 1; round <= 5; round++ {
+		for i := range keys {
+			if err := db.CheckMemory(t0); err != nil {
+				t.Fatal(err)
+			}
+			set(db, t0, fmt.Sprint("k", i), val(i, round), 0) // a new size: the record moves
+		}
+		if err := db.CheckMemory(t0); err != nil {
+			t.Fatal(err)
+		}
+		if d := db.dead.Load(); d > limit/8 {
+			t.Fatalf("round %d: %d dead bytes, above an eighth of the %d limit", round, d, limit)
+		}
+		if err := db.checkStorage(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if db.Len() != keys {
+		t.Errorf("Len %d, want %d: the limit left room for every key", db.Len(), keys)
+	}
+	for i := range keys {
+		if got, ok := get(db, t0, fmt.Sprint("k", i)); !ok || got != val(i, 5) {
+			t.Fatalf("k%d = %.20q %v after compactions", i, got, ok)
+		}
+	}
 }

@@ -48,6 +48,7 @@ type shard struct {
 
 	count   atomic.Int64 // number of keys
 	expires atomic.Int64 // len(ttl)
+	dead    atomic.Int64 // dead bytes in the arena
 
 	// Keyspace statistics, written under mu and read without it (Stats).
 	hits, misses, expired, evicted atomic.Int64
