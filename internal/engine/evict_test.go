@@ -173,7 +173,9 @@ func TestLFUCounter(t *testing.T) {
 func TestCheckMemoryBoundsDeadBytes(t *testing.T) {
 	db := openTest(t, Options{Shards: 4, Policy: "allkeys-lru"})
 	const keys = 2000
-	val := func(i, round int) string { return fmt.Sprintf("%d:%d:%s", i, round, strings.Repeat("x", 100+(i*7+round*13)%900)) }
+	val := func(i, round int) string {
+		return fmt.Sprintf("%d:%d:%s", i, round, strings.Repeat("x", 100+(i*7+round*13)%900))
+	}
 	for i := range keys {
 		set(db, t0, fmt.Sprint("k", i), val(i, 0), 0)
 	}
