@@ -119,3 +119,35 @@ func BenchmarkCheckMemory(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGetLarge reads random keys of a 2M-key keyspace, far bigger than the CPU caches:
+// the cost of a lookup is then its cache misses.
+func BenchmarkGetLarge(b *testing.B) {
+	const n = 2 << 20
+	db := openTest(b, Options{})
+	keys := make([][]byte, n)
+	val := []byte("value-of-thirty-two-bytes-long..")
+	var tx Txn
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key:%012d", i)
+		db.Begin(&tx, t0, keys[i])
+		tx.SetString(keys[i], val, 0)
+		tx.End()
+	}
+	var seq atomic.Uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var tx Txn
+		i := seq.Add(1) * 7919
+		for pb.Next() {
+			k := keys[(i*2654435761)%n]
+			i++
+			db.Begin(&tx, t0, k)
+			if tx.Get(k) == nil {
+				panic("miss")
+			}
+			tx.End()
+		}
+	})
+}
