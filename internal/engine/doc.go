@@ -1,15 +1,20 @@
 // Package engine is the storage engine of one Larder node: a keyspace of typed values with
 // TTLs, memory accounting, eviction and an ordered change stream. It knows nothing of RESP or
-// the cluster, but is shaped for it: every slot keeps a list of its keys, so one slot can be
+// the cluster, but is shaped for it: every slot has an index of its own, so one slot can be
 // counted, listed and moved without touching the others.
 //
 // # Layout
 //
 // A key maps to one of NumSlots Redis Cluster slots (Slot). Slot s belongs to shard
-// s&(Shards-1); a shard holds one Go map of all its keys (a lookup hashes once), one entry
-// list per slot (each entry knows its index, so removal is O(1); a list is dropped when its
-// slot empties), and the list of its keys with a TTL (for active expiry and volatile-*
-// eviction). A sync.Mutex per shard guards all of it.
+// s&(Shards-1). A key and its value are one record (record.go) in the shard's arena
+// (arena.go): 256 KiB segments mapped outside the Go heap, appended to and compacted when a
+// quarter of a segment is dead, so millions of keys cost the garbage collector nothing. Each
+// slot's index (index.go) is an open-addressing table of 8-byte cells: a 32-bit hash fragment
+// of the key and the record's ref. A string's bytes are in its record; a small collection rests
+// there in its compact encoding (Compact, rebuilt by Options.Thaw while a command uses it);
+// a large one lives in the shard's object table. The shard also lists the refs of its keys
+// with a TTL (for active expiry and volatile-* eviction). A sync.Mutex per shard guards all
+// of it. An Entry is a view of a record that a Txn hands out, valid until the Txn ends.
 //
 // # Commands
 //
