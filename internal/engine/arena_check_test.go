@@ -4,7 +4,7 @@ import "fmt"
 
 // checkStorage walks every shard and checks the storage invariants: each index cell points at
 // a live record of that slot whose key hashes to the cell's fragment; every live record has a
-// cell; TTL list entries and record ttlIdx agree; used memory is exactly the live records,
+// cell; the TTL set holds exactly the records with an expiry time; used memory is exactly the live records,
 // objects and index tables; dead bytes are exactly the dead records; no segment but the head
 // is past the compaction threshold.
 func (db *DB) checkStorage() error {
@@ -13,7 +13,7 @@ func (db *DB) checkStorage() error {
 		sh := &db.shards[si]
 		sh.lock()
 		err := func() error {
-			cells := 0
+			cells, ttls := 0, 0
 			for li := range sh.tabs {
 				t := &sh.tabs[li]
 				used += int64(len(t.cells) * cellBytes)
@@ -26,17 +26,17 @@ func (db *DB) checkStorage() error {
 					if h.kind == 0 {
 						return fmt.Errorf("shard %d: cell %x points at a dead record", si, c)
 					}
-					if db.localSlot(h.slot) != li || db.shardOf(h.slot) != uint32(si) || Slot(h.key()) != h.slot {
-						return fmt.Errorf("shard %d: record %q in local slot %d has slot %d", si, h.key(), li, h.slot)
+					if slot := Slot(h.key()); db.localSlot(slot) != li || db.shardOf(slot) != uint32(si) {
+						return fmt.Errorf("shard %d: record %q in local slot %d has slot %d", si, h.key(), li, slot)
 					}
 					if db.frag(h.key()) != cellFrag(c) {
 						return fmt.Errorf("shard %d: cell fragment of %q is wrong", si, h.key())
 					}
-					if h.ttlIdx != 0 && (int(h.ttlIdx) > len(sh.ttl) || sh.ttl[h.ttlIdx-1] != cellRef(c)) {
-						return fmt.Errorf("shard %d: ttlIdx of %q is wrong", si, h.key())
+					if inTTL := sh.ttl.find(cellRef(c)) >= 0; inTTL != (h.expireAt != 0) {
+						return fmt.Errorf("shard %d: %q has expireAt %d but is in the TTL set: %v", si, h.key(), h.expireAt, inTTL)
 					}
-					if (h.ttlIdx != 0) != (h.expireAt != 0) {
-						return fmt.Errorf("shard %d: %q has expireAt %d but ttlIdx %d", si, h.key(), h.expireAt, h.ttlIdx)
+					if h.expireAt != 0 {
+						ttls++
 					}
 					if h.kind&flagTable != 0 {
 						if sh.objs[h.valLen] == nil {
@@ -45,6 +45,9 @@ func (db *DB) checkStorage() error {
 						used += sh.objSize[h.valLen]
 					}
 				}
+			}
+			if ttls != sh.ttl.n || int64(ttls) != sh.expires.Load() {
+				return fmt.Errorf("shard %d: %d keys with a TTL, TTL set %d, expires %d", si, ttls, sh.ttl.n, sh.expires.Load())
 			}
 			if cells != int(sh.count.Load()) {
 				return fmt.Errorf("shard %d: %d cells, count %d", si, cells, sh.count.Load())

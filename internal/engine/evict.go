@@ -127,7 +127,7 @@ func (db *DB) evictOneLocked(p Policy, now int64) bool {
 			frag := db.frag(key)
 			_, ref := sh.tabs[db.localSlot(c.slot)].find(sh, frag, key)
 			if ref != 0 && ref == c.ref && (!p.Volatile() || sh.at(ref).expireAt != 0) {
-				db.deleteLocked(sh, ref, frag, ReasonEvicted)
+				db.deleteLocked(sh, ref, frag, c.slot, ReasonEvicted)
 				sh.unlock()
 				return true
 			}
@@ -152,7 +152,7 @@ func (db *DB) sampleLocked(p Policy, now int64) bool {
 		sh.lock()
 		if ref := sh.randomLocked(p.Volatile()); ref != 0 {
 			h := sh.at(ref)
-			db.pool.add(candidate{rank: p.Rank(h, now), key: string(h.key()), slot: h.slot, ref: ref})
+			db.pool.add(candidate{rank: p.Rank(h, now), key: string(h.key()), slot: Slot(h.key()), ref: ref})
 			found = true
 		}
 		sh.unlock()

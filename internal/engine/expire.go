@@ -40,18 +40,22 @@ func (db *DB) ExpireCycle(now int64) int {
 // expireShardLocked runs the rounds of one shard, returning keys removed and keys sampled.
 func (db *DB) expireShardLocked(sh *shard, now int64) (removed, sampled int) {
 	for range expireMaxRounds {
-		n := len(sh.ttl)
+		n := sh.ttl.n
 		if n == 0 {
 			break
 		}
 		found := 0
 		if n <= expireKeysPerLoop {
-			// Check them all; walk backwards since deletion moves the last entry into place.
-			for j := n - 1; j >= 0; j-- {
-				if j >= len(sh.ttl) {
-					continue // deleting may compact, but never adds TTL keys
+			// Check them all; collect first, as deleting reorders the set.
+			var buf [expireKeysPerLoop]uint32
+			refs := buf[:0]
+			for _, ref := range sh.ttl.cells {
+				if ref != 0 {
+					refs = append(refs, ref)
 				}
-				if ref := sh.ttl[j]; expired(sh.at(ref), now) {
+			}
+			for _, ref := range refs {
+				if sh.ttl.find(ref) >= 0 && expired(sh.at(ref), now) {
 					db.deleteRefLocked(sh, ref, ReasonExpired)
 					found++
 				}
@@ -59,10 +63,10 @@ func (db *DB) expireShardLocked(sh *shard, now int64) (removed, sampled int) {
 		} else {
 			n = expireKeysPerLoop
 			for range n {
-				if len(sh.ttl) == 0 {
+				if sh.ttl.n == 0 {
 					break
 				}
-				if ref := sh.ttl[sh.rng.IntN(len(sh.ttl))]; expired(sh.at(ref), now) {
+				if ref := sh.ttl.random(sh.rng.IntN(len(sh.ttl.cells))); expired(sh.at(ref), now) {
 					db.deleteRefLocked(sh, ref, ReasonExpired)
 					found++
 				}

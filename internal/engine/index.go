@@ -31,7 +31,7 @@ func (t *table) find(sh *shard, frag uint32, key []byte) (pos int, ref uint32) {
 			return 0, 0
 		}
 		if cellFrag(c) == frag {
-			if h := sh.at(cellRef(c)); int(h.keyLen) == len(key) && string(h.key()) == string(key) {
+			if h := sh.at(cellRef(c)); string(h.key()) == string(key) {
 				return i, cellRef(c)
 			}
 		}

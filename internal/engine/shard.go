@@ -40,9 +40,9 @@ type shard struct {
 	objSize  []int64
 	freeObjs []uint32
 
-	// ttl lists the refs of the records that have a TTL, each knowing its position
-	// (hdr.ttlIdx), for active expiry and volatile-* eviction.
-	ttl []uint32
+	// ttl holds the refs of the records that have a TTL, for active expiry and volatile-*
+	// eviction.
+	ttl refSet
 	// rng drives sampling within the shard.
 	rng *rand.Rand
 
@@ -108,38 +108,28 @@ func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 // its copy at nref.
 func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	h := sh.at(nref)
-	t := &sh.tabs[db.localSlot(h.slot)]
-	t.cells[t.findRef(db.frag(h.key()), old)] = cell(db.frag(h.key()), nref)
-	if h.ttlIdx != 0 {
-		sh.ttl[h.ttlIdx-1] = nref
+	key := h.key()
+	frag := db.frag(key)
+	t := &sh.tabs[db.localSlot(Slot(key))]
+	t.cells[t.findRef(frag, old)] = cell(frag, nref)
+	if h.expireAt != 0 {
+		sh.ttl.remove(old)
+		sh.ttl.add(nref)
 	}
 }
 
 // setTTLLocked sets the expiry time (0 = none) of the record ref, whose header is h, keeping
-// the TTL list in step.
+// the TTL set in step.
 func (sh *shard) setTTLLocked(ref uint32, h *hdr, at int64) {
+	switch {
+	case at != 0 && h.expireAt == 0:
+		sh.ttl.add(ref)
+		sh.expires.Add(1)
+	case at == 0 && h.expireAt != 0:
+		sh.ttl.remove(ref)
+		sh.expires.Add(-1)
+	}
 	h.expireAt = at
-	if at != 0 {
-		if h.ttlIdx == 0 {
-			sh.ttl = append(sh.ttl, ref)
-			h.ttlIdx = uint32(len(sh.ttl))
-			sh.expires.Add(1)
-		}
-		return
-	}
-	if h.ttlIdx == 0 {
-		return
-	}
-	i, last := int(h.ttlIdx-1), len(sh.ttl)-1
-	moved := sh.ttl[last]
-	sh.ttl[i] = moved
-	sh.at(moved).ttlIdx = uint32(i + 1)
-	sh.ttl = sh.ttl[:last]
-	h.ttlIdx = 0
-	sh.expires.Add(-1)
-	if last == 0 && cap(sh.ttl) > 1024 {
-		sh.ttl = nil
-	}
 }
 
 // putObjLocked stores obj in the object table and returns its index.
@@ -178,7 +168,7 @@ func (sh *shard) resetLocked() {
 	sh.live = sh.live[:0]
 	sh.resetArenaLocked()
 	sh.objs, sh.objSize, sh.freeObjs = nil, nil, nil
-	sh.ttl = nil
+	sh.ttl = refSet{}
 	sh.count.Store(0)
 	sh.expires.Store(0)
 }
@@ -188,10 +178,10 @@ func (sh *shard) resetLocked() {
 // random cell of its table, taking the first record at or after it.
 func (sh *shard) randomLocked(volatile bool) uint32 {
 	if volatile {
-		if len(sh.ttl) == 0 {
+		if sh.ttl.n == 0 {
 			return 0
 		}
-		return sh.ttl[sh.rng.IntN(len(sh.ttl))]
+		return sh.ttl.random(sh.rng.IntN(len(sh.ttl.cells)))
 	}
 	if len(sh.live) == 0 {
 		return 0

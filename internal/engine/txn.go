@@ -154,7 +154,7 @@ func (t *Txn) holds(i uint32) bool {
 func (t *Txn) find(key []byte) loc {
 	l := t.locate(key)
 	if l.ref != 0 && expired(l.sh.at(l.ref), t.now) {
-		t.db.deleteLocked(l.sh, l.ref, l.frag, ReasonExpired)
+		t.db.deleteLocked(l.sh, l.ref, l.frag, l.slot, ReasonExpired)
 		l.ref = 0
 	}
 	return l
@@ -335,6 +335,6 @@ func (t *Txn) Delete(key []byte) bool {
 	if l.ref == 0 {
 		return false
 	}
-	t.db.deleteLocked(l.sh, l.ref, l.frag, ReasonUser)
+	t.db.deleteLocked(l.sh, l.ref, l.frag, l.slot, ReasonUser)
 	return true
 }

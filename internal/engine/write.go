@@ -12,8 +12,8 @@ func (db *DB) createLocked(l *loc, key []byte, valCap int) {
 	sh := l.sh
 	ref := sh.allocLocked(db, recSize(len(key), valCap))
 	h := sh.at(ref)
-	*h = hdr{valCap: uint32(valCap), keyLen: uint32(len(key)), slot: l.slot, kind: uint8(KindString), lfu: lfuInitVal}
-	copy(h.key(), key)
+	*h = hdr{valCap: uint32(valCap), kind: uint8(KindString), lfu: lfuInitVal}
+	h.setKey(key)
 	sh.insertLocked(db.localSlot(l.slot), l.frag, ref)
 	db.slotLen[l.slot].Add(1)
 	l.ref = ref
@@ -36,15 +36,16 @@ func (db *DB) relocateLocked(l *loc, valCap int) (old uint32) {
 	sh := l.sh
 	old = l.ref
 	oh := sh.at(old)
-	ref := sh.allocLocked(db, recSize(int(oh.keyLen), valCap))
+	ref := sh.allocLocked(db, recSize(oh.keyLength(), valCap))
 	h := sh.at(ref)
 	*h = *oh
 	h.valCap, h.valLen = uint32(valCap), 0
-	copy(h.key(), oh.key())
+	h.setKey(oh.key())
 	t := &sh.tabs[db.localSlot(l.slot)]
 	t.cells[t.findRef(l.frag, old)] = cell(l.frag, ref)
-	if h.ttlIdx != 0 {
-		sh.ttl[h.ttlIdx-1] = ref
+	if h.expireAt != 0 {
+		sh.ttl.remove(old)
+		sh.ttl.add(ref)
 	}
 	l.ref = ref
 	return old
@@ -137,11 +138,10 @@ func (db *DB) putCompactLocked(l *loc, kind Kind, c Compact, n int) {
 	sh.releaseLocked(db, old)
 }
 
-// deleteLocked removes the record ref, whose key has hash fragment frag, and publishes OpDel
-// with why.
-func (db *DB) deleteLocked(sh *shard, ref, frag uint32, why Reason) {
+// deleteLocked removes the record ref, whose key has hash fragment frag and slot slot, and
+// publishes OpDel with why.
+func (db *DB) deleteLocked(sh *shard, ref, frag uint32, slot uint16, why Reason) {
 	h := sh.at(ref)
-	slot := h.slot
 	li := db.localSlot(slot)
 	sh.unlinkLocked(li, sh.tabs[li].findRef(frag, ref), ref)
 	db.slotLen[slot].Add(-1)
@@ -158,5 +158,6 @@ func (db *DB) deleteLocked(sh *shard, ref, frag uint32, why Reason) {
 
 // deleteRefLocked deletes the record ref, found by sampling (active expiry, eviction).
 func (db *DB) deleteRefLocked(sh *shard, ref uint32, why Reason) {
-	db.deleteLocked(sh, ref, db.frag(sh.at(ref).key()), why)
+	key := sh.at(ref).key()
+	db.deleteLocked(sh, ref, db.frag(key), Slot(key), why)
 }
