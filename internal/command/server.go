@@ -25,7 +25,7 @@ type Options struct {
 	// Shutdown is called by the SHUTDOWN command to stop the node
 	// gracefully. Default: SHUTDOWN replies with an error.
 	Shutdown func()
-	// Now returns the current time. Default time.Now.
+	// Now returns the current time. Default: time.Now, read more cheaply (see clock).
 	Now func() time.Time
 	// TCPPort is the port reported by INFO server. Default 0.
 	TCPPort int
@@ -75,7 +75,7 @@ func New(opts Options) *Server {
 		opts.Version = "0.0.0"
 	}
 	if opts.Now == nil {
-		opts.Now = time.Now
+		opts.Now = new(clock).now
 	}
 	var id [20]byte
 	_, _ = rand.Read(id[:])
