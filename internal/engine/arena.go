@@ -70,6 +70,7 @@ func (sh *shard) allocLocked(db *DB, size int) uint32 {
 		// The old head may be compacted from now on, but not here: callers hold refs
 		// that compaction would move. unlock checks it.
 		sh.rolled = sh.head
+		sh.dirty = true
 		sh.head = sh.newSegLocked(segSize)
 	}
 	s := &sh.segs[sh.head]
@@ -94,6 +95,7 @@ func (sh *shard) releaseLocked(db *DB, ref uint32) {
 	sh.dead.Add(int64(size))
 	if s.dead == s.used {
 		sh.dropSegLocked(db, i)
+		sh.dirty = true // the head is rewound at unlock
 		return
 	}
 	sh.maybeCompactLocked(db, i)
@@ -141,6 +143,7 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 	db.dead.Add(-int64(s.dead))
 	sh.dead.Add(-int64(s.dead))
 	sh.pending = append(sh.pending, s.mem)
+	sh.dirty = true
 	*s = segment{}
 	sh.freeSegs = append(sh.freeSegs, i)
 }
@@ -148,6 +151,16 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 // unlock rewinds the head segment if all its records are dead, releases the memory freed
 // while the shard was held, then its lock.
 func (sh *shard) unlock() {
+	if sh.dirty {
+		sh.tidyLocked()
+	}
+	sh.mu.Unlock()
+}
+
+// tidyLocked does what unlock defers: compacting the previous head, rewinding an all-dead
+// head, unmapping freed segments.
+func (sh *shard) tidyLocked() {
+	sh.dirty = false
 	if sh.rolled != 0 {
 		i := sh.rolled
 		sh.rolled = 0
@@ -171,7 +184,6 @@ func (sh *shard) unlock() {
 		}
 		sh.pending = sh.pending[:0]
 	}
-	sh.mu.Unlock()
 }
 
 // reclaimLocked compacts the segment with the most dead bytes, the head included, and
@@ -200,6 +212,7 @@ func (sh *shard) resetArenaLocked() {
 	for i := range sh.segs {
 		if m := sh.segs[i].mem; m != nil {
 			sh.pending = append(sh.pending, m)
+			sh.dirty = true
 		}
 	}
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0

@@ -33,6 +33,7 @@ type shard struct {
 	rolled     uint32 // the previous head, to check for compaction at unlock
 	pending    [][]byte
 	compacting bool
+	dirty      bool // unlock has work: rolled, pending or an all-dead head
 
 	// objs holds the collections in their full structure, objSize the bytes each is
 	// accounted for; freeObjs lists unused indices.
