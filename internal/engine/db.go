@@ -69,8 +69,8 @@ type DB struct {
 	// poolPolicy is the policy the pool's candidates were ranked by. Guarded by evictMu.
 	poolPolicy *policyBox
 
-	expireMu   sync.Mutex    // serialises ExpireCycle
-	stalePerc  atomic.Uint64 // float64 bits: running estimate of the expired share of TTL keys
+	expireMu   sync.Mutex  // serialises ExpireCycle
+	expire     expireState // active expiry's cursors and counters (expire.go)
 	stopOnce   sync.Once
 	stop, done chan struct{}
 }

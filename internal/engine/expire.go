@@ -1,82 +1,212 @@
 package engine
 
-import "math"
-
-const (
-	// expireKeysPerLoop is how many TTL keys a shard samples per round of active expiry.
-	expireKeysPerLoop = 20
-	// expireMaxRounds bounds the rounds per shard per cycle: at most 320 keys per shard.
-	expireMaxRounds = 16
+import (
+	"math"
+	"sync/atomic"
+	"time"
 )
 
+// Active expiry sweeps each shard's TTL set with a cursor, as Redis 6 and later scan the
+// expires dictionary: a cycle goes on from where the previous one stopped. Sweeping rather
+// than sampling at random visits every key once per round of the set, so an expired key waits
+// for the cursor half a round on average, and the share of resident keys already expired is
+// about half the share of visited keys found expired.
+//
+// The pace follows what the sweep finds. A shard's round should take period milliseconds, so
+// a cycle visits the set's size × elapsed / period keys, elapsed being the time since the
+// previous cycle. When a round ends, the share of its visits that found an expired key tells
+// how fast keys expire, and the next period is set so that expireAcceptableStale percent
+// would be found: the found share grows in proportion to the period. The period stays between
+// expireMinPeriod and expireMaxPeriod. Between rounds, a cycle that finds more than twice
+// that share in a chunk of expireKeysPerLoop keys goes on, as Redis does, for a burst of keys
+// expiring at once. A budget of visits per cycle, growing with elapsed (expireVisitsPerMs),
+// bounds the work.
+const (
+	// expireKeysPerLoop is the chunk of keys a cycle visits in a shard at least, and after
+	// which it decides whether to go on.
+	expireKeysPerLoop = 20
+	// expireAcceptableStale is the percentage of visited keys found expired that the pace
+	// aims at, leaving about half as many resident keys expired. Redis stops sampling once
+	// 10% of a sample had expired, which leaves about 10% expired.
+	expireAcceptableStale = 5
+	// expireMinPeriod and expireMaxPeriod bound the time a round of a shard's TTL set takes,
+	// in milliseconds. A faster round would leave many keys with the same last visit, and
+	// the share of expired keys would swing; a slower one would leave a key expired for
+	// longer.
+	expireMinPeriod = 500
+	expireMaxPeriod = 60_000
+	// expireMinVisits is the least budget of a cycle in a shard, whatever the time since
+	// the previous cycle.
+	expireMinVisits = 16 * expireKeysPerLoop
+	// expireVisitsPerMs is the budget of a cycle: keys visited, over all shards, per
+	// millisecond since the previous cycle. At a few tens of nanoseconds a visit, the visits
+	// cost at most about a quarter of a core, the deletions they lead to aside.
+	expireVisitsPerMs = 8000
+	// expireMaxElapsed caps the time since the previous cycle that the budget counts, in ms.
+	expireMaxElapsed = 1000
+)
+
+// expireState is what active expiry keeps between cycles. The sweeps and last are guarded by
+// DB.expireMu; the counters are atomic, read without it by Stats.
+type expireState struct {
+	sweeps []sweep // per shard
+	last   int64   // the largest now of the cycles so far
+
+	stalePerc atomic.Uint64 // float64 bits: running estimate of the expired share of TTL keys
+	nanos     atomic.Int64  // wall time spent in ExpireCycle (expire_cycle_cpu_milliseconds)
+	capped    atomic.Int64  // cycles stopped by their budget (expired_time_cap_reached_count)
+}
+
+// sweep is the state of one shard's sweep.
+type sweep struct {
+	cursor  uint32 // the TTL set cell the sweep goes on from
+	period  int32  // ms a round should take
+	due     int64  // visits owed, in thousandths
+	began   int64  // the now at which the round began
+	took    int64  // ms the previous round took; 0 before the first ended
+	visited int32  // keys visited in the round
+	found   int32  // of them, expired
+}
+
 // ExpireCycle is one deterministic step of active expiry, run by the background goroutine
-// every 1/Hz seconds and by tests. In each shard it samples 20 keys with a TTL, deletes the
-// expired ones (OpDel, ReasonExpired) and repeats while more than 25% of the sample had
-// expired, for at most 16 rounds; it never scans the whole keyspace. It returns the number of
-// keys removed.
+// every 1/Hz seconds and by tests. In each shard it goes on sweeping the TTL set from where
+// the previous cycle stopped, deleting the expired keys it visits (OpDel, ReasonExpired): at
+// least 20 keys, then as many as the shard's pace asks for (see the top of this file) and
+// while chunks of 20 find more than 10% expired, until the sweep has gone round the whole
+// set or the cycle's budget is spent: 8000 keys visited per millisecond since the previous
+// cycle (at most a second's worth), shared among the shards, and never fewer than 320 per
+// shard. It returns the number of keys removed.
+//
+// What a cycle does depends only on now, the previous cycles' now and the keyspace. It
+// reads the monotonic clock for one statistic alone, the time it took
+// (Stats.ExpireCycleTime).
 func (db *DB) ExpireCycle(now int64) int {
+	start := time.Now()
 	db.expireMu.Lock()
 	defer db.expireMu.Unlock()
-	removed, sampled := 0, 0
+	x := &db.expire
+	// The pace runs on a clock that never goes back, should now do.
+	clock, elapsed := now, int64(expireMaxElapsed)
+	if x.sweeps == nil {
+		x.sweeps = make([]sweep, len(db.shards))
+		for i := range x.sweeps {
+			x.sweeps[i] = sweep{period: expireMaxPeriod, began: now}
+		}
+	} else {
+		clock = max(now, x.last)
+		elapsed = min(clock-x.last, expireMaxElapsed)
+	}
+	x.last = clock
+	budget := expireBudget(elapsed, len(db.shards))
+
+	removed, visited, capped := 0, 0, false
 	for i := range db.shards {
 		sh := &db.shards[i]
+		sw := &x.sweeps[i]
 		if sh.expires.Load() == 0 {
 			continue
 		}
 		sh.lock()
-		r, s := db.expireShardLocked(sh, now)
+		sw.due += int64(sh.ttl.n) * elapsed * 1000 / int64(sw.period)
+		r, v, c := db.sweepLocked(sh, sw, now, clock, budget)
 		sh.unlock()
 		removed += r
-		sampled += s
+		visited += v
+		capped = capped || c
 	}
-	if sampled > 0 {
-		old := math.Float64frombits(db.stalePerc.Load())
-		cur := float64(removed) / float64(sampled)
-		db.stalePerc.Store(math.Float64bits(cur*0.05 + old*0.95))
+	if visited > 0 {
+		old := math.Float64frombits(x.stalePerc.Load())
+		cur := float64(removed) / float64(visited)
+		x.stalePerc.Store(math.Float64bits(cur*0.05 + old*0.95))
 	}
+	if capped {
+		x.capped.Add(1)
+	}
+	x.nanos.Add(int64(time.Since(start)))
 	return removed
 }
 
-// expireShardLocked runs the rounds of one shard, returning keys removed and keys sampled.
-func (db *DB) expireShardLocked(sh *shard, now int64) (removed, sampled int) {
-	for range expireMaxRounds {
-		n := sh.ttl.n
-		if n == 0 {
-			break
+// expireBudget returns how many keys a cycle may visit in each of shards shards, elapsed
+// milliseconds after the previous cycle.
+func expireBudget(elapsed int64, shards int) int {
+	elapsed = min(max(elapsed, 0), expireMaxElapsed)
+	return max(int(elapsed)*expireVisitsPerMs/shards, expireMinVisits)
+}
+
+// sweepLocked goes on with sw, the sweep of sh's TTL set, deleting the keys expired at now
+// (clock is the pace's clock, see ExpireCycle), visiting at least
+// expireKeysPerLoop keys, then while sw.due lasts or the last chunk found more than twice
+// expireAcceptableStale percent expired, and at most budget keys or one round. It returns
+// the keys removed and visited, and whether the budget stopped it with visits due.
+//
+// Deleting a key may move other refs of the set backwards (linear probing closes the gap),
+// and compaction moves records to new refs; a ref moved behind the cursor waits for the
+// next round. The cell at the cursor is checked again after a deletion, since a ref may have
+// moved into it.
+func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (removed, visited int, capped bool) {
+	pos := int(sw.cursor)
+	steps := 0 // cells passed
+	chunkFound := 0
+	for sh.ttl.n > 0 && steps < len(sh.ttl.cells) {
+		cells := sh.ttl.cells // deleting may resize the set
+		if pos >= len(cells) {
+			pos = 0
+			db.endRound(sw, clock)
 		}
-		found := 0
-		if n <= expireKeysPerLoop {
-			// Check them all; collect first, as deleting reorders the set.
-			var buf [expireKeysPerLoop]uint32
-			refs := buf[:0]
-			for _, ref := range sh.ttl.cells {
-				if ref != 0 {
-					refs = append(refs, ref)
-				}
-			}
-			for _, ref := range refs {
-				if sh.ttl.find(ref) >= 0 && expired(sh.at(ref), now) {
-					db.deleteRefLocked(sh, ref, ReasonExpired)
-					found++
-				}
-			}
+		ref := cells[pos]
+		if ref == 0 {
+			pos++
+			steps++
+			continue
+		}
+		visited++
+		sw.visited++
+		sw.due -= 1000
+		if expired(sh.at(ref), now) {
+			db.deleteRefLocked(sh, ref, ReasonExpired)
+			removed++
+			sw.found++
+			chunkFound++
 		} else {
-			n = expireKeysPerLoop
-			for range n {
-				if sh.ttl.n == 0 {
-					break
-				}
-				if ref := sh.ttl.random(sh.rng.IntN(len(sh.ttl.cells))); expired(sh.at(ref), now) {
-					db.deleteRefLocked(sh, ref, ReasonExpired)
-					found++
-				}
-			}
+			pos++
+			steps++
 		}
-		removed += found
-		sampled += n
-		if found*4 <= n {
-			break
+		if visited%expireKeysPerLoop == 0 { // the end of a chunk: go on?
+			burst := chunkFound*100 > 2*expireAcceptableStale*expireKeysPerLoop
+			if sw.due <= 0 && !burst {
+				break
+			}
+			if visited >= budget {
+				capped = true
+				break
+			}
+			chunkFound = 0
 		}
 	}
-	return removed, sampled
+	if capped {
+		sw.due = min(sw.due, int64(budget)*1000) // carried over, up to a cycle's worth
+	} else {
+		sw.due = 0 // paid, or owed beyond a round: dropped; visits beyond the pace are not owed back
+	}
+	sw.cursor = uint32(pos)
+	return removed, visited, capped
+}
+
+// endRound sets the period of sw's next round from the round that ended at now. A key the
+// round found expired had expired since its previous visit, made on average half the previous
+// round plus half this one ago; so the share found, over that time, is the share of keys
+// expiring per millisecond, and the period that would find expireAcceptableStale percent
+// follows.
+func (db *DB) endRound(sw *sweep, now int64) {
+	took := max(now-sw.began, 1)
+	gap := took
+	if sw.took > 0 {
+		gap = (sw.took + took) / 2
+	}
+	p := int64(expireMaxPeriod)
+	if sw.found > 0 {
+		p = gap * int64(sw.visited) * expireAcceptableStale / (100 * int64(sw.found))
+	}
+	sw.period = int32(min(max(p, expireMinPeriod), expireMaxPeriod))
+	sw.began, sw.took, sw.visited, sw.found = now, took, 0, 0
 }

@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"flag"
 	"fmt"
+	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 func TestLazyExpiry(t *testing.T) {
@@ -99,9 +102,15 @@ func TestActiveExpiry(t *testing.T) {
 		if cycle == 200 {
 			t.Fatalf("after %d cycles %d keys remain", cycle, db.Len())
 		}
+		// The first cycle comes 20 ms after the previous one, the others at the same time:
+		// their budget is the least.
+		elapsed := int64(0)
+		if cycle == 0 {
+			elapsed = 20
+		}
 		n := db.ExpireCycle(t0 + 20)
-		if n > 4*expireMaxRounds*expireKeysPerLoop {
-			t.Fatalf("one cycle removed %d keys: more than its bound", n)
+		if bound := 4 * expireBudget(elapsed, 4); n > bound {
+			t.Fatalf("cycle %d removed %d keys: more than its budget of %d", cycle, n, bound)
 		}
 		removed += n
 	}
@@ -141,4 +150,163 @@ func TestBackgroundExpiry(t *testing.T) {
 	set(db, t0, "k", "v", t0+10)
 	now.Store(t0 + 20)
 	waitFor(t, func() bool { return db.Len() == 0 })
+}
+
+// TestActiveExpirySweep checks that active expiry finds every expired key within one round
+// of the TTL set, however few there are: sampling at random would leave some behind for
+// many more cycles.
+func TestActiveExpirySweep(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	const n = 10_000
+	for i := range n {
+		at := t0 + 1_000_000
+		if i%100 == 0 {
+			at = t0 + 10
+		}
+		set(db, t0, fmt.Sprint("k", i), "v", at)
+	}
+	// Every cycle visits at least expireKeysPerLoop keys, and the cursor goes on from
+	// there: n/expireKeysPerLoop cycles make a round.
+	removed := 0
+	for range n / expireKeysPerLoop {
+		removed += db.ExpireCycle(t0 + 11)
+	}
+	if removed != n/100 || db.Len() != n-n/100 {
+		t.Errorf("a round of cycles removed %d keys and left %d, want %d removed", removed, db.Len(), n/100)
+	}
+}
+
+// TestActiveExpiryBudget checks that a cycle visits no more keys than its budget, and counts
+// the cycles the budget stopped.
+func TestActiveExpiryBudget(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	db.ExpireCycle(t0) // the cycles below come 0 ms after this one: the least budget
+	for i := range 1000 {
+		set(db, t0-10, fmt.Sprint("k", i), "v", t0-5)
+	}
+	if n := db.ExpireCycle(t0); n != expireMinVisits {
+		t.Fatalf("first cycle removed %d keys, want its budget of %d", n, expireMinVisits)
+	}
+	left := 1000 - expireMinVisits
+	for cycle := 1; left > 0; cycle++ {
+		if cycle == 10 {
+			t.Fatalf("%d keys left after %d cycles", left, cycle)
+		}
+		n := db.ExpireCycle(t0)
+		if n > expireMinVisits {
+			t.Fatalf("cycle %d removed %d keys, more than its budget of %d", cycle, n, expireMinVisits)
+		}
+		left -= n
+	}
+	s := db.Stats()
+	if s.ExpireCycleCapped < 2 || s.ExpireCycleTime <= 0 || s.ExpiredKeys != 1000 {
+		t.Errorf("stats %+v, want 2 or more capped cycles, some cycle time and 1000 expired keys", s)
+	}
+	db.ResetStats()
+	if s := db.Stats(); s.ExpireCycleCapped != 0 || s.ExpireCycleTime != 0 {
+		t.Errorf("after ResetStats: %+v", s)
+	}
+}
+
+// TestActiveExpiryStaleShare runs keys with TTLs spread over 1 to 60 seconds arriving at a
+// steady rate (issue 4, at a small scale) and checks that fewer than 5% of resident keys are
+// ever expired, and that active expiry removes nearly all the keys that expire.
+func TestActiveExpiryStaleShare(t *testing.T) {
+	sim := newSteadyExpiry(t, 40_000, 4)
+	sim.run(70, false) // fill: the keyspace grows for a minute
+	sim.run(60, true)
+	if sim.staleMax >= 0.05 {
+		t.Errorf("at worst %.2f%% of resident keys had expired, want under 5%%", 100*sim.staleMax)
+	}
+	if sim.staleMax == 0 {
+		t.Error("no expired key was ever resident: the simulation did not measure anything")
+	}
+}
+
+var expireBenchKeys = flag.Int("expire.keys", 1_000_000, "BenchmarkExpireSteady: resident keys (issue 4: 10000000)")
+
+// BenchmarkExpireSteady runs the workload of issue 4 on the engine alone, with simulated
+// time: keys with TTLs uniform over 1 to 60 seconds arrive at keys/30.5 a second, so that
+// about -expire.keys keys stay resident, and ExpireCycle runs 10 times a simulated second.
+// After 70 simulated seconds to fill, each iteration is one simulated second. It reports the
+// largest share of resident keys already expired (stale-max-%), the wall time ExpireCycle
+// took per simulated second (expire-ms/s: milliseconds of one core a second), and that time
+// per key expired.
+func BenchmarkExpireSteady(b *testing.B) {
+	b.Run(fmt.Sprintf("keys=%d", *expireBenchKeys), func(b *testing.B) {
+		sim := newSteadyExpiry(b, *expireBenchKeys, 0)
+		sim.run(70, false)
+		b.ResetTimer()
+		sim.run(b.N, true)
+		b.StopTimer()
+		b.ReportMetric(100*sim.staleMax, "stale-max-%")
+		b.ReportMetric(float64(sim.spent.Milliseconds())/float64(b.N), "expire-ms/s")
+		b.ReportMetric(float64(sim.spent.Nanoseconds())/float64(max(sim.removed, 1)), "ns/expired")
+	})
+}
+
+// steadyExpiry simulates keys with TTLs uniform over 1 to 60 seconds arriving at a steady
+// rate, with ExpireCycle 10 times a simulated second, and measures the share of resident keys
+// already expired after each cycle. Keys are never overwritten, so the resident keys that have
+// not expired are the keys written whose expiry time has not passed.
+type steadyExpiry struct {
+	db       *DB
+	rate     int // keys written per simulated second
+	rng      *rand.Rand
+	now      int64
+	expiring []int32 // keys written by expiry time, in ms after t0
+	written  int
+	expired  int // keys written whose expiry time has passed
+	passed   int // expiring[:passed] are counted in expired
+
+	staleMax float64
+	spent    time.Duration
+	removed  int
+}
+
+func newSteadyExpiry(tb testing.TB, keys, shards int) *steadyExpiry {
+	db := openTest(tb, Options{Shards: shards})
+	db.Close() // only the simulation runs cycles
+	return &steadyExpiry{
+		db:   db,
+		rate: int(float64(keys) / 30.5),
+		rng:  rand.New(rand.NewPCG(1, 2)),
+		now:  t0,
+	}
+}
+
+// run simulates seconds seconds; measure says whether to record the stale share and the
+// time spent.
+func (s *steadyExpiry) run(seconds int, measure bool) {
+	const hz = 10
+	val := []byte("0123456789abcdef0123456789abcdef")
+	key := make([]byte, 0, 16)
+	var tx Txn
+	for range seconds * hz {
+		for range s.rate / hz {
+			at := s.now + 1000 + s.rng.Int64N(59_001)
+			key = fmt.Appendf(key[:0], "k:%014d", s.written)
+			s.db.Begin(&tx, s.now, key)
+			tx.SetString(key, val, at)
+			tx.End()
+			for int(at-t0) >= len(s.expiring) {
+				s.expiring = append(s.expiring, make([]int32, 60_000)...)
+			}
+			s.expiring[at-t0]++
+			s.written++
+		}
+		s.now += 1000 / hz
+		start := time.Now()
+		r := s.db.ExpireCycle(s.now)
+		d := time.Since(start)
+		for ; s.passed < int(s.now-t0); s.passed++ { // a key expires once now passes its time
+			s.expired += int(s.expiring[s.passed])
+		}
+		if measure {
+			s.spent += d
+			s.removed += r
+			res := s.db.Len()
+			s.staleMax = max(s.staleMax, float64(res-(s.written-s.expired))/float64(res))
+		}
+	}
 }

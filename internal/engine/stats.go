@@ -1,6 +1,9 @@
 package engine
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // Stats are the keyspace figures INFO reports.
 type Stats struct {
@@ -14,6 +17,13 @@ type Stats struct {
 	Misses           int64  // Txn.Get that found none (keyspace_misses)
 	ExpiredStalePerc int64  // running estimate of the percentage of TTL keys that have expired, 0-100
 	Offset           uint64 // last change offset
+
+	// ExpireCycleTime is the wall time spent in ExpireCycle (expire_cycle_cpu_milliseconds;
+	// like Redis's, it includes any time the thread was not running).
+	ExpireCycleTime time.Duration
+	// ExpireCycleCapped counts the cycles its work budget stopped
+	// (expired_time_cap_reached_count).
+	ExpireCycleCapped int64
 }
 
 // Stats returns the current figures. It takes no lock, so it may be called while holding a
@@ -24,7 +34,9 @@ func (db *DB) Stats() Stats {
 		MaxMemory:  db.maxMemory.Load(),
 		Offset:     db.offset.Load(),
 	}
-	s.ExpiredStalePerc = int64(math.Round(100 * math.Float64frombits(db.stalePerc.Load())))
+	s.ExpiredStalePerc = int64(math.Round(100 * math.Float64frombits(db.expire.stalePerc.Load())))
+	s.ExpireCycleTime = time.Duration(db.expire.nanos.Load())
+	s.ExpireCycleCapped = db.expire.capped.Load()
 	for i := range db.shards {
 		sh := &db.shards[i]
 		s.Keys += sh.count.Load()
@@ -38,7 +50,7 @@ func (db *DB) Stats() Stats {
 }
 
 // ResetStats zeroes the counters CONFIG RESETSTAT resets: expired and evicted keys, hits,
-// misses and the stale percentage. It takes no lock.
+// misses, the stale percentage and active expiry's time and capped cycles. It takes no lock.
 func (db *DB) ResetStats() {
 	for i := range db.shards {
 		sh := &db.shards[i]
@@ -47,5 +59,7 @@ func (db *DB) ResetStats() {
 		sh.hits.Store(0)
 		sh.misses.Store(0)
 	}
-	db.stalePerc.Store(0)
+	db.expire.stalePerc.Store(0)
+	db.expire.nanos.Store(0)
+	db.expire.capped.Store(0)
 }
