@@ -36,6 +36,7 @@ type Ctx struct {
 	locked    bool
 	replyMode replyMode    // CLIENT REPLY
 	pend      pendingStats // see FlushStats
+	lastTop   *Command     // the top-level command of the previous Dispatch, to skip the table lookup
 	errs      int64        // error replies written, for the failed-call statistics
 	tx        multiState   // MULTI queue and WATCHed keys (multi.go, watch.go)
 	// ready lists keys this command pushed into that clients may be

@@ -20,7 +20,11 @@ func (s *Server) Dispatch(x *Ctx) {
 	x.Now = start.UnixMilli()
 	x.C.lastActive.Store(x.Now)
 
-	cmd := s.table.Lookup(args[0])
+	cmd := x.lastTop
+	if cmd == nil || !nameIs(args[0], cmd.Name) {
+		cmd = s.table.Lookup(args[0])
+		x.lastTop = cmd
+	}
 	if cmd == nil {
 		x.Cmd = nil
 		x.flagMulti() // EXEC will abort
@@ -187,4 +191,20 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// nameIs reports whether arg is the lower-case command name, in any case.
+func nameIs(arg []byte, name string) bool {
+	if len(arg) != len(name) {
+		return false
+	}
+	for i, c := range arg {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }
