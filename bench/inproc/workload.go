@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The workload's shape; see the package doc.
@@ -106,8 +108,10 @@ func MustPopulate(c Cache, w *Workload) error {
 }
 
 // Run measures c under w with reads percent of the operations Gets (0, 25, 50, 75 or 100) and
-// the rest Sets, on GOMAXPROCS goroutines (b.RunParallel), and reports ops/s and, when there
-// are reads, hit% (the share of Gets that found their key). c must hold every key of w
+// the rest Sets, on GOMAXPROCS goroutines (b.RunParallel), and reports ops/s, cpu-ns/op (the
+// process's user and system CPU time per operation, the caches' own goroutines and the garbage
+// collector included: on a shared machine it moves less than ops/s) and, when there are reads,
+// hit% (the share of Gets that found their key). c must hold every key of w
 // (Populate). Run fails the benchmark if a Get returns a value of the wrong length, or misses
 // when it must hit: always at reads=100, where nothing writes, and at every share when
 // mustHit is set (a cache that keeps every entry below its capacity).
@@ -121,6 +125,7 @@ func Run(b *testing.B, c Cache, w *Workload, reads int, mustHit bool) {
 		workers                atomic.Uint64
 		gets, misses, wrongLen atomic.Int64
 	)
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		keys, stream, value := w.Keys, w.Stream, w.Value
@@ -148,9 +153,11 @@ func Run(b *testing.B, c Cache, w *Workload, reads int, mustHit bool) {
 		wrongLen.Add(wrong)
 	})
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	if s := b.Elapsed().Seconds(); s > 0 {
 		b.ReportMetric(float64(b.N)/s, "ops/s")
 	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	if g := gets.Load(); g > 0 {
 		b.ReportMetric(100*float64(g-misses.Load())/float64(g), "hit%")
 	}
@@ -160,4 +167,13 @@ func Run(b *testing.B, c Cache, w *Workload, reads int, mustHit bool) {
 	if n := misses.Load(); n > 0 && (reads == 100 || mustHit) {
 		b.Fatalf("%d of %d Gets missed a key the cache must hold", n, gets.Load())
 	}
+}
+
+// cpuTime returns the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -134,6 +134,23 @@ type cell struct {
 	reads int
 }
 
+// sample is one run's figures.
+type sample struct {
+	ops, cpuNs float64 // ops/s, cpu-ns/op
+}
+
+// medianOf returns the median of f over samples.
+func medianOf(samples []sample, f func(sample) float64) float64 {
+	v := make([]float64, len(samples))
+	for i, s := range samples {
+		v[i] = f(s)
+	}
+	return median(v)
+}
+
+func opsOf(s sample) float64 { return s.ops }
+func cpuOf(s sample) float64 { return s.cpuNs }
+
 // speed runs the rounds and prints one table per goroutine count.
 func speed(out, raw io.Writer, specs []inproc.Spec, keys, rounds int, cpus, reads []int) error {
 	fmt.Fprintf(out, "# in-process speed, %s\n\n", time.Now().Format("2006-01-02 15:04 MST"))
@@ -141,7 +158,7 @@ func speed(out, raw io.Writer, specs []inproc.Spec, keys, rounds int, cpus, read
 		runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version(),
 		keys, inproc.KeyLen, inproc.ValLen, inproc.CapacityFactor, rounds, loadavg())
 	w := inproc.NewWorkload(keys, 1<<22, 1)
-	results := map[cell][]float64{}
+	results := map[cell][]sample{}
 	prev := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(prev)
 	for r := range rounds {
@@ -159,31 +176,44 @@ func speed(out, raw io.Writer, specs []inproc.Spec, keys, rounds int, cpus, read
 	fmt.Fprintf(out, "load average after: %s\n", loadavg())
 	for _, cpu := range cpus {
 		fmt.Fprintf(out, "\n## %d goroutine(s): median ops/s (millions)\n\n", cpu)
-		fmt.Fprint(out, "| reads |")
-		for _, s := range specs {
-			fmt.Fprintf(out, " %s |", s.Name)
-		}
-		fmt.Fprintln(out, " larder/otter | larder/ristretto |")
-		fmt.Fprint(out, "|---|")
-		for range specs {
-			fmt.Fprint(out, "---|")
-		}
-		fmt.Fprintln(out, "---|---|")
-		for _, rd := range reads {
-			fmt.Fprintf(out, "| %d%% |", rd)
-			for _, s := range specs {
-				fmt.Fprintf(out, " %.2f |", median(results[cell{s.Name, cpu, rd}])/1e6)
-			}
-			l := median(results[cell{"larder", cpu, rd}])
-			fmt.Fprintf(out, " %s | %s |\n", ratio(l, median(results[cell{"otter", cpu, rd}])),
-				ratio(l, median(results[cell{"ristretto", cpu, rd}])))
-		}
+		table(out, results, specs, cpu, reads, opsOf, 1e-6, false)
+		fmt.Fprintf(out, "\n## %d goroutine(s): median CPU ns per operation (all threads; lower is better)\n\n", cpu)
+		table(out, results, specs, cpu, reads, cpuOf, 1, true)
 	}
 	return nil
 }
 
+// table prints one markdown table of f's medians, scaled, with Larder's ratios to otter and
+// ristretto, inverted when lower is better so that a ratio above 1 always favours Larder.
+func table(out io.Writer, results map[cell][]sample, specs []inproc.Spec, cpu int, reads []int, f func(sample) float64, scale float64, lowerIsBetter bool) {
+	fmt.Fprint(out, "| reads |")
+	for _, s := range specs {
+		fmt.Fprintf(out, " %s |", s.Name)
+	}
+	fmt.Fprintln(out, " larder vs otter | larder vs ristretto |")
+	fmt.Fprint(out, "|---|")
+	for range specs {
+		fmt.Fprint(out, "---|")
+	}
+	fmt.Fprintln(out, "---|---|")
+	for _, rd := range reads {
+		fmt.Fprintf(out, "| %d%% |", rd)
+		for _, s := range specs {
+			fmt.Fprintf(out, " %.3g |", medianOf(results[cell{s.Name, cpu, rd}], f)*scale)
+		}
+		l := medianOf(results[cell{"larder", cpu, rd}], f)
+		o := medianOf(results[cell{"otter", cpu, rd}], f)
+		r := medianOf(results[cell{"ristretto", cpu, rd}], f)
+		if lowerIsBetter {
+			fmt.Fprintf(out, " %s | %s |\n", ratio(o, l), ratio(r, l))
+		} else {
+			fmt.Fprintf(out, " %s | %s |\n", ratio(l, o), ratio(l, r))
+		}
+	}
+}
+
 // runCache builds and populates one cache and runs every read share on it.
-func runCache(raw io.Writer, results map[cell][]float64, s inproc.Spec, w *inproc.Workload, cpu int, reads []int) error {
+func runCache(raw io.Writer, results map[cell][]sample, s inproc.Spec, w *inproc.Workload, cpu int, reads []int) error {
 	runtime.GC()
 	c, err := s.New(inproc.CapacityFactor*len(w.Keys), inproc.KeyLen, inproc.ValLen)
 	if err != nil {
@@ -206,7 +236,8 @@ func runCache(raw io.Writer, results map[cell][]float64, s inproc.Spec, w *inpro
 			name += "-" + strconv.Itoa(cpu)
 		}
 		fmt.Fprintf(raw, "%s\t%s\t%s\n", name, res.String(), res.MemString())
-		results[cell{s.Name, cpu, rd}] = append(results[cell{s.Name, cpu, rd}], res.Extra["ops/s"])
+		k := cell{s.Name, cpu, rd}
+		results[k] = append(results[k], sample{res.Extra["ops/s"], res.Extra["cpu-ns/op"]})
 	}
 	return nil
 }
