@@ -17,9 +17,9 @@ import (
 // previous cycle. When a round ends, the share of its visits that found an expired key tells
 // how fast keys expire, and the next period is set so that expireAcceptableStale percent
 // would be found: the found share grows in proportion to the period. The period stays between
-// expireMinPeriod and expireMaxPeriod. Between rounds, a cycle that finds more than twice
-// that share in a chunk of expireKeysPerLoop keys goes on, as Redis does, for a burst of keys
-// expiring at once. A budget of visits per cycle, growing with elapsed (expireVisitsPerMs),
+// expireMinPeriod and expireMaxPeriod. Between rounds, for keys starting to expire faster, a
+// cycle that finds more than twice that share in a chunk of expireKeysPerLoop keys goes on,
+// as Redis does, and one that found more than twice that share in all halves the period. A budget of visits per cycle, growing with elapsed (expireVisitsPerMs),
 // bounds the work.
 const (
 	// expireKeysPerLoop is the chunk of keys a cycle visits in a shard at least, and after
@@ -182,6 +182,11 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 			}
 			chunkFound = 0
 		}
+	}
+	if visited >= expireKeysPerLoop && removed*100 > 2*expireAcceptableStale*visited {
+		// Keys expire faster than the pace allows for: halve the period now rather than
+		// at the end of the round.
+		sw.period = max(sw.period/2, expireMinPeriod)
 	}
 	if capped {
 		sw.due = min(sw.due, int64(budget)*1000) // carried over, up to a cycle's worth
