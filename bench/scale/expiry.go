@@ -58,7 +58,10 @@ func (s sample) share() float64 { return float64(s.staleHigh) / float64(max(s.re
 
 // runExpiry writes keys with TTLs spread uniformly over [c.minTTL, c.maxTTL] at a steady
 // rate, c.maxTTL to warm up (the keyspace grows to rate × mean TTL) and then c.duration
-// measured, sampling the keyspace every c.sample.
+// measured, sampling the keyspace every c.sample. With c.fill, it first writes c.keys keys
+// as fast as it can, expiring over [c.minTTL, c.maxTTL] after c.fill, and the steady writes
+// and the measured time begin c.fill after the start: the keyspace then starts at c.keys and
+// tends to rate × mean TTL.
 func runExpiry(c *config) error {
 	meanTTL := (c.minTTL + c.maxTTL) / 2
 	if c.rate == 0 {
@@ -76,6 +79,9 @@ func runExpiry(c *config) error {
 	ctx := context.Background()
 
 	warm := c.maxTTL
+	if c.fill > 0 {
+		warm = c.fill
+	}
 	total := warm + c.duration
 	t0 := time.Now()
 	book := newExpiryBook(t0, total+c.maxTTL+10*time.Second)
@@ -83,7 +89,26 @@ func runExpiry(c *config) error {
 	var written atomic.Int64
 	var wg sync.WaitGroup
 	var werr error
-	wg.Go(func() { werr = writeExpiring(ctx, rdb, c, book, t0, stop, &written) })
+	wg.Go(func() {
+		steady := phase{first: 0, rate: c.rate, start: t0}
+		if c.fill > 0 {
+			// Fill: c.keys keys as fast as possible, expiring over [min, max TTL] after the
+			// fill window; then the steady writes, from the end of the window.
+			base := t0.Add(c.fill)
+			werr = writeExpiring(ctx, rdb, c, book, phase{count: int64(c.keys), base: base.UnixMilli()}, stop, &written)
+			fmt.Printf("filled %d keys in %s\n", c.keys, time.Since(t0).Round(time.Millisecond))
+			if werr != nil {
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Until(base)):
+			}
+			steady = phase{first: int64(c.keys), rate: c.rate, start: time.Now()}
+		}
+		werr = writeExpiring(ctx, rdb, c, book, steady, stop, &written)
+	})
 
 	var samples []sample
 	cpu0, info0 := cpuTime(), sample{}
@@ -99,6 +124,7 @@ func runExpiry(c *config) error {
 		samples = append(samples, s)
 		if s.at >= warm && info0.at == 0 {
 			info0, cpuWarm = s, cpuTime()
+			defer startProfile(c)()
 		}
 		if len(samples)%10 == 0 {
 			fmt.Printf("+%3.0fs resident %9d stale %6.2f%% (engine estimate %s%%) expired %9d written %9d expire CPU %5d ms load %s\n",
@@ -157,12 +183,22 @@ func runExpiry(c *config) error {
 	return nil
 }
 
-// writeExpiring sends pipelined SET key value PXAT t from c.loaders goroutines at c.rate keys
-// a second until stop is closed. Each key's TTL is uniform over [c.minTTL, c.maxTTL].
-func writeExpiring(ctx context.Context, rdb *redis.Client, c *config, book *expiryBook, t0 time.Time,
+// phase is one stretch of writing: keys first.. (count of them, or until stopped when 0), at
+// rate keys a second from start (as fast as possible when 0), each expiring at a time uniform
+// over [c.minTTL, c.maxTTL] after base (unix ms), or after it is sent when base is 0.
+type phase struct {
+	first, count int64
+	rate         int
+	start        time.Time
+	base         int64
+}
+
+// writeExpiring sends pipelined SET key value PXAT t from c.loaders goroutines as ph says,
+// until it is done or stop is closed.
+func writeExpiring(ctx context.Context, rdb *redis.Client, c *config, book *expiryBook, ph phase,
 	stop <-chan struct{}, written *atomic.Int64) error {
 	vals := values(c.valSize)
-	var next atomic.Int64
+	var next atomic.Int64 // keys claimed, from ph.first
 	span := int64((c.maxTTL - c.minTTL) / time.Millisecond)
 	return parallel(c.loaders, func() error {
 		rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
@@ -173,32 +209,42 @@ func writeExpiring(ctx context.Context, rdb *redis.Client, c *config, book *expi
 				return nil
 			default:
 			}
-			// Claim a batch only when the schedule allows it.
-			due := int64(time.Since(t0).Seconds() * float64(c.rate))
 			lo := next.Load()
-			if lo+int64(c.pipeline) > due {
+			n := int64(c.pipeline)
+			if ph.count > 0 {
+				n = min(n, ph.count-lo)
+				if n <= 0 {
+					return nil
+				}
+			}
+			// Claim a batch only when the schedule allows it.
+			if ph.rate > 0 && lo+n > int64(time.Since(ph.start).Seconds()*float64(ph.rate)) {
 				time.Sleep(time.Millisecond)
 				continue
 			}
-			if !next.CompareAndSwap(lo, lo+int64(c.pipeline)) {
+			if !next.CompareAndSwap(lo, lo+n) {
 				continue
 			}
 			p := rdb.Pipeline()
-			now := time.Now().UnixMilli()
-			for j := range c.pipeline {
-				at[j] = now + int64(c.minTTL/time.Millisecond) + rng.Int64N(span+1)
-				book.sent[book.ms(at[j])].Add(1)
-				p.Do(ctx, "set", key('e', int(lo)+j), vals[(int(lo)+j)%len(vals)], "pxat", strconv.FormatInt(at[j], 10))
+			base := ph.base
+			if base == 0 {
+				base = time.Now().UnixMilli()
 			}
-			book.nSent.Add(int64(c.pipeline))
+			for j := range int(n) {
+				at[j] = base + int64(c.minTTL/time.Millisecond) + rng.Int64N(span+1)
+				book.sent[book.ms(at[j])].Add(1)
+				i := int(ph.first + lo + int64(j))
+				p.Do(ctx, "set", key('e', i), vals[i%len(vals)], "pxat", strconv.FormatInt(at[j], 10))
+			}
+			book.nSent.Add(n)
 			if _, err := p.Exec(ctx); err != nil {
 				return err
 			}
-			for j := range c.pipeline {
+			for j := range int(n) {
 				book.acked[book.ms(at[j])].Add(1)
 			}
-			book.nAcked.Add(int64(c.pipeline))
-			written.Add(int64(c.pipeline))
+			book.nAcked.Add(n)
+			written.Add(n)
 		}
 	})
 }

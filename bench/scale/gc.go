@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -17,11 +18,13 @@ const nearGC = 5 * time.Millisecond
 
 // request is one measured request of the steady load.
 type request struct {
-	sched time.Time     // when it was due to be sent
+	sched int64         // when it was due to be sent, unix ns (no pointer: the GC need not scan it)
 	lat   time.Duration // from sched to its reply (so queueing behind a stall counts)
 	svc   time.Duration // from the actual send to the reply
 	set   bool
 }
+
+func (r request) due() time.Time { return time.Unix(0, r.sched) }
 
 // runGC loads c.keys keys, then runs a steady GET/SET load at c.rate requests a second
 // for c.duration, and reports collector pauses and request latency.
@@ -56,7 +59,9 @@ func runGC(c *config) error {
 
 	cpu0 := cpuTime()
 	m2 := readMetrics()
+	stop := startProfile(c)
 	reqs := steadyLoad(ctx, rdb, c)
+	stop()
 	m3 := readMetrics()
 	cpu1 := cpuTime()
 	fmt.Printf("\nsteady load: %d requests in %s (%.0f/s, %.0f%% GET), process CPU %.2f cores, load average %s\n",
@@ -65,8 +70,8 @@ func runGC(c *config) error {
 	ws := reportPauses("steady", tr, m2, m3)
 	reportLatency(reqs, ws)
 	keys, _ := rdb.DBSize(ctx).Result()
-	fmt.Printf("\nmemory: RSS %s, Go heap objects %s (live after last GC %s, goal %s), Go runtime total %s; %d keys\n",
-		mib(rss()), mib(int64(m3.uint(mHeapObjs))), mib(int64(m3.uint(mHeapLive))),
+	fmt.Printf("\nmemory: RSS %s, Go heap objects %s (live after last GC %s, of it scannable %s; goal %s), Go runtime total %s; %d keys\n",
+		mib(rss()), mib(int64(m3.uint(mHeapObjs))), mib(int64(m3.uint(mHeapLive))), mib(int64(m3.uint(mScanHeap))),
 		mib(int64(m3.uint(mHeapGoal))), mib(int64(m3.uint(mGoTotal))), keys)
 	return nil
 }
@@ -148,7 +153,7 @@ func steadyLoad(ctx context.Context, rdb *redis.Client, c *config) []request {
 				if err != nil {
 					panic(fmt.Sprintf("request %d of worker %d: %v", k, w, err))
 				}
-				reqs = append(reqs, request{sched: due, lat: time.Since(due), svc: time.Since(sent), set: set})
+				reqs = append(reqs, request{sched: due.UnixNano(), lat: time.Since(due), svc: time.Since(sent), set: set})
 			}
 			out[w] = reqs
 		})
@@ -158,7 +163,7 @@ func steadyLoad(ctx context.Context, rdb *redis.Client, c *config) []request {
 	for _, r := range out {
 		all = append(all, r...)
 	}
-	slices.SortFunc(all, func(a, b request) int { return a.sched.Compare(b.sched) })
+	slices.SortFunc(all, func(a, b request) int { return cmp.Compare(a.sched, b.sched) })
 	return all
 }
 
@@ -183,6 +188,11 @@ func reportPauses(phase string, tr *gcTracer, a, b snapshot) []gcWindow {
 		pauses = append(pauses, w.stw1, w.stw2)
 		marks = append(marks, w.end.Sub(w.start))
 	}
+	if len(ws) <= 12 {
+		for _, w := range ws {
+			fmt.Printf("  %s\n", w.line)
+		}
+	}
 	p, m := sortedCopy(pauses), sortedCopy(marks)
 	fmt.Printf("%s: gctrace, %d collections: pause p50 %s, p99 %s, max %s; whole cycle (concurrent mark included) p50 %s, max %s\n",
 		phase, len(ws), dur(percentile(p, 0.5)), dur(percentile(p, 0.99)), dur(p[len(p)-1]),
@@ -200,7 +210,7 @@ func reportLatency(reqs []request, ws []gcWindow) {
 	for _, r := range reqs {
 		all = append(all, r.lat)
 		svc = append(svc, r.svc)
-		if _, ok := near(ws, r.sched, r.sched.Add(r.lat), nearGC); ok {
+		if _, ok := near(ws, r.due(), r.due().Add(r.lat), nearGC); ok {
 			nearL = append(nearL, r.lat)
 		} else {
 			farL = append(farL, r.lat)
@@ -232,13 +242,13 @@ func reportLatency(reqs []request, ws []gcWindow) {
 	if worst.set {
 		op = "SET"
 	}
-	if w, ok := near(ws, worst.sched, worst.sched.Add(worst.lat), 0); ok {
+	if w, ok := near(ws, worst.due(), worst.due().Add(worst.lat), 0); ok {
 		fmt.Printf("  slowest request: %s %s at +%s, during GC %d (pauses %s + %s, cycle %s)\n",
-			op, dur(worst.lat), worst.sched.Sub(reqs[0].sched).Round(time.Millisecond), w.num,
+			op, dur(worst.lat), worst.due().Sub(reqs[0].due()).Round(time.Millisecond), w.num,
 			dur(w.stw1), dur(w.stw2), dur(w.end.Sub(w.start)))
 	} else {
 		fmt.Printf("  slowest request: %s %s at +%s, no GC running\n", op, dur(worst.lat),
-			worst.sched.Sub(reqs[0].sched).Round(time.Millisecond))
+			worst.due().Sub(reqs[0].due()).Round(time.Millisecond))
 	}
 }
 

@@ -39,6 +39,7 @@ type gcWindow struct {
 	stw1, stw2   time.Duration // sweep termination, mark termination (wall clock)
 	mark         time.Duration // concurrent mark
 	heapAfterMiB int
+	line         string // the trace line as the runtime wrote it
 }
 
 // gcTracer reads the runtime's gctrace lines from its own standard error (fd 2, redirected
@@ -55,6 +56,7 @@ type rawGC struct {
 	at, stw1, mark, stw2 time.Duration
 	received             time.Time
 	heapAfterMiB         int
+	line                 string
 }
 
 // "gc 12 @3.456s 1%: 0.020+1.5+0.030 ms clock, ... 4->4->2 MB, ..."
@@ -86,7 +88,7 @@ func startGCTracer() (*gcTracer, error) {
 				fmt.Fprintln(out, line)
 				continue
 			}
-			g := rawGC{received: now}
+			g := rawGC{received: now, line: line}
 			g.num, _ = strconv.Atoi(m[1])
 			g.at = seconds(m[2])
 			g.stw1, g.mark, g.stw2 = millis(m[3]), millis(m[4]), millis(m[5])
@@ -126,7 +128,7 @@ func (t *gcTracer) windows(from, to time.Time) []gcWindow {
 			continue
 		}
 		out = append(out, gcWindow{num: g.num, start: start, end: end, stw1: g.stw1, stw2: g.stw2,
-			mark: g.mark, heapAfterMiB: g.heapAfterMiB})
+			mark: g.mark, heapAfterMiB: g.heapAfterMiB, line: g.line})
 	}
 	slices.SortFunc(out, func(a, b gcWindow) int { return a.start.Compare(b.start) })
 	return out

@@ -24,6 +24,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"github.com/larderdb/larder"
@@ -45,6 +46,8 @@ type config struct {
 	maxTTL   time.Duration
 	hz       int
 	sample   time.Duration
+	profile  string
+	fill     time.Duration
 }
 
 func main() {
@@ -62,6 +65,8 @@ func main() {
 	flag.DurationVar(&c.maxTTL, "max-ttl", 60*time.Second, "expiry: longest TTL")
 	flag.IntVar(&c.hz, "hz", 10, "the node's hz (active expiry cycles per second)")
 	flag.DurationVar(&c.sample, "sample", 500*time.Millisecond, "expiry: how often to sample the keyspace")
+	flag.DurationVar(&c.fill, "fill", 0, "expiry: first load -keys keys as fast as possible, expiring over [min-ttl, max-ttl] after this long; the measured load starts then")
+	flag.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the measured phase to this file")
 	flag.Parse()
 
 	var err error
@@ -161,4 +166,25 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
 	}
 	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+// startProfile starts the CPU profile if -cpuprofile was given, and returns its stop.
+func startProfile(c *config) func() {
+	if c.profile == "" {
+		return func() {}
+	}
+	f, err := os.Create(c.profile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "scale:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

@@ -66,6 +66,7 @@ const (
 	mTotalCPU  = "/cpu/classes/total:cpu-seconds"
 	mHeapGoal  = "/gc/heap/goal:bytes"
 	mAllocated = "/gc/heap/allocs:bytes"
+	mScanHeap  = "/gc/scan/heap:bytes"
 )
 
 // snapshot is one reading of the runtime metrics above.
@@ -76,7 +77,7 @@ type snapshot struct {
 
 // readMetrics reads the metrics now.
 func readMetrics() snapshot {
-	names := []string{mPauses, mStopping, mCycles, mHeapLive, mHeapObjs, mGoTotal, mGCCPU, mTotalCPU, mHeapGoal, mAllocated}
+	names := []string{mPauses, mStopping, mCycles, mHeapLive, mHeapObjs, mGoTotal, mGCCPU, mTotalCPU, mHeapGoal, mAllocated, mScanHeap}
 	s := make([]metrics.Sample, len(names))
 	for i, n := range names {
 		s[i].Name = n
