@@ -19,8 +19,8 @@ import (
 // would be found: the found share grows in proportion to the period. The period stays between
 // expireMinPeriod and expireMaxPeriod. Between rounds, for keys starting to expire faster, a
 // cycle that finds more than twice that share in a chunk of expireKeysPerLoop keys goes on,
-// as Redis does, and one that found more than twice that share in all halves the period. A budget of visits per cycle, growing with elapsed (expireVisitsPerMs),
-// bounds the work.
+// as Redis does, and one that found more than twice that share in all halves the period. A
+// budget of visits per cycle, growing with elapsed (expireVisitsPerMs), bounds the work.
 const (
 	// expireKeysPerLoop is the chunk of keys a cycle visits in a shard at least, and after
 	// which it decides whether to go on.
