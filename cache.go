@@ -94,7 +94,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	c := &Cache{clock: clock}
 	c.txns.New = func() any { return new(engine.Txn) }
 	c.db.Store(db)
-	c.cleanup = runtime.AddCleanup(c, func(db *engine.DB) { release(db, clock) }, db)
+	c.cleanup = runtime.AddCleanup(c, func(db *engine.DB) { db.Close() }, db)
 	return c, nil
 }
 
@@ -203,16 +203,8 @@ func (c *Cache) Close() error {
 		return nil
 	}
 	c.cleanup.Stop()
-	release(db, c.clock)
+	db.Close() // also frees the arenas, which the garbage collector would not
 	return nil
-}
-
-// release stops db's expiry goroutine and frees its entries, whose arenas the garbage collector
-// would not. The engine's keyspace stays usable after DB.Close, so operations still running
-// on db complete.
-func release(db *engine.DB, clock func() int64) {
-	db.Close()
-	db.Flush(clock(), false)
 }
 
 // keyBytes returns the bytes of s without copying them. The engine only reads a key it is

@@ -131,11 +131,9 @@ func (n *Node) Close() error {
 		if serr := <-n.serve; serr != nil && !errors.Is(serr, server.ErrClosed) && err == nil {
 			err = serr
 		}
+		// Close also gives back the keyspace's arenas (outside the Go heap), under every
+		// shard lock: a connection that outlived the shutdown timeout sees an empty keyspace.
 		n.db.Close()
-		// The keyspace's arenas are outside the Go heap: give them back now. Flush takes
-		// every shard lock, so a connection that outlived the shutdown timeout only sees
-		// an empty keyspace.
-		n.db.Flush(time.Now().UnixMilli(), false)
 		n.mem.Release()
 		close(n.done)
 	})

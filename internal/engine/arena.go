@@ -1,6 +1,9 @@
 package engine
 
-import "unsafe"
+import (
+	"sync"
+	"unsafe"
+)
 
 // A shard's arena is log-structured: records are appended to the head segment and never move
 // while they live, except when compaction copies the live records of a segment whose dead
@@ -22,6 +25,44 @@ const (
 	// its bytes are dead, so dead bytes stay under that share of the arena.
 	compactDiv = 4
 )
+
+// segPool keeps a few freed shared segments mapped, for any shard to reuse: mapping and
+// unmapping a segment costs two system calls and a page fault per page touched again. Records
+// are written whole before they are read, so reused memory needs no clearing. Its mutex is a
+// leaf lock, taken under shard locks.
+type segPool struct {
+	mu  sync.Mutex
+	mem [][]byte
+}
+
+// segPoolMax is the most segments the pool keeps (2 MiB).
+const segPoolMax = 8
+
+func (p *segPool) get() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if k := len(p.mem); k > 0 {
+		m := p.mem[k-1]
+		p.mem[k-1] = nil
+		p.mem = p.mem[:k-1]
+		return m
+	}
+	return nil
+}
+
+// put keeps m, a shared segment's memory, and reports whether it did.
+func (p *segPool) put(m []byte) bool {
+	if len(m) != segSize {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.mem) == segPoolMax {
+		return false
+	}
+	p.mem = append(p.mem, m)
+	return true
+}
 
 // segment is one block of arena memory.
 type segment struct {
@@ -52,7 +93,14 @@ func (sh *shard) newSegLocked(n int) uint32 {
 		sh.segs = append(sh.segs, segment{})
 		i = uint32(len(sh.segs) - 1)
 	}
-	sh.segs[i] = segment{mem: mapMemory(n)}
+	var m []byte
+	if n == segSize {
+		m = sh.db.segs.get()
+	}
+	if m == nil {
+		m = mapMemory(n)
+	}
+	sh.segs[i] = segment{mem: m}
 	return i
 }
 
@@ -112,14 +160,19 @@ func (sh *shard) maybeCompactLocked(db *DB, i uint32) {
 }
 
 // compactLocked copies the live records of segment i to the head, repointing the index and
-// the TTL list at the copies, and frees the segment.
+// the TTL set at the copies, and frees the segment. Records already expired at sh.now are
+// deleted (OpDel, ReasonExpired) instead of copied.
 func (sh *shard) compactLocked(db *DB, i uint32) {
 	s := sh.segs[i] // a copy: allocating may grow sh.segs
 	base := unsafe.Pointer(unsafe.SliceData(s.mem))
 	for off := 0; off < s.used; {
 		h := (*hdr)(unsafe.Add(base, off))
 		size := h.size()
-		if h.kind != 0 {
+		if h.kind != 0 && sh.now != 0 && expired(h, sh.now) {
+			// Expired: deleted here rather than copied and deleted by expiry later. Its
+			// bytes go with the segment.
+			db.expireInPlaceLocked(sh, i<<offBits|uint32(off>>unitShift))
+		} else if h.kind != 0 {
 			old := i<<offBits | uint32(off>>unitShift)
 			nref := sh.allocLocked(db, size)
 			copy(unsafe.Slice((*byte)(unsafe.Pointer(sh.at(nref))), size), unsafe.Slice((*byte)(unsafe.Pointer(h)), size))
@@ -179,7 +232,9 @@ func (sh *shard) tidyLocked() {
 	}
 	if len(sh.pending) > 0 {
 		for j, m := range sh.pending {
-			unmapMemory(m)
+			if !sh.db.segs.put(m) {
+				unmapMemory(m)
+			}
 			sh.pending[j] = nil
 		}
 		sh.pending = sh.pending[:0]

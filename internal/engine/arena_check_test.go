@@ -11,7 +11,7 @@ func (db *DB) checkStorage() error {
 	var used, dead int64
 	for si := range db.shards {
 		sh := &db.shards[si]
-		sh.lock()
+		sh.lock(0)
 		err := func() error {
 			cells, ttls := 0, 0
 			for li := range sh.tabs {

@@ -61,6 +61,8 @@ type DB struct {
 	samples   atomic.Int32
 	policy    atomic.Pointer[policyBox]
 
+	segs segPool // freed arena segments kept for reuse
+
 	randMu sync.Mutex // guards rng; a leaf lock
 	rng    *rand.Rand
 
@@ -170,11 +172,26 @@ func (db *DB) expireLoop(clock func() int64, period time.Duration) {
 	}
 }
 
-// Close stops the active-expiry goroutine and waits for it. The keyspace stays usable; Close
-// may be called more than once.
+// Close stops the active-expiry goroutine, waits for it, and gives the keyspace's memory back:
+// every key is dropped (without publishing a change) and the arenas are unmapped, since they
+// are outside the Go heap. The DB stays usable, empty; Close may be called more than once.
 func (db *DB) Close() {
 	db.stopOnce.Do(func() { close(db.stop) })
 	<-db.done
+	var t Txn
+	db.BeginAll(&t, 0)
+	for i := range db.shards {
+		db.shards[i].resetLocked()
+	}
+	for i := range db.slotLen {
+		db.slotLen[i].Store(0)
+	}
+	db.used.Store(0)
+	db.dead.Store(0)
+	t.End()
+	for m := db.segs.get(); m != nil; m = db.segs.get() {
+		unmapMemory(m)
+	}
 }
 
 // Len returns the number of keys, including expired keys not yet reclaimed (as DBSIZE).

@@ -78,7 +78,7 @@ func (db *DB) CheckMemory(now int64) error {
 		if limit == 0 {
 			return nil
 		}
-		if db.dead.Load() > limit/8 && db.reclaimOne() > 0 {
+		if db.dead.Load() > limit/8 && db.reclaimOne(now) > 0 {
 			continue
 		}
 		if db.used.Load() <= limit {
@@ -92,7 +92,7 @@ func (db *DB) CheckMemory(now int64) error {
 
 // reclaimOne compacts the worst segment of the shard with the most dead bytes and returns the
 // bytes it gave back.
-func (db *DB) reclaimOne() int64 {
+func (db *DB) reclaimOne(now int64) int64 {
 	best, most := -1, int64(0)
 	for i := range db.shards {
 		if d := db.shards[i].dead.Load(); d > most {
@@ -103,7 +103,7 @@ func (db *DB) reclaimOne() int64 {
 		return 0
 	}
 	sh := &db.shards[best]
-	sh.lock()
+	sh.lock(now)
 	n := sh.reclaimLocked(db)
 	sh.unlock()
 	return n
@@ -122,7 +122,7 @@ func (db *DB) evictOneLocked(p Policy, now int64) bool {
 				break
 			}
 			sh := &db.shards[db.shardOf(c.slot)]
-			sh.lock()
+			sh.lock(now)
 			key := bytesOf(c.key)
 			frag := db.frag(key)
 			_, ref := sh.tabs[db.localSlot(c.slot)].find(sh, frag, key)
@@ -149,7 +149,7 @@ func (db *DB) sampleLocked(p Policy, now int64) bool {
 			return found
 		}
 		sh := &db.shards[i]
-		sh.lock()
+		sh.lock(now)
 		if ref := sh.randomLocked(p.Volatile()); ref != 0 {
 			h := sh.at(ref)
 			db.pool.add(candidate{rank: p.Rank(h, now), key: string(h.key()), slot: Slot(h.key()), ref: ref})

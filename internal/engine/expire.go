@@ -106,7 +106,7 @@ func (db *DB) ExpireCycle(now int64) int {
 		if sh.expires.Load() == 0 {
 			continue
 		}
-		sh.lock()
+		sh.lock(now)
 		sw.due += int64(sh.ttl.n) * elapsed * 1000 / int64(sw.period)
 		r, v, c := db.sweepLocked(sh, sw, now, clock, budget)
 		sh.unlock()

@@ -15,7 +15,7 @@ func (db *DB) SlotKeys(slot uint16, max int) [][]byte {
 		return nil
 	}
 	sh := &db.shards[db.shardOf(slot)]
-	sh.lock()
+	sh.lock(0)
 	defer sh.unlock()
 	t := &sh.tabs[db.localSlot(slot)]
 	keys := make([][]byte, 0, min(max, t.n))
@@ -45,7 +45,7 @@ func (db *DB) Scan(now int64, cursor uint64, count int, out []KeyInfo) ([]KeyInf
 			continue // a key present throughout the scan makes this non-zero
 		}
 		sh := &db.shards[db.shardOf(uint16(slot))]
-		sh.lock()
+		sh.lock(now)
 		var k int
 		out, k = db.appendSlotLocked(sh, uint16(slot), now, out)
 		n += k
@@ -66,7 +66,7 @@ func (db *DB) RandomKey(now int64) ([]byte, bool) {
 			return nil, false
 		}
 		sh := &db.shards[i]
-		sh.lock()
+		sh.lock(now)
 		ref := sh.randomLocked(false)
 		if ref != 0 && expired(sh.at(ref), now) {
 			db.deleteRefLocked(sh, ref, ReasonExpired)

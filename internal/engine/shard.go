@@ -33,7 +33,8 @@ type shard struct {
 	rolled     uint32 // the previous head, to check for compaction at unlock
 	pending    [][]byte
 	compacting bool
-	dirty      bool // unlock has work: rolled, pending or an all-dead head
+	dirty      bool  // unlock has work: rolled, pending or an all-dead head
+	now        int64 // the time the holder works at (see lock)
 
 	// objs holds the collections in their full structure, objSize the bytes each is
 	// accounted for; freeObjs lists unused indices.
@@ -66,8 +67,12 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
-// lock takes the shard's lock; release it with unlock.
-func (sh *shard) lock() { sh.mu.Lock() }
+// lock takes the shard's lock at time now (unix ms; 0 when the caller has none), which
+// compaction uses to drop expired records instead of copying them; release it with unlock.
+func (sh *shard) lock(now int64) {
+	sh.mu.Lock()
+	sh.now = now
+}
 
 // insertLocked adds a cell for ref, the record of a key absent from local slot li.
 func (sh *shard) insertLocked(li int, frag, ref uint32) {

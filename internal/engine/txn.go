@@ -64,7 +64,7 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 	}
 	t.held = h
 	for _, i := range h {
-		db.shards[i].lock()
+		db.shards[i].lock(now)
 	}
 }
 
@@ -73,7 +73,7 @@ func (db *DB) BeginAll(t *Txn, now int64) {
 	t.start(db, now)
 	t.all = true
 	for i := range db.shards {
-		db.shards[i].lock()
+		db.shards[i].lock(now)
 	}
 }
 

@@ -156,6 +156,20 @@ func (db *DB) deleteLocked(sh *shard, ref, frag uint32, slot uint16, why Reason)
 	sh.releaseLocked(db, ref)
 }
 
+// expireInPlaceLocked deletes the expired record ref of a segment being compacted: unlinked
+// and published as expired, but not released, since the whole segment is freed.
+func (db *DB) expireInPlaceLocked(sh *shard, ref uint32) {
+	h := sh.at(ref)
+	key := h.key()
+	slot := Slot(key)
+	li := db.localSlot(slot)
+	sh.unlinkLocked(li, sh.tabs[li].findRef(db.frag(key), ref), ref)
+	db.slotLen[slot].Add(-1)
+	sh.expired.Add(1)
+	db.publishLocked(sh, OpDel, ReasonExpired, slot, key, nil)
+	h.kind = 0
+}
+
 // deleteRefLocked deletes the record ref, found by sampling (active expiry, eviction).
 func (db *DB) deleteRefLocked(sh *shard, ref uint32, why Reason) {
 	key := sh.at(ref).key()
