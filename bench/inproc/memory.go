@@ -24,10 +24,11 @@ type Footprint struct {
 	Heap int64
 }
 
-// Measure builds spec's cache with room for capacity entries, populates it with w's keys (one
-// round of retries) and returns its footprint. The process should do nothing else: garbage is collected and returned
-// to the operating system before each reading, and the keys the harness holds (w.Keys) are
-// there before the first, so only the cache's own copies count.
+// Measure builds spec's cache with room for capacity entries, populates it with w's keys (up
+// to 10 rounds of retries, as the speed benchmarks do) and returns its footprint. The process
+// should do nothing else: garbage is collected and returned to the operating system before
+// each reading, and the keys the harness holds (w.Keys) are there before the first, so only
+// the cache's own copies count.
 func Measure(spec Spec, w *Workload, capacity int) (Footprint, error) {
 	rss0, heap0, err := settle()
 	if err != nil {
@@ -38,7 +39,7 @@ func Measure(spec Spec, w *Workload, capacity int) (Footprint, error) {
 		return Footprint{}, err
 	}
 	defer c.Close()
-	Populate(c, w, 1) // a cache at its capacity may evict: Entries counts what it holds
+	Populate(c, w, 10) // a cache at its capacity may evict: Entries counts what it holds
 	rss1, heap1, err := settle()
 	if err != nil {
 		return Footprint{}, err
