@@ -41,3 +41,35 @@ func BenchmarkSlot(b *testing.B) {
 		Slot(k)
 	}
 }
+
+// TestCRC16Slicing holds the 8-bytes-a-step CRC16 against the byte-at-a-time definition.
+func TestCRC16Slicing(t *testing.T) {
+	bytewise := func(b []byte) uint16 {
+		var c uint16
+		for _, x := range b {
+			c ^= uint16(x) << 8
+			for range 8 {
+				if c&0x8000 != 0 {
+					c = c<<1 ^ 0x1021
+				} else {
+					c <<= 1
+				}
+			}
+		}
+		return c
+	}
+	b := make([]byte, 100)
+	for i := range b {
+		b[i] = byte(i*131 + 7)
+	}
+	for n := range len(b) + 1 {
+		for off := range 3 {
+			if off > n {
+				continue
+			}
+			if got, want := crc16(b[off:n]), bytewise(b[off:n]); got != want {
+				t.Fatalf("crc16 of %d bytes at %d = %#x, want %#x", n-off, off, got, want)
+			}
+		}
+	}
+}
