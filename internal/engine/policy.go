@@ -54,7 +54,10 @@ func clampDecay(minutes int) uint16 {
 
 // touchLRU records an access at now in h's LRU clock (seconds, as Redis's clock resolution).
 func touchLRU(h *hdr, now int64) {
-	h.atime = uint32(min(max(now/1000, 0), math.MaxUint32))
+	// Written only when it changes: a read then leaves the record's cache line clean.
+	if t := uint32(min(max(now/1000, 0), math.MaxUint32)); h.atime != t {
+		h.atime = t
+	}
 }
 
 // idleMillis returns the milliseconds since h's last access, at the LRU clock's resolution.
