@@ -185,7 +185,7 @@ func table() []*Param {
 		num("databases", "", 1, intMax, 16, fImm, "Number of databases (Larder serves only db 0)."),
 		num("port", "", 0, 65535, 7379, fImm|fLarder, "TCP port for RESP clients."),
 		num("io-threads", "", 1, 128, 1, fImm, "Number of I/O threads."),
-		num("io-loops", "", 0, 64, 0, fImm|fLarder, "Linux epoll event loops serving clients (0: a goroutine per client)."),
+		num("io-loops", "", -1, 64, -1, fImm|fLarder, "Linux epoll event loops serving clients (-1: half the cores, at least one, on Linux; 0: a goroutine per client)."),
 		num("auto-aof-rewrite-percentage", "", 0, intMax, 100, 0, "AOF growth that triggers a rewrite, percent."),
 		num("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, intMax, 10, 0, "Maximum data age factor for failover."),
 		num("list-max-listpack-size", "list-max-ziplist-size", intMin, intMax, -2, fLarder, "Size of list nodes."),
