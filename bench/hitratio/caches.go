@@ -29,11 +29,8 @@ const defaultName = "larder"
 
 var policies = []policy{
 	{defaultName, func(n int) cache { return &larder{p: evict.New(int64(n))} }},
-	{"larder/16", func(n int) cache { return newSharded(n, 16, func(c int64) evictPolicy { return evict.New(c) }) }},
-	{"larder/256", func(n int) cache { return newSharded(n, 256, func(c int64) evictPolicy { return evict.New(c) }) }},
-	{"climber", func(n int) cache { return &larder{p: evict.NewClimber(int64(n))} }},
-	{"s3fifo", func(n int) cache { return &larder{p: evict.NewS3FIFO(int64(n))} }},
-	{"sieve", func(n int) cache { return &larder{p: evict.NewSieve(int64(n))} }},
+	{"larder/16", func(n int) cache { return newSharded(n, 16) }},
+	{"larder/256", func(n int) cache { return newSharded(n, 256) }},
 	{"lru", newLRU},
 	{"arc", newARC},
 	{"otter", newOtter},
@@ -60,15 +57,9 @@ func policyByName(name string) (policy, bool) {
 	return policy{}, false
 }
 
-// evictPolicy is the API every policy of internal/evict offers.
-type evictPolicy interface {
-	Access(h uint64) bool
-	Insert(h uint64, size int64, victims []uint64) []uint64
-}
-
-// larder runs one policy of internal/evict; the policy's own index says what is cached.
+// larder runs Larder's eviction policy; the policy's own index says what is cached.
 type larder struct {
-	p       evictPolicy
+	p       *evict.Policy
 	victims []uint64
 }
 
@@ -79,19 +70,19 @@ func (c *larder) close()            {}
 // sharded runs n independent policies, as the engine's lock shards would: key k goes to shard
 // k&(n-1), and each shard gets an equal share of the capacity (the first size%n one more).
 type sharded struct {
-	shards  []evictPolicy
+	shards  []*evict.Policy
 	mask    uint64
 	victims []uint64
 }
 
-func newSharded(size, n int, mk func(int64) evictPolicy) *sharded {
+func newSharded(size, n int) *sharded {
 	s := &sharded{mask: uint64(n - 1)}
 	for i := range n {
 		c := size / n
 		if i < size%n {
 			c++
 		}
-		s.shards = append(s.shards, mk(int64(c)))
+		s.shards = append(s.shards, evict.New(int64(c)))
 	}
 	return s
 }

@@ -44,7 +44,6 @@ type Policy struct {
 	counting     bool    // the sketch counts: the policy has been at least half full
 	rng          uint64  // xorshift state for admit
 	tune         *tuner  // nil in a shadow
-	climb        *climber
 }
 
 // New returns an empty policy that holds at most capacity bytes.
@@ -113,10 +112,6 @@ func (p *Policy) Access(h uint64) bool {
 	if p.tune != nil {
 		p.tune.request(h, m, p.s.nodes[i].size)
 	}
-	if p.climb != nil {
-		p.climb.hits++
-		p.climbStep()
-	}
 	return true
 }
 
@@ -155,18 +150,11 @@ func (p *Policy) Insert(h uint64, size int64, victims []uint64) []uint64 {
 		}
 		p.total += int64(sz)
 		p.startCounting()
-		if p.climb != nil {
-			p.climb.misses++
-		}
 	}
 	if p.counting {
 		p.sk.increment(m)
 	}
-	victims = p.makeRoom(victims)
-	if p.climb != nil {
-		p.climbStep()
-	}
-	return victims
+	return p.makeRoom(victims)
 }
 
 // startCounting sizes the sketch, once the policy is half full, for twice the keys it holds then,

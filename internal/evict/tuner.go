@@ -9,7 +9,7 @@ const (
 	// many keys (at rate 1, as many as the policy).
 	shadowKeys = 512
 	// tunePeriod: the shadows are compared after tunePeriod sampled requests per key they hold.
-	tunePeriod = 3
+	tunePeriod = 2
 	// tuneSpread: the shadows' windows are the policy's divided and multiplied by tuneSpread.
 	tuneSpread = 2.0
 	// tuneStep: the factor by which the window grows or shrinks after a comparison.
