@@ -96,9 +96,8 @@ func (p *Policy) Overhead() int64 {
 	return n
 }
 
-// Access records a hit on h and reports whether the policy tracks h. It never evicts; if it
-// returns false, the caller does not hold the key either (or holds it without the policy
-// knowing, which it should not).
+// Access records a hit on h and reports whether the policy tracks h; false means the caller does
+// not hold the key either, and the request is a miss. Access never evicts.
 func (p *Policy) Access(h uint64) bool {
 	m := mix(h)
 	_, i := p.s.index.find(p.s.nodes, h, m)
@@ -110,7 +109,7 @@ func (p *Policy) Access(h uint64) bool {
 	}
 	p.touch(i)
 	if p.tune != nil {
-		p.tune.request(h, m, p.s.nodes[i].size)
+		p.tune.request(h, m, p.s.nodes[i].size, false)
 	}
 	return true
 }
@@ -126,7 +125,7 @@ func (p *Policy) Insert(h uint64, size int64, victims []uint64) []uint64 {
 	m := mix(h)
 	_, i := p.s.index.find(p.s.nodes, h, m)
 	if p.tune != nil {
-		p.tune.request(h, m, sz)
+		p.tune.request(h, m, sz, true)
 	}
 	switch {
 	case int64(sz) > p.capacity:

@@ -58,19 +58,25 @@ func (t *tuner) fracs() (lo, hi float64) {
 // sampled reports whether the shadows see the key whose hash mixes to m.
 func (t *tuner) sampled(m uint64) bool { return m>>(64-t.shift) == 0 }
 
-// request shows the shadows a request for h of the given size, if h is in the sample, and
-// compares them at the end of a period.
-func (t *tuner) request(h, m uint64, size uint32) {
+// request shows the shadows a read (or a write) of h with the given size, if h is in the sample,
+// and compares them at the end of a period. A shadow that does not hold h inserts it, as the cache
+// does after a miss; a write also updates its size in a shadow that holds it.
+func (t *tuner) request(h, m uint64, size uint32, write bool) {
 	t.resample()
 	if !t.sampled(m) {
 		return
 	}
 	h ^= shadowSalt
 	for i, sh := range t.shadows {
-		if sh.Access(h) {
-			t.hits[i]++
-		} else {
+		switch {
+		case !sh.Contains(h):
 			t.scratch = sh.Insert(h, int64(size), t.scratch[:0])
+		case write:
+			t.hits[i]++
+			t.scratch = sh.Insert(h, int64(size), t.scratch[:0])
+		default:
+			t.hits[i]++
+			sh.Access(h)
 		}
 	}
 	t.requests++
