@@ -1,6 +1,8 @@
 package ring
 
 import (
+	"cmp"
+	"container/heap"
 	"slices"
 )
 
@@ -73,17 +75,116 @@ func dist(pos uint64, pts []uint64) uint64 {
 type ring struct {
 	members []Member
 	vnodes  int
-	pts     [][]uint64
+	pts     [][]uint64 // per member
+	every   []vnode    // all members', by position then member
+}
+
+// vnode is a virtual node: a ring position and the index of its member.
+type vnode struct {
+	pos uint64
+	i   uint16
+}
+
+// all returns every member's virtual nodes, by position then member index.
+func (r *ring) all() []vnode {
+	if r.every == nil {
+		for i := range r.members {
+			for _, p := range r.points(i) {
+				r.every = append(r.every, vnode{pos: p, i: uint16(i)})
+			}
+		}
+		slices.SortFunc(r.every, func(a, b vnode) int {
+			if c := cmp.Compare(a.pos, b.pos); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+	}
+	return r.every
 }
 
 func newRing(members []Member, vnodes int) *ring {
 	return &ring{members: members, vnodes: vnodes, pts: make([][]uint64, len(members))}
 }
 
-// dist returns the clockwise distance from slot s to member i's nearest virtual node.
-func (r *ring) dist(s int, i int) uint64 {
+// points returns the sorted positions of member i's virtual nodes.
+func (r *ring) points(i int) []uint64 {
 	if r.pts[i] == nil {
 		r.pts[i] = points(r.members[i], r.vnodes)
 	}
-	return dist(slotPos(s), r.pts[i])
+	return r.pts[i]
+}
+
+// dist returns the clockwise distance from slot s to member i's nearest virtual node.
+func (r *ring) dist(s int, i int) uint64 {
+	return dist(slotPos(s), r.points(i))
+}
+
+// below returns the number of slot positions at or before p on the ring, from 0.
+func below(p uint64) int {
+	const half = 1 << (slotShift - 1)
+	if p < half {
+		return 0
+	}
+	return int((p-half)>>slotShift) + 1
+}
+
+// arc is the run of slots just before one virtual node, walked from the nearest.
+type arc struct {
+	pt   uint64 // the virtual node's position
+	s    int    // the next slot, walking counterclockwise
+	left int    // slots still to walk
+}
+
+func (a *arc) d() uint64 { return a.pt - slotPos(a.s) }
+
+// nearest calls yield with every slot and its distance to the nearest of the sorted points
+// clockwise from it, in ascending order of (distance, slot), until yield returns false. It
+// merges the arcs before each point, so it costs little when stopped early.
+func nearest(pts []uint64, yield func(s int, d uint64) bool) {
+	h := make(arcHeap, 0, len(pts))
+	for j, p := range pts {
+		var n int
+		if j == 0 {
+			n = below(p) + NumSlots - below(pts[len(pts)-1]) // the arc around zero
+		} else {
+			n = below(p) - below(pts[j-1])
+		}
+		if n > 0 {
+			h = append(h, &arc{pt: p, s: (below(p) - 1 + NumSlots) % NumSlots, left: n})
+		}
+	}
+	heap.Init(&h)
+	for len(h) > 0 {
+		a := h[0]
+		if !yield(a.s, a.d()) {
+			return
+		}
+		if a.left--; a.left == 0 {
+			heap.Pop(&h)
+			continue
+		}
+		a.s = (a.s - 1 + NumSlots) % NumSlots
+		heap.Fix(&h, 0)
+	}
+}
+
+// arcHeap is a min-heap of arcs by (distance, slot) of their next slot.
+type arcHeap []*arc
+
+func (h arcHeap) Len() int { return len(h) }
+func (h arcHeap) Less(i, j int) bool {
+	di, dj := h[i].d(), h[j].d()
+	if di != dj {
+		return di < dj
+	}
+	return h[i].s < h[j].s
+}
+func (h arcHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *arcHeap) Push(x any)   { *h = append(*h, x.(*arc)) }
+func (h *arcHeap) Pop() any {
+	old := *h
+	a := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return a
 }

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"cmp"
+	"container/heap"
 	"fmt"
 	"slices"
 )
@@ -71,6 +72,11 @@ func Join(a *Assignment, m Member) (*Assignment, error) {
 //
 // Leave returns ErrUnknown if no member has the ID and ErrLastMember for the only member.
 func Leave(a *Assignment, id string) (*Assignment, error) {
+	return leave(a, id, (*Assignment).greedy)
+}
+
+// leave is Leave with the first step of fill as a parameter, for tests.
+func leave(a *Assignment, id string, greedy greedyFunc) (*Assignment, error) {
 	l := a.index(id)
 	if l < 0 {
 		return nil, fmt.Errorf("%w: %q", ErrUnknown, id)
@@ -102,7 +108,7 @@ func Leave(a *Assignment, id string) (*Assignment, error) {
 	}
 	r := newRing(b.members, b.cfg.VNodes)
 	for k := 0; k < b.active(); k++ {
-		b.fill(r, k, old)
+		b.fillWith(r, k, old, greedy)
 	}
 	return b, nil
 }
@@ -182,32 +188,31 @@ func (a *Assignment) joinRank(r *ring, k int, x uint16) {
 		q[i] = min(q[i], c[i]) // old members never gain
 		want -= q[i]
 	}
-	// Each donor's eligible slots, nearest to the joiner first.
-	per := make([][]cand, x)
-	for s := range NumSlots {
+	give := make([]int, x)
+	for i := range give {
+		give[i] = c[i] - q[i]
+	}
+	// Walking the slots nearest the joiner first and taking each while its owner still has
+	// slots to give takes each member's nearest ones.
+	var spare []int
+	nearest(r.points(int(x)), func(s int, _ uint64) bool {
 		i := a.at(s, k)
 		if i == x || a.owns(s, x, 0, k) {
-			continue
+			return true
 		}
-		per[i] = append(per[i], cand{tier: MaxRF, d: r.dist(s, int(x)), s: uint16(s), i: i})
-	}
-	var spare []cand
-	for i, cs := range per {
-		slices.SortFunc(cs, cand.cmp)
-		give := min(c[i]-q[i], len(cs))
-		for _, cd := range cs[:give] {
-			a.set(int(cd.s), k, x)
+		if give[i] > 0 {
+			a.set(s, k, x)
+			give[i]--
+			want--
+		} else {
+			spare = append(spare, s)
 		}
-		want -= give
-		spare = append(spare, cs[give:]...)
-	}
-	// Rarely (few members, many replicas) a donor holds too few slots the joiner may own;
+		return want > 0
+	})
+	// Rarely (few members, many replicas) a member holds too few slots the joiner may own;
 	// then the joiner takes its nearest slots from anyone.
-	if want > 0 {
-		slices.SortFunc(spare, cand.cmp)
-		for _, cd := range spare[:min(want, len(spare))] {
-			a.set(int(cd.s), k, x)
-		}
+	for _, s := range spare[:min(want, len(spare))] {
+		a.set(s, k, x)
 	}
 }
 
@@ -217,46 +222,219 @@ func (a *Assignment) joinRank(r *ring, k int, x uint16) {
 // member taken from a higher rank of the same slot leaves a hole there, filled when that rank
 // is.
 func (a *Assignment) fill(r *ring, k int, old []uint16) {
+	a.fillWith(r, k, old, (*Assignment).greedy)
+}
+
+// greedyFunc is the first step of fill: for every hole at rank k, in ascending order of
+// candidate (tier, distance, slot, member), the candidate takes it if it has room. It returns
+// the holes left, in slot order.
+type greedyFunc func(a *Assignment, r *ring, k int, old []uint16, room []int, got [][]uint16) []int
+
+func (a *Assignment) fillWith(r *ring, k int, old []uint16, greedy greedyFunc) {
 	c := a.counts(k)
 	q := quotas(a.members, c)
 	room := make([]int, len(a.members))
 	for i := range room {
 		room[i] = max(0, q[i]-c[i])
 	}
-	rf := a.cfg.RF
-	var cs []cand
-	for s := range NumSlots {
-		if a.at(s, k) != none {
+	got := make([][]uint16, len(a.members)) // the holes each member took in this pass
+	left := greedy(a, r, k, old, room, got)
+	// Holes left when every member with room already owns the slot (never at rank 0): pass
+	// holes along a chain of members until one with room takes one, as a matching does, so
+	// that only holes change hands; failing that, the best candidate takes the hole beyond
+	// its quota.
+	var dead []bool
+	for _, s := range left {
+		if dead == nil {
+			dead = make([]bool, len(a.members))
+		}
+		if a.augment(s, k, room, got, dead) {
 			continue
 		}
-		for i := range len(a.members) {
-			i := uint16(i)
-			if a.owns(s, i, 0, k) {
-				continue
-			}
-			tier := MaxRF
-			if old != nil {
-				if j := slices.Index(old[s*rf:(s+1)*rf], i); j >= 0 {
-					tier = j
+		var best cand
+		var found bool
+		a.candidates(r, s, k, old, func(cd cand) bool {
+			best, found = cd, true
+			return false
+		})
+		if !found {
+			panic("ring: no member may own a slot") // cannot happen: len(members) > k
+		}
+		a.take(s, k, best.i)
+	}
+}
+
+// candidates calls yield with the members that may own slot s at rank k, in order: those that
+// held the slot in old by their old rank, then all of them in ring order from the slot, each
+// with its tier and distance. A member may appear twice. It stops when yield returns false.
+func (a *Assignment) candidates(r *ring, s, k int, old []uint16, yield func(cand) bool) {
+	rf := a.cfg.RF
+	if old != nil {
+		for j, i := range old[s*rf : (s+1)*rf] {
+			if i != none && !a.owns(s, i, 0, k) {
+				if !yield(cand{tier: j, d: r.dist(s, int(i)), s: uint16(s), i: i}) {
+					return
 				}
 			}
-			cs = append(cs, cand{tier: tier, d: r.dist(s, int(i)), s: uint16(s), i: i})
 		}
 	}
-	slices.SortFunc(cs, cand.cmp)
-	for _, cd := range cs {
-		if room[cd.i] > 0 && a.at(int(cd.s), k) == none {
-			a.take(int(cd.s), k, cd.i)
-			room[cd.i]--
+	all := r.all()
+	pos := slotPos(s)
+	start, _ := slices.BinarySearchFunc(all, pos, func(v vnode, p uint64) int { return cmp.Compare(v.pos, p) })
+	for n := range len(all) {
+		v := all[(start+n)%len(all)]
+		if !a.owns(s, v.i, 0, k) {
+			if !yield(cand{tier: MaxRF, d: v.pos - pos, s: uint16(s), i: v.i}) {
+				return
+			}
 		}
 	}
-	// Holes left when every member with room already owns the slot: the best candidate
-	// takes it beyond its quota. This cannot happen at rank 0.
-	for _, cd := range cs {
-		if a.at(int(cd.s), k) == none && !a.owns(int(cd.s), cd.i, 0, k) {
-			a.take(int(cd.s), k, cd.i)
+}
+
+// greedy is a greedyFunc that merges the holes' candidate lists lazily with a heap. A member
+// without room is skipped for good, since room only shrinks.
+func (a *Assignment) greedy(r *ring, k int, old []uint16, room []int, got [][]uint16) []int {
+	rf := a.cfg.RF
+	all := r.all()
+	var h candHeap
+	var left []int
+	var ws []walk
+	for s := range NumSlots {
+		if a.at(s, k) == none {
+			ws = append(ws, walk{s: s})
 		}
 	}
+	next := func(w *walk) bool {
+		s := w.s
+		if old != nil {
+			for w.held < rf {
+				j := w.held
+				w.held++
+				i := old[s*rf+j]
+				if i != none && room[i] > 0 && !a.owns(s, i, 0, k) {
+					w.c = cand{tier: j, d: r.dist(s, int(i)), s: uint16(s), i: i}
+					return true
+				}
+			}
+		}
+		if w.steps == 0 {
+			pos := slotPos(s)
+			w.at, _ = slices.BinarySearchFunc(all, pos, func(v vnode, p uint64) int { return cmp.Compare(v.pos, p) })
+		}
+		for w.steps < len(all) {
+			v := all[(w.at+w.steps)%len(all)]
+			w.steps++
+			if room[v.i] > 0 && !a.owns(s, v.i, 0, k) {
+				w.c = cand{tier: MaxRF, d: v.pos - slotPos(s), s: uint16(s), i: v.i}
+				return true
+			}
+		}
+		return false
+	}
+	for i := range ws {
+		if next(&ws[i]) {
+			h = append(h, &ws[i])
+		} else {
+			left = append(left, ws[i].s)
+		}
+	}
+	heap.Init(&h)
+	for len(h) > 0 {
+		w := h[0]
+		if i := w.c.i; room[i] > 0 {
+			a.take(w.s, k, i)
+			room[i]--
+			got[i] = append(got[i], uint16(w.s))
+			heap.Pop(&h)
+			continue
+		}
+		if next(w) {
+			heap.Fix(&h, 0)
+		} else {
+			heap.Pop(&h)
+			left = append(left, w.s)
+		}
+	}
+	slices.Sort(left)
+	return left
+}
+
+// walk is a hole's place in its candidate list: held members first, then the ring.
+type walk struct {
+	s     int  // the slot
+	c     cand // its current candidate
+	held  int  // old ranks looked at
+	at    int  // index in the ring where the walk started
+	steps int  // virtual nodes looked at
+}
+
+// candHeap is a min-heap of walks by their current candidate.
+type candHeap []*walk
+
+func (h candHeap) Len() int           { return len(h) }
+func (h candHeap) Less(i, j int) bool { return h[i].c.cmp(h[j].c) < 0 }
+func (h candHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *candHeap) Push(x any)        { *h = append(*h, x.(*walk)) }
+func (h *candHeap) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return w
+}
+
+// augment looks for a chain of members m0, m1, ..., mj where m0 may take the hole at (s, k),
+// each m(i+1) may take a hole m(i) got in this pass, and mj has room; if there is one, it
+// shifts the holes along it and reports true. A member may take a hole if it owns the slot at
+// no rank. got lists the holes each member got in this pass; room is what it may still take.
+func (a *Assignment) augment(s, k int, room []int, got [][]uint16, dead []bool) bool {
+	type step struct {
+		hole uint16 // the hole this member would take
+		from int    // the member giving it up, -1 for the hole at (s, k)
+	}
+	rf := a.cfg.RF
+	n := len(a.members)
+	via := make([]step, n)
+	seen := make([]bool, n)
+	var queue []int
+	copy(seen, dead)
+	for i := range n {
+		if !seen[i] && !a.owns(s, uint16(i), 0, rf) {
+			seen[i] = true
+			via[i] = step{hole: uint16(s), from: -1}
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		if room[e] > 0 {
+			room[e]--
+			for e >= 0 {
+				h, from := via[e].hole, via[e].from
+				a.set(int(h), k, uint16(e))
+				got[e] = append(got[e], h)
+				if from >= 0 {
+					j := slices.Index(got[from], h)
+					got[from] = slices.Delete(got[from], j, j+1)
+				}
+				e = from
+			}
+			return true
+		}
+		for _, h := range got[e] {
+			for i := range n {
+				if !seen[i] && !a.owns(int(h), uint16(i), 0, rf) {
+					seen[i] = true
+					via[i] = step{hole: h, from: e}
+					queue = append(queue, i)
+				}
+			}
+		}
+	}
+	// No chain from here reaches a member with room, nor will one later: the members seen
+	// have none, and holes only ever move to members with room.
+	copy(dead, seen)
+	return false
 }
 
 // take makes member i slot s's owner of rank k, moving it from a higher rank if it was there.
