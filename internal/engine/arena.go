@@ -134,7 +134,7 @@ func (sh *shard) allocLocked(db *DB, size int) uint32 {
 func (sh *shard) releaseLocked(db *DB, ref uint32) {
 	h := sh.at(ref)
 	size := h.size()
-	h.kind = 0
+	h.kind &= flagTTL // dead, and still as long
 	i := ref >> offBits
 	s := &sh.segs[i]
 	s.dead += size
@@ -168,11 +168,11 @@ func (sh *shard) compactLocked(db *DB, i uint32) {
 	for off := 0; off < s.used; {
 		h := (*hdr)(unsafe.Add(base, off))
 		size := h.size()
-		if h.kind != 0 && sh.now != 0 && expired(h, sh.now) {
+		if h.live() && sh.now != 0 && expired(h, sh.now) {
 			// Expired: deleted here rather than copied and deleted by expiry later. Its
 			// bytes go with the segment.
 			db.expireInPlaceLocked(sh, i<<offBits|uint32(off>>unitShift))
-		} else if h.kind != 0 {
+		} else if h.live() {
 			old := i<<offBits | uint32(off>>unitShift)
 			nref := sh.allocLocked(db, size)
 			copy(unsafe.Slice((*byte)(unsafe.Pointer(sh.at(nref))), size), unsafe.Slice((*byte)(unsafe.Pointer(h)), size))
@@ -202,10 +202,14 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 }
 
 // unlock rewinds the head segment if all its records are dead, releases the memory freed
-// while the shard was held, then its lock.
+// while the shard was held, publishes the bytes in the eviction lists, then releases its lock.
 func (sh *shard) unlock() {
 	if sh.dirty {
 		sh.tidyLocked()
+	}
+	if b := sh.pol.Bytes(); b != sh.polSeen {
+		sh.polSeen = b
+		sh.polBytes.Store(b)
 	}
 	sh.mu.Unlock()
 }

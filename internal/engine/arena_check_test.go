@@ -1,12 +1,17 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/larderdb/larder/internal/evict"
+)
 
 // checkStorage walks every shard and checks the storage invariants: each index cell points at
 // a live record of that slot whose key hashes to the cell's fragment; every live record has a
 // cell; the TTL set holds exactly the records with an expiry time; used memory is exactly the live records,
 // objects and index tables; dead bytes are exactly the dead records; no segment but the head
-// is past the compaction threshold.
+// is past the compaction threshold; every live record is in exactly one eviction list, linked
+// both ways, and the lists' counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
 	var used, dead int64
 	for si := range db.shards {
@@ -23,7 +28,7 @@ func (db *DB) checkStorage() error {
 					}
 					cells++
 					h := sh.at(cellRef(c))
-					if h.kind == 0 {
+					if !h.live() {
 						return fmt.Errorf("shard %d: cell %x points at a dead record", si, c)
 					}
 					if slot := Slot(h.key()); db.localSlot(slot) != li || db.shardOf(slot) != uint32(si) {
@@ -32,10 +37,13 @@ func (db *DB) checkStorage() error {
 					if db.frag(h.key()) != cellFrag(c) {
 						return fmt.Errorf("shard %d: cell fragment of %q is wrong", si, h.key())
 					}
-					if inTTL := sh.ttl.find(cellRef(c)) >= 0; inTTL != (h.expireAt != 0) {
-						return fmt.Errorf("shard %d: %q has expireAt %d but is in the TTL set: %v", si, h.key(), h.expireAt, inTTL)
+					if inTTL := sh.ttl.find(cellRef(c)) >= 0; inTTL != (h.expireAt() != 0) {
+						return fmt.Errorf("shard %d: %q has expireAt %d but is in the TTL set: %v", si, h.key(), h.expireAt(), inTTL)
 					}
-					if h.expireAt != 0 {
+					if h.queue() < 0 || h.queue() >= evict.NumLists {
+						return fmt.Errorf("shard %d: %q is in no eviction list (queue bits %d)", si, h.key(), h.queue())
+					}
+					if h.expireAt() != 0 {
 						ttls++
 					}
 					if h.kind&flagTable != 0 {
@@ -61,7 +69,10 @@ func (db *DB) checkStorage() error {
 				d := 0
 				for off := 0; off < s.used; {
 					h := sh.at(uint32(i)<<offBits | uint32(off>>unitShift))
-					if h.kind == 0 {
+					if !h.live() {
+						if h.queue() >= 0 {
+							return fmt.Errorf("shard %d: a dead record is in eviction list %d", si, h.queue())
+						}
 						d += h.size()
 					} else {
 						used += int64(h.size())
@@ -80,7 +91,7 @@ func (db *DB) checkStorage() error {
 			if live != cells {
 				return fmt.Errorf("shard %d: %d live records, %d cells", si, live, cells)
 			}
-			return nil
+			return sh.checkListsLocked(si, cells)
 		}()
 		sh.unlock()
 		if err != nil {
@@ -92,6 +103,53 @@ func (db *DB) checkStorage() error {
 	}
 	if d := db.dead.Load(); d != dead {
 		return fmt.Errorf("dead bytes %d, storage holds %d", d, dead)
+	}
+	return nil
+}
+
+// checkListsLocked walks the shard's eviction lists: every node is a live record of the index
+// that says it is in that list and is linked both ways, no record is seen twice, the lists hold
+// cells records in all, and their node and byte counts agree with the Core's.
+func (sh *shard) checkListsLocked(si, cells int) error {
+	nodes := recNodes{sh}
+	seen := map[uint32]bool{}
+	var total int64
+	for q := range uint32(evict.NumLists) {
+		n, bytes := 0, int64(0)
+		for prev, i := q, nodes.Link(q).Prev; i != q; prev, i = i, nodes.Link(i).Prev {
+			if i < uint32(evict.NumLists) || seen[i] {
+				return fmt.Errorf("shard %d list %d: node %d is a sentinel or seen before", si, q, i)
+			}
+			seen[i] = true
+			h := sh.at(i)
+			if !h.live() || h.queue() != int(q) {
+				return fmt.Errorf("shard %d list %d: record %d is dead or says it is in list %d", si, q, i, h.queue())
+			}
+			if nodes.Link(i).Next != prev {
+				return fmt.Errorf("shard %d list %d: %q is not linked both ways", si, q, h.key())
+			}
+			key := h.key()
+			if _, ref := sh.tabs[sh.db.localSlot(Slot(key))].find(sh, sh.db.frag(key), key); ref != i {
+				return fmt.Errorf("shard %d list %d: %q at %d is not the indexed record %d", si, q, key, i, ref)
+			}
+			n++
+			bytes += int64(h.size())
+			if n > cells {
+				return fmt.Errorf("shard %d list %d: longer than the index", si, q)
+			}
+		}
+		if l := nodes.Link(q); nodes.Link(l.Next).Prev != q {
+			return fmt.Errorf("shard %d list %d: the newest node does not link back to the sentinel", si, q)
+		}
+		if n != sh.pol.ListLen(uint8(q)) || bytes != sh.pol.ListBytes(uint8(q)) {
+			return fmt.Errorf("shard %d list %d: %d records of %d bytes, the policy counts %d of %d",
+				si, q, n, bytes, sh.pol.ListLen(uint8(q)), sh.pol.ListBytes(uint8(q)))
+		}
+		total += bytes
+	}
+	if len(seen) != cells || total != sh.pol.Bytes() || len(seen) != sh.pol.Len() {
+		return fmt.Errorf("shard %d: the lists hold %d records of %d bytes, the index %d, the policy %d of %d",
+			si, len(seen), total, cells, sh.pol.Len(), sh.pol.Bytes())
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ type Options struct {
 	Shards int
 	// MaxMemory is the memory limit in bytes (maxmemory). Default 0: no limit.
 	MaxMemory int64
-	// Policy is the maxmemory-policy name. Default "noeviction".
+	// Policy is the maxmemory-policy name. Default TinyLFU ("allkeys-tinylfu").
 	Policy string
 	// Samples is maxmemory-samples, from 1 to 64. Default 5.
 	Samples int
@@ -66,8 +66,9 @@ type DB struct {
 	randMu sync.Mutex // guards rng; a leaf lock
 	rng    *rand.Rand
 
-	evictMu sync.Mutex // guards pool; serialises eviction
+	evictMu sync.Mutex // guards pool and victims; serialises eviction
 	pool    evictPool
+	victims []uint64 // scratch for TinyLFU's victims
 	// poolPolicy is the policy the pool's candidates were ranked by. Guarded by evictMu.
 	poolPolicy *policyBox
 
@@ -77,8 +78,16 @@ type DB struct {
 	stop, done chan struct{}
 }
 
-// policyBox lets an atomic pointer hold a nil (noeviction) Policy.
-type policyBox struct{ p Policy }
+// policyBox lets an atomic pointer hold a nil (noeviction) Policy; tiny marks TinyLFU.
+type policyBox struct {
+	p    Policy
+	tiny bool
+}
+
+func newPolicyBox(p Policy) *policyBox {
+	_, tiny := p.(tinyLFUPolicy)
+	return &policyBox{p: p, tiny: tiny}
+}
 
 // Open validates opts, fills in defaults (opts is not modified), creates the DB and starts its
 // active-expiry goroutine, which Close stops. An invalid option is an error naming it.
@@ -94,7 +103,7 @@ func Open(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("engine: Options.MaxMemory %d is negative", o.MaxMemory)
 	}
 	if o.Policy == "" {
-		o.Policy = "noeviction"
+		o.Policy = TinyLFU
 	}
 	if o.Samples == 0 {
 		o.Samples = 5
@@ -152,7 +161,7 @@ func Open(opts Options) (*DB, error) {
 	}
 	db.maxMemory.Store(o.MaxMemory)
 	db.samples.Store(int32(o.Samples))
-	db.policy.Store(&policyBox{p})
+	db.policy.Store(newPolicyBox(p))
 	go db.expireLoop(o.Clock, time.Second/time.Duration(o.Hz))
 	return db, nil
 }
@@ -236,7 +245,7 @@ func (db *DB) SetPolicy(name string) error {
 	// No evictMu here: SetPolicy may run inside EXEC, with every shard
 	// held, and evictMu comes before shard locks. CheckMemory notices the
 	// new box and resets its candidate pool.
-	db.policy.Store(&policyBox{p})
+	db.policy.Store(newPolicyBox(p))
 	return nil
 }
 
@@ -251,13 +260,19 @@ func (db *DB) PolicyName() string {
 	return "noeviction"
 }
 
-// access records a hit on the record h for the eviction policy (LRU clock without one).
-func (db *DB) access(h *hdr, now int64) {
-	if p := db.policy.Load().p; p != nil {
-		p.Access(h, now)
-		return
+// access records a hit on the record at l for the eviction policy (LRU clock without one).
+func (db *DB) access(l loc, now int64) {
+	h := l.sh.at(l.ref)
+	box := db.policy.Load()
+	switch {
+	case box.tiny:
+		touchLRU(h, now)
+		l.sh.pol.Access(l.ref, uint64(l.frag))
+	case box.p != nil:
+		box.p.Access(h, now)
+	default:
+		touchLRU(h, now)
 	}
-	touchLRU(h, now)
 }
 
 // frag returns the hash fragment of key that its index cell holds and places it by.

@@ -81,8 +81,15 @@ func (db *DB) CheckMemory(now int64) error {
 		if db.dead.Load() > limit/8 && db.reclaimOne(now) > 0 {
 			continue
 		}
-		if db.used.Load() <= limit {
+		used := db.used.Load()
+		if used <= limit {
 			return nil
+		}
+		if box.tiny {
+			if !db.evictTinyLFULocked(used-limit, now) {
+				return ErrOOM
+			}
+			continue
 		}
 		if p == nil || !db.evictOneLocked(p, now) {
 			return ErrOOM
@@ -126,7 +133,7 @@ func (db *DB) evictOneLocked(p Policy, now int64) bool {
 			key := bytesOf(c.key)
 			frag := db.frag(key)
 			_, ref := sh.tabs[db.localSlot(c.slot)].find(sh, frag, key)
-			if ref != 0 && ref == c.ref && (!p.Volatile() || sh.at(ref).expireAt != 0) {
+			if ref != 0 && ref == c.ref && (!p.Volatile() || sh.at(ref).expireAt() != 0) {
 				db.deleteLocked(sh, ref, frag, c.slot, ReasonEvicted)
 				sh.unlock()
 				return true

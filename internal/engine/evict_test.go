@@ -7,14 +7,18 @@ import (
 	"testing"
 )
 
-// fill writes n keys prefix00..; those with a TTL expire an hour after t0 + i seconds.
+// fill writes n keys prefix00..; those with a TTL expire an hour after t0 + i seconds. Every
+// record has the same size: a key without a TTL has a value 8 bytes longer, the size of the
+// expiry area of a record with one.
 func fill(db *DB, prefix string, n int, ttl bool) {
 	for i := range n {
 		var at int64
+		val := "value-value-value-8bytes!"
 		if ttl {
 			at = t0 + 3_600_000 + int64(i)*1000
+			val = val[:len(val)-ttlArea]
 		}
-		set(db, t0, fmt.Sprintf("%s%02d", prefix, i), "value-value-value", at)
+		set(db, t0, fmt.Sprintf("%s%02d", prefix, i), val, at)
 	}
 }
 
@@ -39,7 +43,7 @@ func evictN(t *testing.T, db *DB, rec *recorder, n int, now int64) ([]string, er
 
 func TestEvictNoEviction(t *testing.T) {
 	rec := &recorder{}
-	db := openTest(t, Options{OnChange: rec.sink})
+	db := openTest(t, Options{Policy: "noeviction", OnChange: rec.sink})
 	fill(db, "k", 10, false)
 	keys, err := evictN(t, db, rec, 1, t0)
 	if !errors.Is(err, ErrOOM) || len(keys) != 0 || db.Len() != 10 {
@@ -57,7 +61,7 @@ func TestEvictNoEviction(t *testing.T) {
 func TestEvictPolicies(t *testing.T) {
 	later := t0 + 30_000 // same LFU minute as t0
 	for _, policy := range []string{"allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu",
-		"allkeys-random", "volatile-random", "volatile-ttl"} {
+		"allkeys-random", "volatile-random", "volatile-ttl", TinyLFU} {
 		t.Run("policy="+policy, func(t *testing.T) {
 			rec := &recorder{}
 			db := openTest(t, Options{Shards: 4, Policy: policy, Samples: 64, OnChange: rec.sink})
@@ -120,7 +124,7 @@ func TestEvictRandomSpreads(t *testing.T) {
 
 func TestSetPolicyAndSamples(t *testing.T) {
 	rec := &recorder{}
-	db := openTest(t, Options{OnChange: rec.sink})
+	db := openTest(t, Options{Policy: "noeviction", OnChange: rec.sink})
 	fill(db, "k", 20, false)
 	if _, err := evictN(t, db, rec, 1, t0); !errors.Is(err, ErrOOM) {
 		t.Fatalf("noeviction: %v", err)

@@ -24,8 +24,9 @@ type Policy interface {
 // ErrUnknownPolicy is returned (wrapped) for a maxmemory-policy name Redis does not know.
 var ErrUnknownPolicy = errors.New("engine: unknown maxmemory-policy")
 
-// NewPolicy returns the policy of a Redis maxmemory-policy name: noeviction, allkeys-lru,
-// volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random or volatile-ttl.
+// NewPolicy returns the policy of a maxmemory-policy name: Larder's own TinyLFU
+// ("allkeys-tinylfu"), or one of Redis's: noeviction, allkeys-lru, volatile-lru, allkeys-lfu,
+// volatile-lfu, allkeys-random, volatile-random or volatile-ttl.
 // "noeviction" returns (nil, nil). logFactor and decayTime are lfu-log-factor and
 // lfu-decay-time (minutes), used by the LFU policies.
 func NewPolicy(name string, logFactor, decayTime int) (Policy, error) {
@@ -44,6 +45,8 @@ func NewPolicy(name string, logFactor, decayTime int) (Policy, error) {
 		return randomPolicy{name: name, volatile: name == "volatile-random"}, nil
 	case "volatile-ttl":
 		return ttlPolicy{}, nil
+	case TinyLFU:
+		return tinyLFUPolicy{}, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownPolicy, name)
 }
@@ -145,8 +148,9 @@ func (ttlPolicy) Volatile() bool           { return true }
 func (ttlPolicy) Access(h *hdr, now int64) { touchLRU(h, now) }
 
 func (ttlPolicy) Rank(h *hdr, _ int64) uint64 {
-	if h.expireAt <= 0 {
+	at := h.expireAt()
+	if at <= 0 {
 		return 0
 	}
-	return math.MaxUint64 - uint64(h.expireAt)
+	return math.MaxUint64 - uint64(at)
 }

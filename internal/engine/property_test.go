@@ -31,8 +31,17 @@ func (m *model) live(k string) (modelEntry, bool) {
 	return e, true
 }
 
-// sink checks the engine only expires keys the model says have expired, and forgets them.
+// sink checks the engine only expires keys the model says have expired, and evicts only keys
+// the model holds, and forgets them.
 func (m *model) sink(c *Change) {
+	if c.Op == OpDel && c.Reason == ReasonEvicted {
+		k := string(c.Key)
+		if _, ok := m.keys[k]; !ok {
+			m.t.Fatalf("engine evicted %q, which the model does not hold", k)
+		}
+		delete(m.keys, k)
+		return
+	}
 	if c.Op != OpDel || c.Reason != ReasonExpired {
 		return
 	}
@@ -161,6 +170,20 @@ func runProperty(t *testing.T, seed uint64, steps, keys, shards int, flushes boo
 		case n < 92:
 			op = "advance"
 			m.now += r.Int64N(40)
+		case n < 95:
+			op = "evict" // down to a random share of the memory used, by a random policy
+			policy := TinyLFU
+			if r.IntN(4) == 0 {
+				policy = []string{"allkeys-lru", "allkeys-lfu", "volatile-ttl"}[r.IntN(3)]
+			}
+			if err := db.SetPolicy(policy); err != nil {
+				t.Fatal(err)
+			}
+			db.SetMaxMemory(max(db.Stats().UsedMemory*int64(50+r.IntN(50))/100, 1))
+			if err := db.CheckMemory(m.now); err != nil && policy != "volatile-ttl" {
+				t.Fatalf("step %d: CheckMemory with %s: %v", step, policy, err)
+			}
+			db.SetMaxMemory(0)
 		case n < 99:
 			op = "cycle"
 			db.ExpireCycle(m.now)
@@ -173,6 +196,9 @@ func runProperty(t *testing.T, seed uint64, steps, keys, shards int, flushes boo
 			clear(m.keys)
 		}
 		checkAgainstModel(t, db, m, r, fmt.Sprintf("step %d (%s %s)", step, op, k))
+	}
+	if db.Stats().EvictedKeys == 0 && steps >= 1000 {
+		t.Errorf("nothing was evicted in %d steps", steps)
 	}
 	// Finally every key reads the same.
 	for _, k := range names {

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+
+	"github.com/larderdb/larder/internal/evict"
 )
 
 // shard is one lock's worth of the keyspace: the slots s with s&(N-1) == its index. Its
@@ -48,6 +50,14 @@ type shard struct {
 	// rng drives sampling within the shard.
 	rng *rand.Rand
 
+	// The eviction lists (TinyLFU): every live record is in one of pol's lists, whatever the
+	// policy; sentinels are the lists' heads, polCap the capacity pol was last given.
+	pol       evict.Core[recNodes]
+	sentinels [evict.NumLists]evict.Link
+	polCap    int64
+	polSeen   int64        // pol.Bytes() when polBytes was last stored
+	polBytes  atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
+
 	count   atomic.Int64 // number of keys
 	expires atomic.Int64 // len(ttl)
 	dead    atomic.Int64 // dead bytes in the arena
@@ -65,6 +75,7 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 	sh.tabs = make([]table, localSlots)
 	sh.livePos = make([]int32, localSlots)
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	sh.initPolLocked()
 }
 
 // lock takes the shard's lock at time now (unix ms; 0 when the caller has none), which
@@ -104,38 +115,44 @@ func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 		sh.livePos[li] = 0
 	}
 	h := sh.at(ref)
+	if h.queue() >= 0 {
+		sh.pol.Remove(ref)
+	}
 	sh.setTTLLocked(ref, h, 0)
 	if h.kind&flagTable != 0 {
 		sh.dropObjLocked(h.valLen)
 	}
 }
 
-// relinkLocked points the index cell and the TTL list entry of the record copied from old to
-// its copy at nref.
+// relinkLocked points the index cell, the TTL list entry and the eviction list neighbours of
+// the record copied from old to its copy at nref.
 func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	h := sh.at(nref)
 	key := h.key()
 	frag := db.frag(key)
 	t := &sh.tabs[db.localSlot(Slot(key))]
 	t.cells[t.findRef(frag, old)] = cell(frag, nref)
-	if h.expireAt != 0 {
+	if h.queue() >= 0 {
+		sh.pol.Moved(old, nref)
+	}
+	if h.expireAt() != 0 {
 		sh.ttl.remove(old)
 		sh.ttl.add(nref)
 	}
 }
 
 // setTTLLocked sets the expiry time (0 = none) of the record ref, whose header is h, keeping
-// the TTL set in step.
+// the TTL set in step. A record without an expiry area takes only 0 (see addTTLAreaLocked).
 func (sh *shard) setTTLLocked(ref uint32, h *hdr, at int64) {
-	switch {
-	case at != 0 && h.expireAt == 0:
+	switch old := h.expireAt(); {
+	case at != 0 && old == 0:
 		sh.ttl.add(ref)
 		sh.expires.Add(1)
-	case at == 0 && h.expireAt != 0:
+	case at == 0 && old != 0:
 		sh.ttl.remove(ref)
 		sh.expires.Add(-1)
 	}
-	h.expireAt = at
+	h.setExpireAt(at)
 }
 
 // putObjLocked stores obj in the object table and returns its index.
@@ -175,6 +192,7 @@ func (sh *shard) resetLocked() {
 	sh.resetArenaLocked()
 	sh.objs, sh.objSize, sh.freeObjs = nil, nil, nil
 	sh.ttl = refSet{}
+	sh.initPolLocked()
 	sh.count.Store(0)
 	sh.expires.Store(0)
 }
@@ -204,5 +222,6 @@ func (sh *shard) randomLocked(volatile bool) uint32 {
 // expired reports whether h's TTL has passed at now. As in Redis, a key expires after its
 // expiry time, not at it.
 func expired(h *hdr, now int64) bool {
-	return h.expireAt != 0 && now > h.expireAt
+	at := h.expireAt()
+	return at != 0 && now > at
 }

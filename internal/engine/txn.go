@@ -178,7 +178,7 @@ func (t *Txn) view(l loc) *Entry {
 // fill makes e show the record ref of sh.
 func (db *DB) fill(e *Entry, sh *shard, ref uint32) {
 	h := sh.at(ref)
-	e.kind, e.expireAt, e.atime, e.lfu, e.decay = h.Kind(), h.expireAt, h.atime, h.lfu, db.decay
+	e.kind, e.expireAt, e.atime, e.lfu, e.decay = h.Kind(), h.expireAt(), h.atime, h.lfu, db.decay
 	e.size = int64(h.size())
 	switch {
 	case h.kind&flagTable != 0:
@@ -201,7 +201,7 @@ func (t *Txn) Get(key []byte) *Entry {
 		return nil
 	}
 	l.sh.hits.Add(1)
-	t.db.access(l.sh.at(l.ref), t.now)
+	t.db.access(l, t.now)
 	return t.view(l)
 }
 
@@ -212,7 +212,7 @@ func (t *Txn) Lookup(key []byte) *Entry {
 	if l.ref == 0 {
 		return nil
 	}
-	t.db.access(l.sh.at(l.ref), t.now)
+	t.db.access(l, t.now)
 	return t.view(l)
 }
 
@@ -233,12 +233,12 @@ func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
 	l := t.locate(key)
 	created := l.ref == 0
 	if created {
-		t.db.createLocked(&l, key, len(val))
+		t.db.createLocked(&l, key, len(val), expireAt != 0)
 		h := l.sh.at(l.ref)
 		copy(h.value()[:len(val)], val)
-		h.valLen, h.kind = uint32(len(val)), uint8(KindString)
+		h.valLen = uint32(len(val))
 	} else {
-		t.db.access(l.sh.at(l.ref), t.now)
+		t.db.access(l, t.now)
 		t.db.putStringLocked(&l, val, true)
 	}
 	return t.finishSet(l, key, expireAt, created)
@@ -253,9 +253,9 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 	l := t.locate(key)
 	created := l.ref == 0
 	if created {
-		t.db.createLocked(&l, key, t.db.compactLen(obj)) // a compact value fits exactly
+		t.db.createLocked(&l, key, t.db.compactLen(obj), expireAt != 0) // a compact value fits exactly
 	} else {
-		t.db.access(l.sh.at(l.ref), t.now)
+		t.db.access(l, t.now)
 	}
 	t.db.putObjectLocked(&l, obj)
 	return t.finishSet(l, key, expireAt, created)
@@ -264,6 +264,9 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 func (t *Txn) finishSet(l loc, key []byte, expireAt int64, created bool) *Entry {
 	if created {
 		touchLRU(l.sh.at(l.ref), t.now)
+	}
+	if expireAt != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
+		t.db.addTTLAreaLocked(&l)
 	}
 	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), expireAt)
 	e := t.view(l)
@@ -304,6 +307,9 @@ func (t *Txn) SetExpire(key []byte, e *Entry, at int64) {
 	l := t.current(key, e)
 	if at < 0 {
 		at = 0
+	}
+	if at != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
+		t.db.addTTLAreaLocked(&l)
 	}
 	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), at)
 	e.expireAt = at

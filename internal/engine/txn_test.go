@@ -54,7 +54,7 @@ func TestSetObjectAndKinds(t *testing.T) {
 		t.Errorf("kind %v encoding %q", e.Kind(), e.Encoding())
 	}
 	// The record: header and key, no value area (the object is in the object table).
-	rec := int64(recSize(len(k), 0))
+	rec := int64(recSize(len(k), 0, false))
 	if got, want := MemoryUsage(k, e), 1000+rec+EntryOverhead; got != want {
 		t.Errorf("MemoryUsage = %d, want %d", got, want)
 	}

@@ -1,5 +1,7 @@
 package engine
 
+import "unsafe"
+
 // localSlot returns the index of slot inside its shard.
 func (db *DB) localSlot(slot uint16) int { return int(slot) >> db.shift }
 
@@ -7,15 +9,21 @@ func (db *DB) localSlot(slot uint16) int { return int(slot) >> db.shift }
 func (db *DB) shardOf(slot uint16) uint32 { return uint32(slot) & db.mask }
 
 // createLocked adds a record for key, absent at l, with a value area of valCap bytes and no
-// value yet, and points l at it. The caller sets the kind and the value.
-func (db *DB) createLocked(l *loc, key []byte, valCap int) {
+// value yet, with an expiry area when ttl, links it into the eviction lists and points l at it.
+// The caller sets the kind and the value.
+func (db *DB) createLocked(l *loc, key []byte, valCap int, ttl bool) {
 	sh := l.sh
-	ref := sh.allocLocked(db, recSize(len(key), valCap))
+	ref := sh.allocLocked(db, recSize(len(key), valCap, ttl))
 	h := sh.at(ref)
 	*h = hdr{valCap: uint32(valCap), kind: uint8(KindString), lfu: lfuInitVal}
+	if ttl {
+		h.kind |= flagTTL
+		h.setExpireAt(0)
+	}
 	h.setKey(key)
 	sh.insertLocked(db.localSlot(l.slot), l.frag, ref)
 	db.slotLen[l.slot].Add(1)
+	sh.polAddLocked(ref)
 	l.ref = ref
 }
 
@@ -29,26 +37,53 @@ func growCap(n int) int {
 }
 
 // relocateLocked copies the record at l, header and key, to a new record with a value area of
-// valCap bytes and no value, repoints the index and the TTL list at it, and returns the old
-// ref, which the caller releases once it has written the value (it may be read from the old
-// record).
+// valCap bytes and no value, repoints the index, the TTL list and the eviction list at it, and
+// returns the old ref, which the caller releases once it has written the value (it may be read
+// from the old record).
 func (db *DB) relocateLocked(l *loc, valCap int) (old uint32) {
+	return db.moveLocked(l, valCap, false)
+}
+
+// moveLocked copies the record at l to a new record with a value area of valCap bytes, and an
+// expiry area if it has one or addTTL, repoints the index, the TTL list and the eviction list
+// at it, points l at it and returns the old ref. With addTTL it copies the value area too (valCap
+// must be the record's); without, the new value area holds nothing yet.
+func (db *DB) moveLocked(l *loc, valCap int, addTTL bool) (old uint32) {
 	sh := l.sh
 	old = l.ref
 	oh := sh.at(old)
-	ref := sh.allocLocked(db, recSize(oh.keyLength(), valCap))
+	ref := sh.allocLocked(db, recSize(oh.keyLength(), valCap, addTTL || oh.kind&flagTTL != 0))
 	h := sh.at(ref)
 	*h = *oh
-	h.valCap, h.valLen = uint32(valCap), 0
+	if addTTL {
+		h.kind |= flagTTL
+	}
+	h.setExpireAt(oh.expireAt())
+	h.valCap = uint32(valCap)
 	h.setKey(oh.key())
+	if addTTL {
+		copy(unsafe.Slice(h.valuePtr(), valCap), unsafe.Slice(oh.valuePtr(), valCap))
+	} else {
+		h.valLen = 0
+	}
 	t := &sh.tabs[db.localSlot(l.slot)]
 	t.cells[t.findRef(l.frag, old)] = cell(l.frag, ref)
-	if h.expireAt != 0 {
+	if h.expireAt() != 0 {
 		sh.ttl.remove(old)
 		sh.ttl.add(ref)
 	}
+	if h.queue() >= 0 {
+		sh.pol.Moved(old, ref)
+		sh.pol.Resized(ref, int64(h.size()-oh.size()))
+	}
 	l.ref = ref
 	return old
+}
+
+// addTTLAreaLocked moves the record at l, which has no expiry area, to a copy that has one.
+func (db *DB) addTTLAreaLocked(l *loc) {
+	old := db.moveLocked(l, int(l.sh.at(l.ref).valCap), true)
+	l.sh.releaseLocked(db, old)
 }
 
 // putStringLocked makes str the value of the existing record at l, in place when the value
@@ -64,7 +99,8 @@ func (db *DB) putStringLocked(l *loc, str []byte, set bool) {
 	n, c := len(str), int(h.valCap)
 	if c >= n && (!set || c <= 2*n+64) {
 		copy(h.value()[:n], str)
-		h.valLen, h.kind = uint32(n), uint8(KindString)
+		h.valLen = uint32(n)
+	h.setKind(uint8(KindString))
 		return
 	}
 	newCap := n
@@ -74,7 +110,8 @@ func (db *DB) putStringLocked(l *loc, str []byte, set bool) {
 	old := db.relocateLocked(l, newCap)
 	h = sh.at(l.ref)
 	copy(h.value()[:n], str)
-	h.valLen, h.kind = uint32(n), uint8(KindString)
+	h.valLen = uint32(n)
+	h.setKind(uint8(KindString))
 	sh.releaseLocked(db, old)
 }
 
@@ -102,7 +139,7 @@ func (db *DB) putObjectLocked(l *loc, obj Object) {
 	if h.kind&flagTable != 0 {
 		i := h.valLen
 		sh.objs[i] = obj
-		h.kind = kind
+		h.setKind(kind)
 		sh.accountObjLocked(i)
 		return
 	}
@@ -112,7 +149,8 @@ func (db *DB) putObjectLocked(l *loc, obj Object) {
 		h = sh.at(l.ref)
 	}
 	i := sh.putObjLocked(obj)
-	h.kind, h.valLen = kind, i
+	h.setKind(kind)
+	h.valLen = i
 	sh.accountObjLocked(i)
 }
 
@@ -128,13 +166,15 @@ func (db *DB) putCompactLocked(l *loc, kind Kind, c Compact, n int) {
 	}
 	if cp := int(h.valCap); cp >= n && cp <= 2*n+64 {
 		c.WriteCompact(h.value()[:n])
-		h.valLen, h.kind = uint32(n), uint8(kind)|flagFrozen
+		h.valLen = uint32(n)
+	h.setKind(uint8(kind) | flagFrozen)
 		return
 	}
 	old := db.relocateLocked(l, n+n/4)
 	h = sh.at(l.ref)
 	c.WriteCompact(h.value()[:n])
-	h.valLen, h.kind = uint32(n), uint8(kind)|flagFrozen
+	h.valLen = uint32(n)
+	h.setKind(uint8(kind) | flagFrozen)
 	sh.releaseLocked(db, old)
 }
 
@@ -167,7 +207,7 @@ func (db *DB) expireInPlaceLocked(sh *shard, ref uint32) {
 	db.slotLen[slot].Add(-1)
 	sh.expired.Add(1)
 	db.publishLocked(sh, OpDel, ReasonExpired, slot, key, nil)
-	h.kind = 0
+	h.kind &= flagTTL // dead, and still as long
 }
 
 // deleteRefLocked deletes the record ref, found by sampling (active expiry, eviction).

@@ -281,7 +281,7 @@ func compareLists(t *testing.T, p *Policy, r *refPolicy) {
 	}
 	for q := range numLists {
 		var got, want []uint64
-		for i := p.s.oldest(q); i != uint32(q); i = p.s.newer(i) {
+		for i := p.oldest(q); i != uint32(q); i = p.newer(i) {
 			got = append(got, p.s.nodes[i].hash)
 		}
 		for el := r.lists[q].Back(); el != nil; el = el.Prev() {

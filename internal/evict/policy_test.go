@@ -10,14 +10,15 @@ import (
 func checkInternal(t *testing.T, p *Policy) {
 	t.Helper()
 	s := &p.s
+	_ = s
 	var total int64
 	keys := 0
 	for q := range numLists {
 		var bytes int64
 		n := 0
-		for i := s.oldest(q); i != uint32(q); i = s.newer(i) {
+		for i := p.oldest(q); i != uint32(q); i = p.newer(i) {
 			nd := &s.nodes[i]
-			if nd.queue != q || s.nodes[nd.next].prev != i || s.nodes[nd.prev].next != i {
+			if nd.queue != q || s.nodes[nd.link.Next].link.Prev != i || s.nodes[nd.link.Prev].link.Next != i {
 				t.Fatalf("list %d: node %d badly linked", q, i)
 			}
 			if s.lookup(nd.hash) != i {
@@ -26,8 +27,8 @@ func checkInternal(t *testing.T, p *Policy) {
 			bytes += int64(nd.size)
 			n++
 		}
-		if bytes != s.bytes[q] || n != s.count[q] {
-			t.Fatalf("list %d: %d keys, %d bytes; counted %d keys, %d bytes", q, n, bytes, s.count[q], s.bytes[q])
+		if bytes != p.bytes[q] || n != p.count[q] {
+			t.Fatalf("list %d: %d keys, %d bytes; counted %d keys, %d bytes", q, n, bytes, p.count[q], p.bytes[q])
 		}
 		total += bytes
 		keys += n
@@ -38,9 +39,9 @@ func checkInternal(t *testing.T, p *Policy) {
 	if p.total > p.capacity {
 		t.Fatalf("%d bytes over the capacity of %d", p.total, p.capacity)
 	}
-	if s.bytes[window] > p.windowMax || s.bytes[protected] > p.protectedMax {
+	if p.bytes[window] > p.windowMax || p.bytes[protected] > p.protectedMax {
 		t.Fatalf("window %d bytes (limit %d), protected %d bytes (limit %d)",
-			s.bytes[window], p.windowMax, s.bytes[protected], p.protectedMax)
+			p.bytes[window], p.windowMax, p.bytes[protected], p.protectedMax)
 	}
 	if p.tune != nil {
 		for _, sh := range p.tune.shadows {

@@ -63,8 +63,11 @@ func (k *sketch) slot(m uint64, i uint) (word uint64, shift uint) {
 	return word, shift
 }
 
-// estimate returns the smallest of the key's four counters: 0 to 15.
+// estimate returns the smallest of the key's four counters: 0 to 15 (0 before init).
 func (k *sketch) estimate(m uint64) int {
+	if len(k.words) == 0 {
+		return 0
+	}
 	least := 15
 	for i := uint(0); i < 4; i++ {
 		w, s := k.slot(m, i)

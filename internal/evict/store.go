@@ -6,15 +6,12 @@ import (
 )
 
 // node is one tracked key: 24 bytes, no pointers. Nodes live in one slice and link to each other
-// by index, in circular doubly linked lists whose heads are the sentinel nodes at the start of the
-// slice. next points to the older neighbour, prev to the newer one; a sentinel is both newer than
-// its list's newest node and older than its oldest, so its next is the newest node and its prev
-// the oldest.
+// by index, in the circular doubly linked lists of lists.go, whose sentinels are the first nodes
+// of the slice.
 type node struct {
 	hash  uint64 // the caller's key hash
 	size  uint32 // bytes charged for the key
-	prev  uint32 // newer neighbour in the node's list
-	next  uint32 // older neighbour in the node's list
+	link  Link   // neighbours in the node's list
 	queue uint8  // the list the node is in: its sentinel's index
 	mark  uint8  // policy specific: a frequency or a visited bit
 	_     [2]uint8
@@ -46,26 +43,39 @@ func mix(h uint64) uint64 {
 	return h
 }
 
-// store holds the nodes of a policy, the lists that order them and an index from key hash to node.
-// The first sentinels nodes are list heads; a free node is linked through next into the free list.
+// store holds the nodes of a hash-based policy and an index from key hash to node; it is the
+// Nodes of a Policy. The first NumLists nodes are the lists' sentinels; a free node is linked
+// through link.Next into the free list.
 type store struct {
 	nodes []node
 	free  uint32 // first free node, 0 when none (node 0 is a sentinel, never free)
-	bytes []int64
-	count []int
 	index table
 }
+
+var _ Nodes = (*store)(nil)
 
 func (s *store) init(sentinels int) {
 	s.nodes = make([]node, sentinels, sentinels+8)
 	for i := range s.nodes {
-		s.nodes[i].prev = uint32(i)
-		s.nodes[i].next = uint32(i)
+		s.nodes[i].link = Link{Prev: uint32(i), Next: uint32(i)}
 		s.nodes[i].queue = uint8(i)
 	}
-	s.bytes = make([]int64, sentinels)
-	s.count = make([]int, sentinels)
+	s.free = 0
 	s.index.init()
+}
+
+func (s *store) Link(i uint32) *Link        { return &s.nodes[i].link }
+func (s *store) Queue(i uint32) uint8       { return s.nodes[i].queue }
+func (s *store) SetQueue(i uint32, q uint8) { s.nodes[i].queue = q }
+func (s *store) Size(i uint32) uint32       { return s.nodes[i].size }
+func (s *store) Hash(i uint32) uint64       { return s.nodes[i].hash }
+func (s *store) Victim(i uint32) uint64     { return s.nodes[i].hash }
+
+// Free removes node i, out of its list, from the index and puts it on the free list.
+func (s *store) Free(i uint32) {
+	s.index.remove(s.nodes, s.nodes[i].hash, mix(s.nodes[i].hash))
+	s.nodes[i] = node{link: Link{Next: s.free}}
+	s.free = i
 }
 
 // lookup returns the node holding h, or 0.
@@ -78,7 +88,7 @@ func (s *store) lookup(h uint64) uint32 {
 func (s *store) add(h uint64, size uint32) uint32 {
 	i := s.free
 	if i != 0 {
-		s.free = s.nodes[i].next
+		s.free = s.nodes[i].link.Next
 	} else {
 		if len(s.nodes) > math.MaxUint32-1 {
 			panic("evict: more than 2^32 nodes")
@@ -90,63 +100,6 @@ func (s *store) add(h uint64, size uint32) uint32 {
 	s.index.insert(s.nodes, i, mix(h))
 	return i
 }
-
-// drop unlinks node i, removes it from the index and frees it.
-func (s *store) drop(i uint32) {
-	s.unlink(i)
-	s.index.remove(s.nodes, s.nodes[i].hash, mix(s.nodes[i].hash))
-	s.nodes[i] = node{next: s.free}
-	s.free = i
-}
-
-// pushFront links node i as the newest node of list q.
-func (s *store) pushFront(q uint8, i uint32) {
-	n := s.nodes
-	newest := n[q].next
-	n[i].prev = uint32(q)
-	n[i].next = newest
-	n[i].queue = q
-	n[newest].prev = i
-	n[q].next = i
-	s.bytes[q] += int64(n[i].size)
-	s.count[q]++
-}
-
-// pushBack links node i as the oldest node of list q.
-func (s *store) pushBack(q uint8, i uint32) {
-	n := s.nodes
-	oldest := n[q].prev
-	n[i].prev = oldest
-	n[i].next = uint32(q)
-	n[i].queue = q
-	n[oldest].next = i
-	n[q].prev = i
-	s.bytes[q] += int64(n[i].size)
-	s.count[q]++
-}
-
-// unlink takes node i out of its list.
-func (s *store) unlink(i uint32) {
-	n := s.nodes
-	p, x := n[i].prev, n[i].next
-	n[p].next = x
-	n[x].prev = p
-	q := n[i].queue
-	s.bytes[q] -= int64(n[i].size)
-	s.count[q]--
-}
-
-// moveFront moves node i to the front (newest end) of list q.
-func (s *store) moveFront(q uint8, i uint32) {
-	s.unlink(i)
-	s.pushFront(q, i)
-}
-
-// oldest returns the oldest node of list q, or q itself (its sentinel) when the list is empty.
-func (s *store) oldest(q uint8) uint32 { return s.nodes[q].prev }
-
-// newer returns the neighbour of node i towards the front of its list; a sentinel ends the list.
-func (s *store) newer(i uint32) uint32 { return s.nodes[i].prev }
 
 // table is an open-addressing index from key hash to node: linear probing, backward-shift
 // deletion, at most 3/4 full. A slot holds a node index; 0 is empty (node 0 is a sentinel).

@@ -9,12 +9,15 @@ import (
 // TestStoreModel drives the store (index, lists, free nodes) with random operations and holds it
 // against a model of Go maps and container/list lists.
 func TestStoreModel(t *testing.T) {
-	const lists = 3
+	const nlists = 3
 	for seed := range uint64(20) {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		var s store
-		s.init(lists)
-		var model [lists]*list.List
+		s.init(nlists)
+		var l lists[*store]
+		l.n = &s
+		l.initLists()
+		var model [nlists]*list.List
 		for q := range model {
 			model[q] = list.New()
 		}
@@ -31,35 +34,37 @@ func TestStoreModel(t *testing.T) {
 			}
 			switch rng.IntN(4) {
 			case 0, 1: // add, or move to the front of some list
-				q := uint8(rng.IntN(lists))
+				q := uint8(rng.IntN(nlists))
 				if i == 0 {
 					sz := uint32(rng.IntN(100) + 1)
 					i = s.add(h, sz)
-					s.pushFront(q, i)
+					l.pushFront(q, i)
 					where[h] = model[q].PushFront(h)
 					size[h] = sz
 				} else {
-					s.moveFront(q, i)
+					l.moveFront(q, i)
 					model[queue[h]].Remove(where[h])
 					where[h] = model[q].PushFront(h)
 				}
 				queue[h] = q
 			case 2: // drop
 				if i != 0 {
-					s.drop(i)
+					l.unlink(i)
+					s.Free(i)
 					model[queue[h]].Remove(where[h])
 					delete(where, h)
 					delete(queue, h)
 					delete(size, h)
 				}
 			case 3: // drop the oldest of a list
-				q := uint8(rng.IntN(lists))
-				if o := s.oldest(q); o != uint32(q) {
+				q := uint8(rng.IntN(nlists))
+				if o := l.oldest(q); o != uint32(q) {
 					e := model[q].Back()
 					if e.Value.(uint64) != s.nodes[o].hash {
 						t.Fatalf("seed %d op %d: oldest of list %d is %x, model says %x", seed, op, q, s.nodes[o].hash, e.Value)
 					}
-					s.drop(o)
+					l.unlink(o)
+					s.Free(o)
 					model[q].Remove(e)
 					h := e.Value.(uint64)
 					delete(where, h)
@@ -74,11 +79,11 @@ func TestStoreModel(t *testing.T) {
 			}
 		}
 		// Every list, walked from its oldest node, matches the model's order, counts and bytes.
-		for q := range uint8(lists) {
+		for q := range uint8(nlists) {
 			var bytes int64
 			e := model[q].Back()
 			n := 0
-			for i := s.oldest(q); i != uint32(q); i = s.newer(i) {
+			for i := l.oldest(q); i != uint32(q); i = l.newer(i) {
 				if e == nil || e.Value.(uint64) != s.nodes[i].hash {
 					t.Fatalf("seed %d: list %d differs from the model at position %d", seed, q, n)
 				}
@@ -89,9 +94,9 @@ func TestStoreModel(t *testing.T) {
 				e = e.Prev()
 				n++
 			}
-			if e != nil || n != model[q].Len() || s.count[q] != n || s.bytes[q] != bytes {
+			if e != nil || n != model[q].Len() || l.count[q] != n || l.bytes[q] != bytes {
 				t.Fatalf("seed %d: list %d has %d nodes (count %d, bytes %d), model %d nodes, %d bytes",
-					seed, q, n, s.count[q], s.bytes[q], model[q].Len(), bytes)
+					seed, q, n, l.count[q], l.bytes[q], model[q].Len(), bytes)
 			}
 		}
 		// Every index slot is reachable from its home without crossing an empty slot.

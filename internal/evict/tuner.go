@@ -1,8 +1,12 @@
 package evict
 
+// InitialWindow is the window's share of the capacity at first, and that of a Core that no
+// tuner moves.
+const InitialWindow = 0.01
+
 // Tuning of the window by shadow caches.
 const (
-	initialWindow = 0.01 // the window's share of the capacity at first
+	initialWindow = InitialWindow
 	minWindow     = 0.001
 	maxWindow     = 0.80
 	// shadowKeys: a shadow samples keys at a rate that keeps it between shadowKeys and twice as
