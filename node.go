@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/larderdb/larder/internal/clusterview"
 	"github.com/larderdb/larder/internal/command"
 	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
@@ -93,9 +94,16 @@ func Open(opts *Options) (*Node, error) {
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
 		port = ta.Port
 	}
+	view, err := clusterView(cfg, port)
+	if err != nil {
+		ln.Close()
+		db.Close()
+		return nil, fmt.Errorf("larder: %w", err)
+	}
 	n.cmds = command.New(command.Options{
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
 		Shutdown: func() { go n.Close() }, TCPPort: port, ConfigFile: o.ConfigFile,
+		Cluster: view,
 	})
 	changes.Store(n.cmds)
 	n.srv = server.New(server.Options{
@@ -139,6 +147,26 @@ func (n *Node) Close() error {
 		close(n.done)
 	})
 	return err
+}
+
+// clusterView returns the cluster map the node routes by: with
+// cluster-enabled (the default), a cluster of one serving every slot, with a
+// node ID made at start (not kept across restarts yet) and the address of
+// the first bind address, or, when that is a wildcard, the address each
+// client connected to; nil with cluster-enabled no.
+func clusterView(cfg *config.Store, port int) (command.ClusterView, error) {
+	if !cfg.Bool("cluster-enabled") {
+		return nil, nil
+	}
+	host := firstBind(cfg.String("bind"))
+	if ip := net.ParseIP(host); host == "*" || ip != nil && ip.IsUnspecified() {
+		host = ""
+	}
+	m := clusterview.Single(clusterview.NewID(), host, port)
+	if bus := cfg.Int("cluster-port"); bus != 0 {
+		m.Nodes[0].BusPort = int(bus)
+	}
+	return clusterview.NewStatic(m)
 }
 
 // eventLoops resolves the io-loops setting: -1 (the default) is half the cores, at least one,

@@ -41,7 +41,7 @@ start_servers() {
   wait_ready "${PORT[redis]}" redis
   PORT[larder]=$(free_port)
   # shellcheck disable=SC2086 # LARDER_FLAGS is a list of flags
-  "$TMP/larder" --port "${PORT[larder]}" --loglevel warning $LARDER_FLAGS >"$TMP/larder.log" 2>&1 &
+  "$TMP/larder" --port "${PORT[larder]}" --loglevel warning --cluster-enabled no $LARDER_FLAGS >"$TMP/larder.log" 2>&1 &
   PID[larder]=$! && PIDS+=($!)
   wait_ready "${PORT[larder]}" larder
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/resp"
 )
@@ -21,7 +20,7 @@ func connTestServer(t *testing.T, n int) (*Server, []*Ctx, []*bytes.Buffer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	s := New(Options{DB: db, Config: config.NewStore(), Logger: slog.New(slog.DiscardHandler)})
+	s := New(Options{DB: db, Config: standaloneConfig(), Logger: slog.New(slog.DiscardHandler)})
 	var xs []*Ctx
 	var bufs []*bytes.Buffer
 	for i := 0; i < n; i++ {

@@ -39,6 +39,7 @@ type Ctx struct {
 	lastTop   *Command     // the top-level command of the previous Dispatch, to skip the table lookup
 	errs      int64        // error replies written, for the failed-call statistics
 	tx        multiState   // MULTI queue and WATCHed keys (multi.go, watch.go)
+	asking    bool         // ASKING came last: an importing slot may be used (cluster.go)
 	// ready lists keys this command pushed into that clients may be
 	// blocked on (see KeyReady); Dispatch serves them after the command.
 	ready [][]byte

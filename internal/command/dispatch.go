@@ -8,7 +8,8 @@ import (
 // Dispatch runs the command in x.Args and writes its reply to x.W: it finds
 // the command, checks arity, authentication and memory, locks the shards of
 // its keys, runs the handler and records statistics and the slow log.
-// Features that change how a command runs plug in here: pub/sub mode
+// Features that change how a command runs plug in here: cluster routing
+// (routeCluster, cluster.go), pub/sub mode
 // (pubsubAllows, pubsub.go), MULTI queueing (queueInMulti, multi.go) and
 // blocked clients (serveBlocked, blocking.go).
 func (s *Server) Dispatch(x *Ctx) {
@@ -60,6 +61,9 @@ func (s *Server) Dispatch(x *Ctx) {
 		cmd.stats.rejected.Add(1)
 		x.flagMulti() // EXEC will abort
 		x.Err("NOAUTH Authentication required.")
+		return
+	}
+	if s.cluster != nil && !s.routeCluster(x, cmd) { // cluster mode: MOVED, ASK, CROSSSLOT (cluster.go)
 		return
 	}
 	if !s.pubsubAllows(x, cmd) || s.queueInMulti(x, cmd) {

@@ -12,9 +12,18 @@ import (
 )
 
 // startNode starts a real node listening on a loopback port with the given
-// settings (Redis names) and stops it when the test ends.
+// settings (Redis names) and stops it when the test ends. The node is a
+// standalone server (cluster-enabled no) unless settings say otherwise: the
+// tests check Redis's standalone semantics, with keys in any slots.
 func startNode(t testing.TB, settings map[string]string) *larder.Node {
 	t.Helper()
+	if _, ok := settings["cluster-enabled"]; !ok {
+		all := map[string]string{"cluster-enabled": "no"}
+		for k, v := range settings {
+			all[k] = v
+		}
+		settings = all
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

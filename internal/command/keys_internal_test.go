@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/resp"
 )
@@ -43,7 +42,7 @@ func newKeysHarness(t *testing.T) *keysHarness {
 	}
 	t.Cleanup(db.Close)
 	h := &keysHarness{t: t, db: db}
-	h.srv = New(Options{DB: db, Config: config.NewStore()})
+	h.srv = New(Options{DB: db, Config: standaloneConfig()})
 	h.srv.Connect(&Client{}, &h.x)
 	h.x.W = resp.NewWriter(&h.out, 4096)
 	return h

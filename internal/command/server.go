@@ -31,6 +31,11 @@ type Options struct {
 	TCPPort int
 	// ConfigFile is the configuration file path reported by INFO. Default "".
 	ConfigFile string
+	// Cluster is the cluster map the commands route by when the setting
+	// cluster-enabled is yes (cluster.go). Default: a cluster of one
+	// serving every slot, with a new random node ID. Unused when
+	// cluster-enabled is no.
+	Cluster ClusterView
 }
 
 // Server holds what every command handler of one node shares: the command
@@ -51,6 +56,8 @@ type Server struct {
 	ps      pubsub        // subscriptions, keyspace notifications (pubsub_registry.go)
 	watches watchRegistry // WATCHed keys (watch.go)
 	blocked blocking      // clients waiting in blocking commands (blocking.go)
+	cluster ClusterView   // the cluster map; nil when cluster mode is off (cluster.go)
+	execCmd *Command      // EXEC, which the cluster check treats apart
 	// Stats are the node-wide counters INFO reports; the network layer
 	// updates the connection and byte counters.
 	Stats Stats
@@ -82,7 +89,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
 			serverCommands, introspectionCommands, pubsubCommands, multiCommands, listCommands, zsetCommands,
-			hashCommands, setCommands, bitCommands),
+			hashCommands, setCommands, bitCommands, clusterCommands),
 		db:    opts.DB,
 		cfg:   opts.Config,
 		log:   opts.Logger,
@@ -91,6 +98,7 @@ func New(opts Options) *Server {
 		runID: hex.EncodeToString(id[:]),
 	}
 	s.start = s.now()
+	s.initCluster(opts)
 	s.clients.init()
 	s.initPubSub()
 	s.slowlog.init()

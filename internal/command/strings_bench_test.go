@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/resp"
 )
@@ -19,7 +18,7 @@ func newStrBenchCtx(tb testing.TB, w io.Writer) (*Server, *Ctx) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(db.Close)
-	s := New(Options{DB: db, Config: config.NewStore(), Logger: slog.New(slog.DiscardHandler)})
+	s := New(Options{DB: db, Config: standaloneConfig(), Logger: slog.New(slog.DiscardHandler)})
 	x := &Ctx{W: resp.NewWriter(w, 0)}
 	s.Connect(&Client{}, x)
 	tb.Cleanup(func() { s.Disconnect(x) })

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/resp"
 )
@@ -31,7 +30,7 @@ func newStrHarness(t *testing.T, proto int) *strHarness {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	h.s = New(Options{DB: db, Config: config.NewStore(), Logger: slog.New(slog.DiscardHandler),
+	h.s = New(Options{DB: db, Config: standaloneConfig(), Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.UnixMilli(h.now.Load()) }})
 	h.x = &Ctx{W: resp.NewWriter(&h.out, 0)}
 	h.s.Connect(&Client{}, h.x)

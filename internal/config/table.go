@@ -73,6 +73,7 @@ func table() []*Param {
 		// Larder's own settings.
 		str("config", "", "", fImm|fLarder, "Path of the YAML configuration file."),
 		withCheck(num("shards", "", 1, 1<<16, 256, fImm|fLarder, "Number of engine shards (a power of two)."), checkPowerOfTwo),
+		yn("cluster-enabled", "", true, fImm|fLarder, "Run as a Redis Cluster node (no: a standalone Redis-like server)."),
 
 		// Booleans.
 		yn("rdbchecksum", "", true, fImm, "Checksum RDB files."),
@@ -108,7 +109,6 @@ func table() []*Param {
 		yn("jemalloc-bg-thread", "", true, 0, "Purge jemalloc memory in a background thread."),
 		yn("activedefrag", "", false, 0, "Enable active defragmentation."),
 		yn("syslog-enabled", "", false, fImm, "Log to syslog."),
-		yn("cluster-enabled", "", false, fImm, "Run in cluster mode."),
 		yn("appendonly", "", false, 0, "Enable the append-only file."),
 		yn("cluster-allow-reads-when-down", "", false, 0, "Serve reads while the cluster is down."),
 		yn("cluster-allow-pubsubshard-when-down", "", true, 0, "Serve sharded pub/sub while the cluster is down."),

@@ -30,7 +30,7 @@ func bothModes(t *testing.T, test func(t *testing.T, loops string)) {
 // startNode starts a node with settings and io-loops set to loops.
 func startNode(t *testing.T, loops string, settings map[string]string) *larder.Node {
 	t.Helper()
-	all := map[string]string{"io-loops": loops}
+	all := map[string]string{"io-loops": loops, "cluster-enabled": "no"} // standalone semantics
 	for k, v := range settings {
 		all[k] = v
 	}

@@ -1,0 +1,253 @@
+// Package clusterview describes the cluster map as the command layer sees it
+// (nodes, their addresses and slot ranges, the owner of each slot and the
+// slots in flight), and holds Static, an implementation of that view over a
+// map given by the caller: the one-node cluster a lone node starts as, and
+// hand-made maps for tests.
+//
+// The control plane (internal/topology) implements the same view over the
+// Raft cluster map; the command layer's interface is command.ClusterView.
+package clusterview
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"sync/atomic"
+)
+
+// NumSlots is the number of Redis Cluster hash slots.
+const NumSlots = 16384
+
+// IDLen is the length of a node ID: 40 lower-case hex characters, as in
+// Redis Cluster.
+const IDLen = 40
+
+// ErrInvalidMap is returned by NewStatic and Static.Set for a map that is not
+// self-consistent; the error wrapping it says why.
+var ErrInvalidMap = errors.New("clusterview: invalid map")
+
+// SlotRange is the slots Start to End, both included.
+type SlotRange struct {
+	Start, End uint16
+}
+
+// Node is one member of the cluster as CLUSTER NODES, SLOTS and SHARDS
+// report it. A Node handed out by a view must not be modified.
+type Node struct {
+	// ID is the node's 40-character hex ID.
+	ID string
+	// Host is the address clients reach the node at: an IP address or a
+	// host name. Empty only for this node, and then it means "the address
+	// the client connected to" (a node bound to every interface does not
+	// know which of its addresses a client can reach).
+	Host string
+	// Port is the node's client (RESP) port.
+	Port int
+	// BusPort is the node's cluster-bus port (CLUSTER NODES shows
+	// host:port@busport).
+	BusPort int
+	// Hostname, when set, is reported next to the address (CLUSTER NODES,
+	// SHARDS and the metadata of CLUSTER SLOTS), as Redis's
+	// cluster-announce-hostname is.
+	Hostname string
+	// Primary is the ID of the primary this node replicates; "" for a
+	// primary.
+	Primary string
+	// Failed marks a node the cluster agrees is down (flag "fail");
+	// Suspected one this node cannot reach (flag "fail?").
+	Failed, Suspected bool
+	// ConfigEpoch is the epoch of the node's last slot change.
+	ConfigEpoch uint64
+	// ReplOffset is the node's replication offset (CLUSTER SHARDS).
+	ReplOffset int64
+	// Slots are the slots a primary serves: ascending, not overlapping.
+	Slots []SlotRange
+}
+
+// Slot is where one slot lives, as this node sees it.
+type Slot struct {
+	// Owner is the primary serving the slot, nil when no node does (the
+	// command layer then answers CLUSTERDOWN).
+	Owner *Node
+	// Local reports whether Owner is this node.
+	Local bool
+	// MigratingTo is the node the slot is moving to, when this node owns
+	// it and it is in flight; nil otherwise. Keys this node no longer has
+	// are answered with ASK to it.
+	MigratingTo *Node
+	// ImportingFrom is the node the slot is coming from, when it is in
+	// flight to this node; nil otherwise. This node then serves the slot to
+	// clients that sent ASKING.
+	ImportingFrom *Node
+}
+
+// Map is a whole cluster map, as given to NewStatic.
+type Map struct {
+	// Me is this node's ID; it must be the ID of one of Nodes.
+	Me string
+	// Epoch is the cluster's current epoch (cluster_current_epoch).
+	Epoch uint64
+	// Nodes are every member, this node included, in the order CLUSTER
+	// NODES lists them.
+	Nodes []Node
+	// Migrating maps a slot this node owns to the ID of the node it is
+	// moving to; Importing maps a slot owned by another node to the ID of
+	// that node, the slot moving here.
+	Migrating, Importing map[uint16]string
+}
+
+// NewID returns a random node ID: 40 lower-case hex characters.
+func NewID() string {
+	var b [IDLen / 2]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Single returns the map of a cluster of one: node id, reached at host:port
+// (host "" meaning the address a client connected to), serving every slot.
+// The bus port is port+10000, as DESIGN.md sets it.
+func Single(id, host string, port int) Map {
+	return Map{
+		Me: id,
+		Nodes: []Node{{
+			ID: id, Host: host, Port: port, BusPort: port + 10000,
+			Slots: []SlotRange{{0, NumSlots - 1}},
+		}},
+	}
+}
+
+// Static is a view of a map that changes only when Set is called. It is safe
+// for concurrent use; a change is seen at once by every method (one atomic
+// load).
+type Static struct {
+	snap atomic.Pointer[snapshot]
+}
+
+// snapshot is a Map checked and indexed for lookups. It never changes.
+type snapshot struct {
+	me      *Node
+	epoch   uint64
+	nodes   []Node
+	slots   [NumSlots]Slot
+	ownsAll bool
+}
+
+// NewStatic returns a view of m, which it copies.
+func NewStatic(m Map) (*Static, error) {
+	s := new(Static)
+	if err := s.Set(m); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Set replaces the map the view shows with m, which it copies. An invalid
+// map is refused (ErrInvalidMap) and the view is left as it was.
+func (s *Static) Set(m Map) error {
+	sn, err := build(m)
+	if err != nil {
+		return err
+	}
+	s.snap.Store(sn)
+	return nil
+}
+
+// MyID returns this node's ID.
+func (s *Static) MyID() string { return s.snap.Load().me.ID }
+
+// Epoch returns the cluster's current epoch.
+func (s *Static) Epoch() uint64 { return s.snap.Load().epoch }
+
+// OwnsAll reports whether this node serves every slot and none is in flight.
+func (s *Static) OwnsAll() bool { return s.snap.Load().ownsAll }
+
+// Slot returns where slot lives. slot must be below NumSlots.
+func (s *Static) Slot(slot uint16) Slot { return s.snap.Load().slots[slot&(NumSlots-1)] }
+
+// Nodes returns every node, this one included. The caller must not modify
+// the slice or the nodes.
+func (s *Static) Nodes() []Node { return s.snap.Load().nodes }
+
+func build(m Map) (*snapshot, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidMap, fmt.Sprintf(format, args...))
+	}
+	sn := &snapshot{epoch: m.Epoch, nodes: make([]Node, len(m.Nodes))}
+	byID := make(map[string]*Node, len(m.Nodes))
+	for i, n := range m.Nodes {
+		if !validID(n.ID) {
+			return nil, bad("node ID %q is not 40 hex characters", n.ID)
+		}
+		if byID[n.ID] != nil {
+			return nil, bad("node ID %s appears twice", n.ID)
+		}
+		if n.Port < 0 || n.Port > 65535 {
+			return nil, bad("node %s has port %d", n.ID, n.Port)
+		}
+		n.Slots = append([]SlotRange(nil), n.Slots...)
+		sort.Slice(n.Slots, func(a, b int) bool { return n.Slots[a].Start < n.Slots[b].Start })
+		sn.nodes[i] = n
+		byID[n.ID] = &sn.nodes[i]
+	}
+	if sn.me = byID[m.Me]; sn.me == nil {
+		return nil, bad("this node's ID %q is not among the nodes", m.Me)
+	}
+	for i := range sn.nodes {
+		n := &sn.nodes[i]
+		if n.Primary != "" {
+			if byID[n.Primary] == nil || n.Primary == n.ID {
+				return nil, bad("node %s replicates unknown node %s", n.ID, n.Primary)
+			}
+			if len(n.Slots) > 0 {
+				return nil, bad("replica %s has slots", n.ID)
+			}
+		}
+		for _, r := range n.Slots {
+			if r.Start > r.End || r.End >= NumSlots {
+				return nil, bad("node %s has slot range %d-%d", n.ID, r.Start, r.End)
+			}
+			for sl := int(r.Start); sl <= int(r.End); sl++ {
+				if o := sn.slots[sl].Owner; o != nil {
+					return nil, bad("slot %d is served by both %s and %s", sl, o.ID, n.ID)
+				}
+				sn.slots[sl] = Slot{Owner: n, Local: n == sn.me}
+			}
+		}
+	}
+	for sl, to := range m.Migrating {
+		if sl >= NumSlots || byID[to] == nil || !sn.slots[sl].Local || to == sn.me.ID {
+			return nil, bad("slot %d cannot migrate from this node to %q", sl, to)
+		}
+		sn.slots[sl].MigratingTo = byID[to]
+	}
+	for sl, from := range m.Importing {
+		if sl >= NumSlots || byID[from] == nil || sn.slots[sl].Local || from == sn.me.ID {
+			return nil, bad("slot %d cannot be imported from %q", sl, from)
+		}
+		sn.slots[sl].ImportingFrom = byID[from]
+	}
+	sn.ownsAll = len(m.Migrating)+len(m.Importing) == 0
+	for sl := range sn.slots {
+		if !sn.slots[sl].Local {
+			sn.ownsAll = false
+			break
+		}
+	}
+	return sn, nil
+}
+
+// validID reports whether id is 40 hex characters.
+func validID(id string) bool {
+	if len(id) != IDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
