@@ -171,11 +171,16 @@ func (a *Assignment) Primary(slot int) string {
 // Owners returns the IDs of slot s's owners: the primary first, then the replicas in rank
 // order. It has min(RF, Len()) entries. It panics if s is not in [0, NumSlots).
 func (a *Assignment) Owners(slot int) []string {
-	ids := make([]string, 0, a.active())
+	return a.AppendOwners(make([]string, 0, a.active()), slot)
+}
+
+// AppendOwners appends the IDs of slot s's owners to dst, as Owners returns them, and returns
+// the extended slice.
+func (a *Assignment) AppendOwners(dst []string, slot int) []string {
 	for k := 0; k < a.active(); k++ {
-		ids = append(ids, a.members[a.at(slot, k)].ID)
+		dst = append(dst, a.members[a.at(slot, k)].ID)
 	}
-	return ids
+	return dst
 }
 
 // Slots returns, in ascending order, the slots of which the node with the given ID is the

@@ -37,31 +37,52 @@ type Copy struct {
 }
 
 // Copies compares the owner sets (primary and replicas, whatever their rank) of every slot in
-// old and new. added lists the nodes that must receive a full copy of a slot, dropped the ones
-// that may delete theirs, both in slot order then ID order. A nil assignment counts as one
-// without members.
+// old and new. added lists the nodes that must receive a full copy of a slot, in slot order
+// then rank order in new; dropped the nodes that may delete theirs, in slot order then rank
+// order in old. A nil assignment counts as one without members.
 func Copies(old, new *Assignment) (added, dropped []Copy) {
-	for s := range NumSlots {
-		o, n := owners(old, s), owners(new, s)
-		for _, id := range n {
-			if !slices.Contains(o, id) {
-				added = append(added, Copy{Slot: s, Node: id})
+	if old == nil || new == nil {
+		for s := range NumSlots {
+			if new != nil {
+				for _, id := range new.Owners(s) {
+					added = append(added, Copy{Slot: s, Node: id})
+				}
+			}
+			if old != nil {
+				for _, id := range old.Owners(s) {
+					dropped = append(dropped, Copy{Slot: s, Node: id})
+				}
 			}
 		}
-		for _, id := range o {
-			if !slices.Contains(n, id) {
-				dropped = append(dropped, Copy{Slot: s, Node: id})
+		return added, dropped
+	}
+	// Compare member indices: old's index i is new's toNew[i] (none if it left).
+	toNew := make([]uint16, len(old.members))
+	for i, m := range old.members {
+		toNew[i] = none
+		if j := new.index(m.ID); j >= 0 {
+			toNew[i] = uint16(j)
+		}
+	}
+	var o, n []uint16
+	for s := range NumSlots {
+		o, n = o[:0], n[:0]
+		for k := 0; k < old.active(); k++ {
+			o = append(o, toNew[old.at(s, k)])
+		}
+		for k := 0; k < new.active(); k++ {
+			n = append(n, new.at(s, k))
+		}
+		for _, i := range n {
+			if !slices.Contains(o, i) {
+				added = append(added, Copy{Slot: s, Node: new.members[i].ID})
+			}
+		}
+		for k, i := range o {
+			if i == none || !slices.Contains(n, i) {
+				dropped = append(dropped, Copy{Slot: s, Node: old.members[old.at(s, k)].ID})
 			}
 		}
 	}
 	return added, dropped
-}
-
-func owners(a *Assignment, s int) []string {
-	if a == nil {
-		return nil
-	}
-	ids := a.Owners(s)
-	slices.Sort(ids)
-	return ids
 }

@@ -2,7 +2,6 @@ package ring
 
 import (
 	"cmp"
-	"container/heap"
 	"slices"
 )
 
@@ -136,13 +135,21 @@ type arc struct {
 	left int    // slots still to walk
 }
 
-func (a *arc) d() uint64 { return a.pt - slotPos(a.s) }
+func (a arc) d() uint64 { return a.pt - slotPos(a.s) }
 
 // nearest calls yield with every slot and its distance to the nearest of the sorted points
 // clockwise from it, in ascending order of (distance, slot), until yield returns false. It
 // merges the arcs before each point, so it costs little when stopped early.
 func nearest(pts []uint64, yield func(s int, d uint64) bool) {
-	h := make(arcHeap, 0, len(pts))
+	h := minHeap[arc]{
+		items: make([]arc, 0, len(pts)),
+		less: func(x, y arc) bool {
+			if dx, dy := x.d(), y.d(); dx != dy {
+				return dx < dy
+			}
+			return x.s < y.s
+		},
+	}
 	for j, p := range pts {
 		var n int
 		if j == 0 {
@@ -151,40 +158,20 @@ func nearest(pts []uint64, yield func(s int, d uint64) bool) {
 			n = below(p) - below(pts[j-1])
 		}
 		if n > 0 {
-			h = append(h, &arc{pt: p, s: (below(p) - 1 + NumSlots) % NumSlots, left: n})
+			h.items = append(h.items, arc{pt: p, s: (below(p) - 1 + NumSlots) % NumSlots, left: n})
 		}
 	}
-	heap.Init(&h)
-	for len(h) > 0 {
-		a := h[0]
+	h.init()
+	for len(h.items) > 0 {
+		a := &h.items[0]
 		if !yield(a.s, a.d()) {
 			return
 		}
 		if a.left--; a.left == 0 {
-			heap.Pop(&h)
+			h.pop()
 			continue
 		}
 		a.s = (a.s - 1 + NumSlots) % NumSlots
-		heap.Fix(&h, 0)
+		h.fixTop()
 	}
-}
-
-// arcHeap is a min-heap of arcs by (distance, slot) of their next slot.
-type arcHeap []*arc
-
-func (h arcHeap) Len() int { return len(h) }
-func (h arcHeap) Less(i, j int) bool {
-	di, dj := h[i].d(), h[j].d()
-	if di != dj {
-		return di < dj
-	}
-	return h[i].s < h[j].s
-}
-func (h arcHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *arcHeap) Push(x any)   { *h = append(*h, x.(*arc)) }
-func (h *arcHeap) Pop() any {
-	old := *h
-	a := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return a
 }

@@ -2,7 +2,6 @@ package ring
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
 	"slices"
 )
@@ -248,7 +247,7 @@ func (a *Assignment) fillWith(r *ring, k int, old []uint16, greedy greedyFunc) {
 		if dead == nil {
 			dead = make([]bool, len(a.members))
 		}
-		if a.augment(s, k, room, got, dead) {
+		if a.augment(s, k, old, room, got, dead) {
 			continue
 		}
 		var best cand
@@ -296,7 +295,6 @@ func (a *Assignment) candidates(r *ring, s, k int, old []uint16, yield func(cand
 func (a *Assignment) greedy(r *ring, k int, old []uint16, room []int, got [][]uint16) []int {
 	rf := a.cfg.RF
 	all := r.all()
-	var h candHeap
 	var left []int
 	var ws []walk
 	for s := range NumSlots {
@@ -331,27 +329,28 @@ func (a *Assignment) greedy(r *ring, k int, old []uint16, room []int, got [][]ui
 		}
 		return false
 	}
+	h := minHeap[int32]{less: func(x, y int32) bool { return ws[x].c.cmp(ws[y].c) < 0 }}
 	for i := range ws {
 		if next(&ws[i]) {
-			h = append(h, &ws[i])
+			h.items = append(h.items, int32(i))
 		} else {
 			left = append(left, ws[i].s)
 		}
 	}
-	heap.Init(&h)
-	for len(h) > 0 {
-		w := h[0]
+	h.init()
+	for len(h.items) > 0 {
+		w := &ws[h.items[0]]
 		if i := w.c.i; room[i] > 0 {
 			a.take(w.s, k, i)
 			room[i]--
 			got[i] = append(got[i], uint16(w.s))
-			heap.Pop(&h)
+			h.pop()
 			continue
 		}
 		if next(w) {
-			heap.Fix(&h, 0)
+			h.fixTop()
 		} else {
-			heap.Pop(&h)
+			h.pop()
 			left = append(left, w.s)
 		}
 	}
@@ -368,25 +367,13 @@ type walk struct {
 	steps int  // virtual nodes looked at
 }
 
-// candHeap is a min-heap of walks by their current candidate.
-type candHeap []*walk
-
-func (h candHeap) Len() int           { return len(h) }
-func (h candHeap) Less(i, j int) bool { return h[i].c.cmp(h[j].c) < 0 }
-func (h candHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *candHeap) Push(x any)        { *h = append(*h, x.(*walk)) }
-func (h *candHeap) Pop() any {
-	old := *h
-	w := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return w
-}
-
 // augment looks for a chain of members m0, m1, ..., mj where m0 may take the hole at (s, k),
 // each m(i+1) may take a hole m(i) got in this pass, and mj has room; if there is one, it
 // shifts the holes along it and reports true. A member may take a hole if it owns the slot at
-// no rank. got lists the holes each member got in this pass; room is what it may still take.
-func (a *Assignment) augment(s, k int, room []int, got [][]uint16, dead []bool) bool {
+// no rank, and give one up if it did not hold the slot in old, so no member loses a slot it
+// had. got lists the holes each member got in this pass; room is what it may still take;
+// dead marks members from which no chain leads to room.
+func (a *Assignment) augment(s, k int, old []uint16, room []int, got [][]uint16, dead []bool) bool {
 	type step struct {
 		hole uint16 // the hole this member would take
 		from int    // the member giving it up, -1 for the hole at (s, k)
@@ -422,6 +409,9 @@ func (a *Assignment) augment(s, k int, room []int, got [][]uint16, dead []bool) 
 			return true
 		}
 		for _, h := range got[e] {
+			if old != nil && slices.Contains(old[int(h)*rf:int(h+1)*rf], uint16(e)) {
+				continue
+			}
 			for i := range n {
 				if !seen[i] && !a.owns(int(h), uint16(i), 0, rf) {
 					seen[i] = true
