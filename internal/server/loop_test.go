@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -246,4 +248,32 @@ func TestLoopStats(t *testing.T) {
 			t.Errorf("connections received grew by %d, want 1", d)
 		}
 	})
+}
+
+// TestLoopSleepingLetsRuntimeStop checks that an event loop asleep in epoll_wait
+// (keeping its P when the loops leave other Ps free) does not hold up a
+// stop-the-world until its wake-up tick: the runtime's preemption signal
+// interrupts the wait. A loop that held the world for its tick (100 ms, a
+// random phase) would make the median collection take about 50 ms; a small
+// heap's takes about a millisecond.
+func TestLoopSleepingLetsRuntimeStop(t *testing.T) {
+	n := startNode(t, "1", nil)
+	c, r := rawConn(t, n)
+	io.WriteString(c, "PING\r\n")
+	expectLine(t, r, "+PONG\r\n")
+	var took []time.Duration
+	for range 7 {
+		time.Sleep(20 * time.Millisecond) // the loop is asleep in epoll_wait
+		start := time.Now()
+		runtime.GC()
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	if med := took[len(took)/2]; med > 25*time.Millisecond {
+		t.Fatalf("median collection with the loop asleep took %v (all: %v); the loop holds up stop-the-world", med, took)
+	}
+	t.Logf("GOMAXPROCS=%d, collections with the loop asleep: %v", runtime.GOMAXPROCS(0), took)
+	io.WriteString(c, "PING\r\n")
+	expectLine(t, r, "+PONG\r\n")
+	healthy(t, n)
 }

@@ -170,3 +170,15 @@ func pollNow(epfd int, events []syscall.EpollEvent) int {
 	}
 	return int(n)
 }
+
+// pollWait is epoll_wait with a timeout in milliseconds, made without the
+// scheduler's syscall bookkeeping: the goroutine keeps its P while it sleeps.
+// The runtime's preemption signal (for a GC or after 10 ms) interrupts the
+// wait, which returns EINTR, as it does for any signal.
+func pollWait(epfd int, events []syscall.EpollEvent, msec int) (int, error) {
+	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), uintptr(msec), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
