@@ -25,11 +25,12 @@ type CacheOptions struct {
 	// bound first makes room by Policy.
 	// Default 0: no bound, entries leave only by Delete or TTL.
 	MaxMemory int64
-	// Policy chooses what leaves the cache at MaxMemory, by its Redis maxmemory-policy name, as
-	// a node takes it: "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru",
-	// "volatile-lfu", "volatile-random", "volatile-ttl", or "noeviction" (Set returns
-	// ErrOutOfMemory instead). Default "allkeys-lru"; a new default policy, better suited to
-	// caches than sampled LRU, will replace it.
+	// Policy chooses what leaves the cache at MaxMemory, by its maxmemory-policy name, as a
+	// node takes it: "allkeys-tinylfu" (W-TinyLFU: a small LRU window, then admission to a
+	// segmented LRU by a frequency sketch, see the README), or Redis's "allkeys-lru",
+	// "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random",
+	// "volatile-ttl", or "noeviction" (Set returns ErrOutOfMemory instead).
+	// Default "allkeys-tinylfu".
 	Policy string
 	// Clock returns the current time, for TTLs and for the eviction policy's access times.
 	// It is called by every operation and by the cache's background expiry, so it must be
@@ -73,7 +74,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 		return nil, fmt.Errorf("larder: invalid CacheOptions.MaxMemory %d: negative", o.MaxMemory)
 	}
 	if o.Policy == "" {
-		o.Policy = "allkeys-lru"
+		o.Policy = engine.TinyLFU
 	}
 	// By default, the wall clock at OpenCache advanced by the monotonic clock: one clock read
 	// instead of time.Now's two, and TTLs that a step of the wall clock does not disturb.

@@ -153,7 +153,7 @@ func TestCacheTTL(t *testing.T) {
 }
 
 func TestCacheEvicts(t *testing.T) {
-	for _, policy := range []string{"", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-ttl"} {
+	for _, policy := range []string{"", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-ttl", "allkeys-tinylfu"} {
 		t.Run("policy="+policy, func(t *testing.T) {
 			clk := newFakeClock()
 			const maxMemory = 256 << 10
@@ -235,8 +235,8 @@ func TestOpenCacheOptions(t *testing.T) {
 	if opts.Policy != "" || opts.Clock != nil {
 		t.Fatalf("OpenCache changed the caller's options: %+v", opts)
 	}
-	if got := c.db.Load().PolicyName(); got != "allkeys-lru" {
-		t.Fatalf("default policy %q, want allkeys-lru", got)
+	if got := c.db.Load().PolicyName(); got != "allkeys-tinylfu" {
+		t.Fatalf("default policy %q, want allkeys-tinylfu", got)
 	}
 	if d := c.clock() - time.Now().UnixMilli(); d < -1000 || d > 1000 {
 		t.Fatalf("the default clock is %dms away from the wall clock", d)

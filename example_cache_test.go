@@ -12,8 +12,8 @@ import (
 // ExampleCache uses the engine as a local cache: no server, no network.
 func ExampleCache() {
 	cache, err := larder.OpenCache(&larder.CacheOptions{
-		MaxMemory: 64 << 20,      // 64 MiB of keys and values
-		Policy:    "allkeys-lru", // at the bound, evict the least recently used
+		MaxMemory: 64 << 20,          // 64 MiB of keys and values
+		Policy:    "allkeys-tinylfu", // the default: at the bound, W-TinyLFU decides
 	})
 	if err != nil {
 		panic(err)

@@ -67,7 +67,7 @@ func TestOpenDoesNotChangeOptions(t *testing.T) {
 
 func TestConfigSetReachesTheEngine(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	n, err := larder.Open(&larder.Options{Listener: ln, Logger: slog.New(slog.DiscardHandler)})
+	n, err := larder.Open(&larder.Options{Listener: ln, MaxMemoryPolicy: "noeviction", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,14 +18,16 @@ type Options struct {
 	Port int
 	// Bind is the address to listen on (bind). Default "127.0.0.1".
 	Bind string
-	// MaxMemory is the memory limit in bytes (maxmemory). Default 0: no limit.
+	// MaxMemory is the memory limit in bytes (maxmemory). Default (0 here): 75% of the
+	// memory the node may use, its cgroup's limit or else physical memory (see the README);
+	// Settings "maxmemory": "0" runs without a limit.
 	// While a node with a limit runs, the Go runtime's soft memory limit is its maxmemory
 	// plus 64 MiB (summed over the nodes of the process, and following CONFIG SET), so that
 	// the process stays near that size; unless GOMEMLIMIT is set or the program set a Go
 	// memory limit of its own.
 	MaxMemory int64
 	// MaxMemoryPolicy names what happens at the limit (maxmemory-policy).
-	// Default "noeviction": writes get an OOM error.
+	// Default "allkeys-tinylfu": W-TinyLFU evicts; "noeviction" gives writes an OOM error.
 	MaxMemoryPolicy string
 	// RequirePass is the password clients must AUTH with (requirepass).
 	// Default "": none.

@@ -77,12 +77,12 @@ slave-read-only: no
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Values["maxclients"] != "5" || l.Values["maxmemory"] != "0" {
+	if l.Values["maxclients"] != "5" || l.Values["maxmemory"] != itoa(DefaultMaxMemory()) {
 		t.Errorf("--config did not win: maxclients %s maxmemory %s", l.Values["maxclients"], l.Values["maxmemory"])
 	}
 
 	l, err = Load(nil, nil)
-	if err != nil || l.Values["port"] != "7379" || l.Values["maxmemory-policy"] != "noeviction" {
+	if err != nil || l.Values["port"] != "7379" || l.Values["maxmemory-policy"] != "allkeys-tinylfu" {
 		t.Errorf("defaults: %v %v", l, err)
 	}
 	if l, err = Load([]string{"--help"}, nil); err != nil || !l.Help {
@@ -149,7 +149,7 @@ func TestLoadErrors(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	u := Usage()
-	for _, s := range []string{"--maxmemory-policy", "noeviction", "--port", "7379", "--config", "--shards", "--help", "LARDER_"} {
+	for _, s := range []string{"--maxmemory-policy", "allkeys-tinylfu", "--port", "7379", "--config", "--shards", "--help", "LARDER_"} {
 		if !strings.Contains(u, s) {
 			t.Errorf("Usage lacks %q", s)
 		}

@@ -6,12 +6,15 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/larderdb/larder/internal/memlimit"
 )
 
 func TestStoreDefaults(t *testing.T) {
 	s := NewStore()
-	if got := s.Int("maxmemory"); got != 0 {
-		t.Errorf("maxmemory = %d", got)
+	// maxmemory defaults to a share of the memory the node may use (0 where that is unknown).
+	if got, want := s.Int("maxmemory"), DefaultMaxMemory(); got != want || (memlimit.Available() > 0) != (got > 0) {
+		t.Errorf("maxmemory = %d, want %d", got, want)
 	}
 	if got := s.Int("proto-max-bulk-len"); got != 512<<20 {
 		t.Errorf("proto-max-bulk-len = %d", got)
@@ -22,7 +25,7 @@ func TestStoreDefaults(t *testing.T) {
 	if !s.Bool("slave-read-only") || s.Bool("appendonly") {
 		t.Error("bool defaults wrong")
 	}
-	if got := s.String("maxmemory-policy"); got != "noeviction" {
+	if got := s.String("maxmemory-policy"); got != "allkeys-tinylfu" {
 		t.Errorf("maxmemory-policy = %q", got)
 	}
 	if v, ok := s.Get("MAXCLIENTS"); !ok || v != "10000" {
@@ -41,18 +44,19 @@ func TestStoreDefaults(t *testing.T) {
 
 func TestStoreMatch(t *testing.T) {
 	s := NewStore()
+	def := itoa(DefaultMaxMemory())
 	cases := []struct {
 		patterns []string
 		want     [][2]string
 	}{
-		{[]string{"maxmemory"}, [][2]string{{"maxmemory", "0"}}},
-		{[]string{"MAXMEMORY"}, [][2]string{{"MAXMEMORY", "0"}}}, // exact names come back as given
-		{[]string{"maxmemory", "MAXMEMORY", "maxmemory"}, [][2]string{{"maxmemory", "0"}}},
+		{[]string{"maxmemory"}, [][2]string{{"maxmemory", def}}},
+		{[]string{"MAXMEMORY"}, [][2]string{{"MAXMEMORY", def}}}, // exact names come back as given
+		{[]string{"maxmemory", "MAXMEMORY", "maxmemory"}, [][2]string{{"maxmemory", def}}},
 		{[]string{"slave-read-only"}, [][2]string{{"slave-read-only", "yes"}}},
 		{[]string{"*read-only*"}, [][2]string{{"replica-read-only", "yes"}, {"slave-read-only", "yes"}}},
 		{[]string{"MaxMemory-*"}, [][2]string{
 			{"maxmemory-clients", "0"}, {"maxmemory-eviction-tenacity", "10"},
-			{"maxmemory-policy", "noeviction"}, {"maxmemory-samples", "5"}}},
+			{"maxmemory-policy", "allkeys-tinylfu"}, {"maxmemory-samples", "5"}}},
 		{[]string{"hash-max-*-entries"}, [][2]string{{"hash-max-listpack-entries", "512"}, {"hash-max-ziplist-entries", "512"}}},
 		{[]string{"h?"}, [][2]string{{"hz", "10"}}},
 		{[]string{"[hp]o*"}, [][2]string{{"port", "7379"}}},
@@ -100,7 +104,7 @@ func TestStoreSet(t *testing.T) {
 		{[][2]string{{"maxmemory", "1"}, {"maxmemory", "2"}}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter"},
 		{[][2]string{{"maxmemory", "1"}, {"MAXMEMORY", "2"}}, "ERR CONFIG SET failed (possibly related to argument 'MAXMEMORY') - duplicate parameter"},
 		{[][2]string{{"SLAVE-READ-ONLY", "maybe"}}, "ERR CONFIG SET failed (possibly related to argument 'slave-read-only') - argument must be 'yes' or 'no'"},
-		{[][2]string{{"hz", "20"}, {"maxmemory-policy", "bad"}}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"},
+		{[][2]string{{"hz", "20"}, {"maxmemory-policy", "bad"}}, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction, allkeys-tinylfu"},
 		{[][2]string{{"save", "100 1 50"}}, "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"},
 	}
 	for _, c := range cases {
@@ -182,11 +186,12 @@ func TestOnChange(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("Set = %v, want %q", err, want)
 	}
-	wantApplied := []string{"maxmemory=1048576", "ro=no", "ro=yes", "maxmemory=0"} // applied, then undone in reverse
+	def := itoa(DefaultMaxMemory())
+	wantApplied := []string{"maxmemory=1048576", "ro=no", "ro=yes", "maxmemory=" + def} // applied, then undone in reverse
 	if !reflect.DeepEqual(applied, wantApplied) {
 		t.Errorf("calls %q, want %q", applied, wantApplied)
 	}
-	if s.Int("maxmemory") != 0 || !s.Bool("replica-read-only") || s.Int("hz") != 10 {
+	if s.Int("maxmemory") != DefaultMaxMemory() || !s.Bool("replica-read-only") || s.Int("hz") != 10 {
 		t.Error("failed Set was not rolled back")
 	}
 

@@ -1,6 +1,10 @@
 package config
 
-import "math"
+import (
+	"math"
+
+	"github.com/larderdb/larder/internal/memlimit"
+)
 
 // Bounds used by Redis's config table, named after their C types.
 const (
@@ -12,6 +16,11 @@ const (
 	// ullongMax stands for ULLONG_MAX, which Larder caps at int64.
 	ullongMax = math.MaxInt64
 )
+
+// DefaultMaxMemory returns the default of maxmemory: memlimit.DefaultMaxMemory of the memory
+// the process may use (its cgroup's limit, else physical memory), 75% of it from about 430 MiB
+// up; 0 (no limit) where that memory is unknown.
+func DefaultMaxMemory() int64 { return memlimit.DefaultMaxMemory(memlimit.Available()) }
 
 // Flags for the table below.
 const (
@@ -167,7 +176,7 @@ func table() []*Param {
 		enum("syslog-facility", "", []string{"user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}, "local0", fImm, "Syslog facility."),
 		enum("repl-diskless-load", "", []string{"disabled", "on-empty-db", "swapdb"}, "disabled", 0, "How replicas load a full sync."),
 		enum("loglevel", "", []string{"debug", "verbose", "notice", "warning"}, "notice", fLarder, "Log verbosity."),
-		enum("maxmemory-policy", "", []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}, "noeviction", fLarder, "What to evict when maxmemory is reached."),
+		enum("maxmemory-policy", "", []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction", "allkeys-tinylfu"}, "allkeys-tinylfu", fLarder, "What to evict when maxmemory is reached (allkeys-tinylfu: Larder's W-TinyLFU)."),
 		enum("appendfsync", "", []string{"everysec", "always", "no"}, "everysec", 0, "When to fsync the append-only file."),
 		enum("oom-score-adj", "", []string{"no", "yes", "relative", "absolute"}, "no", 0, "How to set the OOM score."),
 		enum("acl-pubsub-default", "", []string{"allchannels", "resetchannels"}, "resetchannels", 0, "Default pub/sub permissions of new users."),
@@ -244,7 +253,7 @@ func table() []*Param {
 		// Memory values.
 		mem("proto-max-bulk-len", "", 1<<20, longMax, 512<<20, fLarder, "Largest bulk string a client may send."),
 		mem("repl-backlog-size", "", 1, llongMax, 1<<20, 0, "Replication backlog size."),
-		mem("maxmemory", "", 0, ullongMax, 0, fLarder, "Memory limit for data (0: none)."),
+		mem("maxmemory", "", 0, ullongMax, DefaultMaxMemory(), fLarder, "Memory limit for data (0: none). Default: 75% of the memory the node may use (cgroup limit, else physical memory)."),
 		mem("cluster-link-sendbuf-limit", "", 0, ullongMax, 0, 0, "Send buffer limit of cluster links (0: none)."),
 		mem("active-defrag-ignore-bytes", "", 1, llongMax, 100<<20, 0, "Fragmentation below which nothing is defragmented."),
 		mem("hash-max-listpack-value", "hash-max-ziplist-value", 0, longMax, 64, fLarder, "Largest value in a compact hash."),
