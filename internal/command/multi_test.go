@@ -289,6 +289,7 @@ func TestMultiOOM(t *testing.T) {
 	w.expect(`+"OK"`, "SET", "x", "value")
 
 	// Queueing is refused while over maxmemory; DISCARD still works.
+	admin.expect(`+"OK"`, "CONFIG", "SET", "maxmemory-policy", "noeviction") // the default evicts
 	admin.expect(`+"OK"`, "CONFIG", "SET", "maxmemory", "1")
 	w.expect(`+"OK"`, "MULTI")
 	oom := `-"OOM command not allowed when used memory > 'maxmemory'."`
