@@ -67,12 +67,30 @@
 //
 // Replicas are ranks 1 to RF-1, each balanced by its own quota, so the replicas are balanced
 // as a whole and the first replica of a member's primaries is spread over the others. A
-// member never owns a slot twice.
+// member never owns a slot twice. WithRF changes the replication factor, adding or dropping
+// whole ranks without touching the others.
+//
+// Weights (Member.Weight) scale a member's quota and its number of virtual nodes; with
+// weights, each member owns within one slot of its fair share NumSlots*w/W.
+//
+// # Using it in the cluster map
+//
+//   - State: the current Assignment (MarshalBinary/UnmarshalBinary for snapshots; 2*RF bytes
+//     per slot plus the member list, about 32 KiB at RF 1).
+//   - Log entries: "join {ID, Weight}", "leave ID", "set RF". The state machine applies Join,
+//     Leave or WithRF; they are deterministic, so every replica reaches the same bytes, and a
+//     failed precondition (ErrDuplicate, ErrUnknown, ErrLastMember) is the same everywhere.
+//   - Migration: Moves(prev, next) lists the primaries that change (slot, from, to);
+//     Copies(prev, next) lists which nodes need a full copy of a slot and which may drop
+//     theirs. After a Leave most new primaries already held the slot as replicas (Copies
+//     shows them as not added), so for a dead node the data comes from the survivors.
+//   - Clients: Ranges gives the runs of slots for CLUSTER SLOTS and CLUSTER SHARDS;
+//     Primary and Owners answer per slot.
 //
 // # Cost
 //
-// Join costs under a millisecond at 100 members and RF 1 (it stops walking the joiner's arcs
-// once it has its quota), Leave a few milliseconds; Build of 100 members some tens of
-// milliseconds (see BenchmarkJoin, BenchmarkLeave and BenchmarkBuild). An Assignment holds
-// 2*RF bytes per slot.
+// At 100 members Join costs about 0.15 ms at RF 1 and 0.4 ms at RF 3 (it stops walking the
+// joiner's arcs once it has its quota), Leave about 2 ms; Build of 100 members 40 ms at RF 1
+// and 200 ms at RF 3, most of it in the first joins, where half the slots move (see
+// BenchmarkJoin, BenchmarkLeave and BenchmarkBuild).
 package ring

@@ -436,3 +436,32 @@ func (a *Assignment) take(s, k int, i uint16) {
 	}
 	a.set(s, k, i)
 }
+
+// WithRF returns a with replication factor rf (0 means 1). a is not changed. Raising it adds
+// ranks of replicas, each balanced by its quota; lowering it drops the highest ranks. The
+// primaries and the replicas of the ranks kept stay where they are. It returns ErrConfig for
+// an rf out of range.
+func WithRF(a *Assignment, rf int) (*Assignment, error) {
+	cfg := a.cfg
+	cfg.RF = rf
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	b := &Assignment{cfg: cfg, members: slices.Clone(a.members), owners: make([]uint16, NumSlots*cfg.RF)}
+	keep := min(a.cfg.RF, cfg.RF)
+	for s := range NumSlots {
+		for k := range cfg.RF {
+			i := uint16(none)
+			if k < keep {
+				i = a.at(s, k)
+			}
+			b.set(s, k, i)
+		}
+	}
+	r := newRing(b.members, b.cfg.VNodes)
+	for k := a.active(); k < b.active(); k++ {
+		b.fill(r, k, nil)
+	}
+	return b, nil
+}

@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -219,4 +220,43 @@ func TestChurn(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestWithRF(t *testing.T) {
+	for _, n := range []int{1, 2, 4, 12, 60} {
+		a := mustBuild(t, Config{RF: 2}, nodeIDs(n, uint64(n)))
+		for _, rf := range []int{1, 3, 5, 2} {
+			b, err := WithRF(a, rf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAssignment(t, b)
+			keep := min(a.active(), b.active())
+			for s := range NumSlots {
+				for k := range keep {
+					if a.at(s, k) != b.at(s, k) {
+						t.Fatalf("n=%d rf 2 -> %d: slot %d rank %d moved", n, rf, s, k)
+					}
+				}
+			}
+			if n > rf {
+				checkRanks(t, b, b.active())
+			}
+			if !b.Equal(mustRF(t, b, rf)) {
+				t.Fatalf("n=%d: WithRF to the same RF changed the assignment", n)
+			}
+		}
+	}
+	if _, err := WithRF(&Assignment{cfg: Config{RF: 1, VNodes: 1}}, MaxRF+1); !errors.Is(err, ErrConfig) {
+		t.Fatalf("RF %d: error %v", MaxRF+1, err)
+	}
+}
+
+func mustRF(t *testing.T, a *Assignment, rf int) *Assignment {
+	t.Helper()
+	b, err := WithRF(a, rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
