@@ -93,6 +93,8 @@ func (m Member) withDefaults() (Member, error) {
 //
 // Members are kept in join order, which is part of the state: two assignments with the same
 // members reached by different histories may differ (see the package doc).
+//
+// The zero Assignment is the empty one New(Config{}) returns.
 type Assignment struct {
 	cfg     Config
 	members []Member
@@ -115,13 +117,22 @@ func New(cfg Config) (*Assignment, error) {
 	return a, nil
 }
 
+// orEmpty returns a, or the assignment New(Config{}) returns if a is the zero Assignment.
+func (a *Assignment) orEmpty() *Assignment {
+	if a.cfg.RF != 0 {
+		return a
+	}
+	e, _ := New(Config{})
+	return e
+}
+
 // clone returns a deep copy of a.
 func (a *Assignment) clone() *Assignment {
 	return &Assignment{cfg: a.cfg, members: slices.Clone(a.members), owners: slices.Clone(a.owners)}
 }
 
 // Config returns the settings of a, defaults filled in.
-func (a *Assignment) Config() Config { return a.cfg }
+func (a *Assignment) Config() Config { return a.orEmpty().cfg }
 
 // Len returns the number of members.
 func (a *Assignment) Len() int { return len(a.members) }
@@ -161,6 +172,10 @@ func (a *Assignment) owns(s int, i uint16, from, to int) bool {
 // Primary returns the ID of slot s's primary, or "" if a has no members. It panics if s is not
 // in [0, NumSlots).
 func (a *Assignment) Primary(slot int) string {
+	if len(a.members) == 0 {
+		_ = a.orEmpty().at(slot, 0) // the same panic for a bad slot
+		return ""
+	}
 	i := a.at(slot, 0)
 	if i == none {
 		return ""
@@ -260,6 +275,7 @@ func (a *Assignment) Ranges() []Range {
 // Equal reports whether a and b have the same settings, members in the same order, and
 // owners.
 func (a *Assignment) Equal(b *Assignment) bool {
+	a, b = a.orEmpty(), b.orEmpty()
 	return a.cfg == b.cfg && slices.Equal(a.members, b.members) && slices.Equal(a.owners, b.owners)
 }
 
@@ -267,6 +283,7 @@ func (a *Assignment) Equal(b *Assignment) bool {
 // owned by exactly min(RF, Len()) distinct members. It does not check balance (see Balance).
 // UnmarshalBinary calls it; use it on an assignment from an untrusted source.
 func (a *Assignment) Check() error {
+	a = a.orEmpty()
 	if c, err := a.cfg.withDefaults(); err != nil {
 		return err
 	} else if c != a.cfg {

@@ -15,6 +15,7 @@ const magic = "LRG1"
 
 // MarshalBinary encodes a for the cluster map (a Raft snapshot, say). It never fails.
 func (a *Assignment) MarshalBinary() ([]byte, error) {
+	a = a.orEmpty()
 	b := make([]byte, 0, 16+len(a.members)*48+2*len(a.owners))
 	b = append(b, magic...)
 	b = binary.AppendUvarint(b, uint64(a.cfg.RF))

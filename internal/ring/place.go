@@ -29,8 +29,9 @@ func Build(cfg Config, members []Member) (*Assignment, error) {
 // At every rank (primary, first replica, ...) the joiner takes its quota of slots, and only
 // existing members lose slots: each gives up what it holds beyond its new quota, choosing the
 // slots that lie just before the joiner's virtual nodes on the ring. So the primary slots that
-// move, at most ceil(NumSlots*w/W) for the joiner's weight w of the new total W, all move to
-// the joiner. While the cluster has fewer than RF members, a join also adds a replica to every
+// move all move to the joiner, and there are at most ceil(NumSlots*w/W) of them for its
+// weight w of the new total W (a few more only if old members were below their new quota,
+// which weights can cause). While the cluster has fewer than RF members, a join also adds a replica to every
 // slot; those replicas may land on existing members.
 //
 // Join returns ErrMember for an invalid member, ErrDuplicate if its ID is taken and
@@ -40,6 +41,7 @@ func Join(a *Assignment, m Member) (*Assignment, error) {
 	if err != nil {
 		return nil, err
 	}
+	a = a.orEmpty()
 	if a.index(m.ID) >= 0 {
 		return nil, fmt.Errorf("%w: %q", ErrDuplicate, m.ID)
 	}
@@ -85,7 +87,7 @@ func leave(a *Assignment, id string, greedy greedyFunc) (*Assignment, error) {
 	}
 	b := &Assignment{cfg: a.cfg, members: slices.Delete(slices.Clone(a.members), l, l+1)}
 	b.owners = make([]uint16, len(a.owners))
-	// remap[i] is the index in b of a's member i.
+	// remap returns the index in b of a's member i.
 	remap := func(i uint16) uint16 {
 		switch {
 		case i == none || int(i) == l:
@@ -442,6 +444,7 @@ func (a *Assignment) take(s, k int, i uint16) {
 // primaries and the replicas of the ranks kept stay where they are. It returns ErrConfig for
 // an rf out of range.
 func WithRF(a *Assignment, rf int) (*Assignment, error) {
+	a = a.orEmpty()
 	cfg := a.cfg
 	cfg.RF = rf
 	cfg, err := cfg.withDefaults()

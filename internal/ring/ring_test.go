@@ -268,3 +268,20 @@ func TestCopies(t *testing.T) {
 		t.Fatalf("from nothing: %d added, %d dropped", len(added), len(dropped))
 	}
 }
+
+func TestZeroAssignment(t *testing.T) {
+	var z Assignment
+	empty, _ := New(Config{})
+	if !z.Equal(empty) || z.Check() != nil || z.Config() != empty.Config() || z.Primary(3) != "" {
+		t.Fatal("the zero Assignment is not the empty one")
+	}
+	a, err := Join(&z, Member{ID: "one"})
+	if err != nil || a.Primary(3) != "one" {
+		t.Fatalf("Join to the zero Assignment: %v", err)
+	}
+	data, _ := z.MarshalBinary()
+	var b Assignment
+	if err := b.UnmarshalBinary(data); err != nil || !b.Equal(empty) {
+		t.Fatalf("round trip of the zero Assignment: %v", err)
+	}
+}
