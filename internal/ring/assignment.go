@@ -23,7 +23,7 @@ const DefaultVNodes = 64
 // none marks an owner position that is not in use.
 const none = 0xFFFF
 
-// Errors returned by New, Build, Join, Leave and UnmarshalBinary; test with errors.Is.
+// Errors returned by New, Build, Join, Leave, WithRF and UnmarshalBinary; test with errors.Is.
 var (
 	ErrConfig     = errors.New("ring: invalid config")
 	ErrMember     = errors.New("ring: invalid member")
@@ -169,7 +169,7 @@ func (a *Assignment) owns(s int, i uint16, from, to int) bool {
 	return false
 }
 
-// Primary returns the ID of slot s's primary, or "" if a has no members. It panics if s is not
+// Primary returns the ID of the slot's primary, or "" if a has no members. It panics if slot is not
 // in [0, NumSlots).
 func (a *Assignment) Primary(slot int) string {
 	if len(a.members) == 0 {
@@ -183,13 +183,13 @@ func (a *Assignment) Primary(slot int) string {
 	return a.members[i].ID
 }
 
-// Owners returns the IDs of slot s's owners: the primary first, then the replicas in rank
-// order. It has min(RF, Len()) entries. It panics if s is not in [0, NumSlots).
+// Owners returns the IDs of the slot's owners: the primary first, then the replicas in rank
+// order. It has min(RF, Len()) entries. It panics if slot is not in [0, NumSlots).
 func (a *Assignment) Owners(slot int) []string {
 	return a.AppendOwners(make([]string, 0, a.active()), slot)
 }
 
-// AppendOwners appends the IDs of slot s's owners to dst, as Owners returns them, and returns
+// AppendOwners appends the IDs of the slot's owners to dst, as Owners returns them, and returns
 // the extended slice.
 func (a *Assignment) AppendOwners(dst []string, slot int) []string {
 	for k := 0; k < a.active(); k++ {
