@@ -169,8 +169,8 @@ func (a *Assignment) owns(s int, i uint16, from, to int) bool {
 	return false
 }
 
-// Primary returns the ID of the slot's primary, or "" if a has no members. It panics if slot is not
-// in [0, NumSlots).
+// Primary returns the ID of the slot's primary, or "" if a has no members. It panics if slot
+// is not in [0, NumSlots).
 func (a *Assignment) Primary(slot int) string {
 	if len(a.members) == 0 {
 		_ = a.orEmpty().at(slot, 0) // the same panic for a bad slot
