@@ -1,0 +1,255 @@
+package topology
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"google.golang.org/protobuf/proto"
+)
+
+func TestBootstrapOneNode(t *testing.T) {
+	n := startNode(t, t.TempDir(), nil)
+	m := n.Map()
+	if len(m.ClusterID) != 32 {
+		t.Fatalf("cluster id %q", m.ClusterID)
+	}
+	if len(m.Members) != 1 {
+		t.Fatalf("members %+v", m.Members)
+	}
+	mb := m.Members[0]
+	if mb.ID != n.ID() || mb.State != Active || !mb.Voter || mb.JoinOrder != 1 || mb.BusAddr != n.bus.Addr() {
+		t.Fatalf("member %+v", mb)
+	}
+	for s := range NumSlots {
+		if p := m.Primary(s); p == nil || p.ID != n.ID() {
+			t.Fatalf("slot %d primary %v", s, p)
+		}
+	}
+	if m.Replicas != 1 || m.Voters != 3 {
+		t.Fatalf("replicas %d voters %d", m.Replicas, m.Voters)
+	}
+	var id identity
+	data, err := os.ReadFile(filepath.Join(n.dir, "node.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &id); err != nil || id.NodeID != n.ID() || id.ClusterID != m.ClusterID {
+		t.Fatalf("node.json %s (%v)", data, err)
+	}
+}
+
+func TestThreeNodesAgreeFourthIsNonVoter(t *testing.T) {
+	ns := cluster(t, 3)
+	m := waitAgree(t, ns)
+	if len(m.Members) != 3 {
+		t.Fatalf("members %+v", m.Members)
+	}
+	for i, mb := range m.Members {
+		if mb.ID != ns[i].ID() || mb.State != Active || !mb.Voter || mb.JoinOrder != uint64(i+1) {
+			t.Fatalf("member %d: %+v", i, mb)
+		}
+	}
+	want, _ := proto.Marshal(mapToPB(m))
+	for _, n := range ns[1:] {
+		got, _ := proto.Marshal(mapToPB(n.Map()))
+		if !slices.Equal(want, got) {
+			t.Fatalf("node %s has a different map", n.ID())
+		}
+	}
+	// The placeholder placer gives the newcomers slots as migrations.
+	if len(m.Migrations()) == 0 {
+		t.Fatal("no migrations after two joins")
+	}
+
+	// The fourth node follows as a non-voter.
+	n4 := startNode(t, filepath.Join(t.TempDir(), "n4"), []string{ns[2].bus.Addr()})
+	ns = append(ns, n4)
+	m = waitAgree(t, ns)
+	mb, ok := m.Member(n4.ID())
+	if !ok || mb.Voter || mb.State != Active {
+		t.Fatalf("fourth member %+v", mb)
+	}
+	l := leader(t, ns)
+	servers := raftServers(t, l)
+	if len(servers) != 4 || servers[n4.ID()] != raft.Nonvoter {
+		t.Fatalf("raft configuration %v", servers)
+	}
+	for _, n := range ns[:3] {
+		if servers[n.ID()] != raft.Voter {
+			t.Fatalf("raft configuration %v", servers)
+		}
+	}
+	assertServing(t, ns)
+}
+
+func TestLeaderLoss(t *testing.T) {
+	ns := cluster(t, 3)
+	old := leader(t, ns)
+	old.close()
+	var rest []*tnode
+	for _, n := range ns {
+		if n != old {
+			rest = append(rest, n)
+		}
+	}
+	nl := leader(t, rest)
+	if nl == old {
+		t.Fatal("old leader still leads")
+	}
+	// Readable everywhere, writable through either survivor.
+	for _, n := range rest {
+		if n.Map().ClusterID == "" || len(n.Map().Members) != 3 {
+			t.Fatalf("map on %s: %+v", n.ID(), n.Map())
+		}
+	}
+	assertServing(t, rest)
+	// A new node can join while one voter is down.
+	n4 := startNode(t, filepath.Join(t.TempDir(), "n4"), []string{rest[0].bus.Addr()})
+	waitAgree(t, append(rest, n4))
+}
+
+func TestRestartRejoinsAsItself(t *testing.T) {
+	ns := cluster(t, 3)
+	// Restart a follower, and the leader, each with its data directory.
+	for _, pick := range []string{"follower", "leader"} {
+		l := leader(t, ns)
+		i := slices.IndexFunc(ns, func(n *tnode) bool { return (n == l) == (pick == "leader") })
+		n := ns[i]
+		id, epoch := n.ID(), n.Map().Epoch
+		r, err := n.restart(nil)
+		if err != nil {
+			t.Fatalf("%s restart: %v", pick, err)
+		}
+		if r.ID() != id {
+			t.Fatalf("%s came back as %s, was %s", pick, r.ID(), id)
+		}
+		if r.Map().Epoch < epoch {
+			t.Fatalf("%s lost map entries: epoch %d < %d", pick, r.Map().Epoch, epoch)
+		}
+		ns[i] = r
+		waitAgree(t, ns)
+		assertServing(t, ns)
+		if len(r.Map().Members) != 3 {
+			t.Fatalf("members after restart %+v", r.Map().Members)
+		}
+	}
+}
+
+func TestRestartSingleNode(t *testing.T) {
+	n := startNode(t, t.TempDir(), nil)
+	id, cid := n.ID(), n.Map().ClusterID
+	r, err := n.restart(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID() != id || r.Map().ClusterID != cid {
+		t.Fatalf("restarted as %s in %s; was %s in %s", r.ID(), r.Map().ClusterID, id, cid)
+	}
+	assertServing(t, []*tnode{r})
+}
+
+func TestDrainPromotesNonVoter(t *testing.T) {
+	ns := cluster(t, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Finish the joins' migrations, as the migration layer would.
+	finishMigrations(t, ctx, ns[0])
+	victim := ns[1] // a voter, not the first node
+	if err := ns[3].Drain(ctx, victim.ID()); err != nil {
+		t.Fatal(err)
+	}
+	m := ns[0].Map()
+	mb, _ := m.Member(victim.ID())
+	if mb.State != Draining {
+		t.Fatalf("victim %+v", mb)
+	}
+	if len(m.Slots(victim.ID())) == 0 || len(m.Migrations()) == 0 {
+		t.Fatal("draining node holds no slots to hand off")
+	}
+	for _, mg := range m.Migrations() {
+		if mg.To == victim.ID() {
+			t.Fatalf("migration to the draining node: %+v", mg)
+		}
+	}
+	finishMigrations(t, ctx, ns[2])
+	m, err := ns[0].Wait(ctx, func(m *Map) bool { return isGone(m, victim.ID()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Slots(victim.ID())) != 0 {
+		t.Fatal("gone node still owns slots")
+	}
+	rest := []*tnode{ns[0], ns[2], ns[3]}
+	waitFor(t, "the non-voter to be promoted", 10*time.Second, func() bool {
+		mb, _ := ns[0].Map().Member(ns[3].ID())
+		return mb.Voter
+	})
+	l := leader(t, rest)
+	waitFor(t, "the drained node out of Raft", 10*time.Second, func() bool {
+		servers := raftServers(t, l)
+		_, in := servers[victim.ID()]
+		return !in && len(servers) == 3 && servers[ns[3].ID()] == raft.Voter
+	})
+	assertServing(t, rest)
+	// Drained and removed: its old identity is refused.
+	victim.close()
+	if _, err := victim.restart([]string{ns[0].bus.Addr()}); !errorsIs(err, ErrRemoved) {
+		t.Fatalf("restart of a removed node: %v", err)
+	}
+}
+
+func TestLeaderLeaves(t *testing.T) {
+	ns := cluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	finishMigrations(t, ctx, ns[0])
+	l := leader(t, ns)
+	done := make(chan error, 1)
+	go func() { done <- l.Leave(ctx) }()
+	other := ns[0]
+	if other == l {
+		other = ns[1]
+	}
+	waitFor(t, "draining", 10*time.Second, func() bool {
+		mb, _ := other.Map().Member(l.ID())
+		return mb.State == Draining
+	})
+	finishMigrations(t, ctx, other)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var rest []*tnode
+	for _, n := range ns {
+		if n != l {
+			rest = append(rest, n)
+		}
+	}
+	l.close()
+	nl := leader(t, rest)
+	waitFor(t, "the old leader out of Raft", 10*time.Second, func() bool {
+		_, in := raftServers(t, nl)[l.ID()]
+		return !in
+	})
+	assertServing(t, rest)
+}
+
+// finishMigrations reports every slot in migration as moved, through n.
+func finishMigrations(t testing.TB, ctx context.Context, n *tnode) {
+	t.Helper()
+	var slots []int
+	for _, mg := range n.Map().Migrations() {
+		slots = append(slots, mg.Slot)
+	}
+	if err := n.SlotsMoved(ctx, slots...); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Map().Migrations()) != 0 {
+		t.Fatalf("%d migrations left", len(n.Map().Migrations()))
+	}
+}
