@@ -538,10 +538,10 @@ func (m *Map) diff(target [][]string) (*pb.Rebalance, error) {
 func (n *Node) Drain(ctx context.Context, id string) error {
 	return n.retry(ctx, func() error {
 		_, err := leaderCall(ctx, n, false,
-		func() (*buspb.LeaveResponse, error) { return n.leaderDrain(id) },
-		func(ctx context.Context, c buspb.ClusterClient) (*buspb.LeaveResponse, error) {
-			return c.Leave(ctx, &buspb.LeaveRequest{Id: id, Forwarded: true})
-		})
+			func() (*buspb.LeaveResponse, error) { return n.leaderDrain(id) },
+			func(ctx context.Context, c buspb.ClusterClient) (*buspb.LeaveResponse, error) {
+				return c.Leave(ctx, &buspb.LeaveRequest{Id: id, Forwarded: true})
+			})
 		return err
 	})
 }

@@ -80,12 +80,12 @@ type Map struct {
 	Members []Member
 
 	nextOrder  uint64
-	slots      [][]uint64        // NumSlots entries (nil before bootstrap): owner join orders
-	migrations map[int][]uint64  // slot -> target owners
-	byID       map[string]int    // id -> index in Members
-	byOrder    map[uint64]int    // join order -> index in Members
-	primary    []int32           // slot -> index in Members, -1 when unowned
-	changed    chan struct{}     // closed when a newer Map is published
+	slots      [][]uint64       // NumSlots entries (nil before bootstrap): owner join orders
+	migrations map[int][]uint64 // slot -> target owners
+	byID       map[string]int   // id -> index in Members
+	byOrder    map[uint64]int   // join order -> index in Members
+	primary    []int32          // slot -> index in Members, -1 when unowned
+	changed    chan struct{}    // closed when a newer Map is published
 }
 
 func emptyMap() *Map {
