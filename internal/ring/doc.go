@@ -45,9 +45,11 @@
 //
 // The ring is the 64-bit integers. Slot s sits at s*2^50 (plus half a step): the slots lie in
 // order around it, so that an arc holds a run of consecutive slots and CLUSTER SLOTS stays
-// short. Each member has VNodes*Weight virtual nodes at positions hashed from its ID
-// (FNV-1a 64 and a SplitMix64 finaliser, fixed functions rather than hash/maphash, whose seed
-// changes per process).
+// short. Each member has VNodes*Weight virtual nodes at positions hashed from its ID and the
+// rank (FNV-1a 64 and a SplitMix64 finaliser, fixed functions rather than hash/maphash, whose
+// seed changes per process). Each rank has its own ring, so a member's primaries and its
+// replicas lie in unrelated places: the replicas of one member's primaries are spread over
+// many members, and more of them can be promoted when it leaves.
 //
 // Quotas decide how many slots each member owns at each rank: NumSlots apportioned by weight
 // with largest remainders, a tie going to the member that owns more now, so balanced members

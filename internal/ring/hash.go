@@ -48,12 +48,15 @@ func vnodePos(id string, v int) uint64 {
 	return mix64(h)
 }
 
-// points returns the sorted ring positions of the virtual nodes of m: vnodes per unit of
-// weight.
-func points(m Member, vnodes int) []uint64 {
+// points returns the sorted ring positions of the virtual nodes of m for the given rank:
+// vnodes per unit of weight. Each rank has its own ring (the rank is hashed in with the
+// virtual node's index, in the index's top byte), so that where a member holds primaries and
+// where it holds replicas are independent: a member's primaries have their replicas on many
+// members, and many of them can be promoted when it leaves.
+func points(m Member, vnodes, rank int) []uint64 {
 	p := make([]uint64, vnodes*m.Weight)
 	for v := range p {
-		p[v] = vnodePos(m.ID, v)
+		p[v] = vnodePos(m.ID, v|rank<<24)
 	}
 	slices.Sort(p)
 	return p
@@ -69,11 +72,13 @@ func dist(pos uint64, pts []uint64) uint64 {
 	return pts[i] - pos // modulo 2^64: wraps when the point is past zero
 }
 
-// ring holds the virtual-node positions of an assignment's members, computed on first use.
+// ring holds the virtual-node positions of an assignment's members for one rank, computed on
+// first use.
 // Not safe for concurrent use; it lives for one transition.
 type ring struct {
 	members []Member
 	vnodes  int
+	rank    int
 	pts     [][]uint64 // per member
 	every   []vnode    // all members', by position then member
 }
@@ -102,14 +107,14 @@ func (r *ring) all() []vnode {
 	return r.every
 }
 
-func newRing(members []Member, vnodes int) *ring {
-	return &ring{members: members, vnodes: vnodes, pts: make([][]uint64, len(members))}
+func newRing(members []Member, vnodes, rank int) *ring {
+	return &ring{members: members, vnodes: vnodes, rank: rank, pts: make([][]uint64, len(members))}
 }
 
 // points returns the sorted positions of member i's virtual nodes.
 func (r *ring) points(i int) []uint64 {
 	if r.pts[i] == nil {
-		r.pts[i] = points(r.members[i], r.vnodes)
+		r.pts[i] = points(r.members[i], r.vnodes, r.rank)
 	}
 	return r.pts[i]
 }

@@ -13,7 +13,7 @@ func greedyModel(a *Assignment, r *ring, k int, old []uint16, room []int, got []
 	rf := a.cfg.RF
 	pts := make([][]uint64, len(a.members))
 	for i, m := range a.members {
-		pts[i] = pointsModel(m, r.vnodes)
+		pts[i] = pointsModel(m, r.vnodes, k)
 	}
 	var cs []cand
 	for s := range NumSlots {
@@ -51,11 +51,11 @@ func greedyModel(a *Assignment, r *ring, k int, old []uint16, room []int, got []
 	return left
 }
 
-// pointsModel returns the ring positions of m's virtual nodes, unsorted.
-func pointsModel(m Member, vnodes int) []uint64 {
+// pointsModel returns the ring positions of m's virtual nodes for the given rank, unsorted.
+func pointsModel(m Member, vnodes, rank int) []uint64 {
 	p := make([]uint64, vnodes*m.Weight)
 	for v := range p {
-		p[v] = vnodePos(m.ID, v)
+		p[v] = vnodePos(m.ID, v+rank*(1<<24))
 	}
 	return p
 }
@@ -99,7 +99,7 @@ func TestJoinModel(t *testing.T) {
 		a := mustBuild(t, cfg, ids[:n])
 		b := mustJoin(t, a, ids[n])
 		x := Member{ID: ids[n], Weight: 1}
-		xp := pointsModel(x, cfg.VNodes)
+		xp := pointsModel(x, cfg.VNodes, 0)
 		// Model: per member, its slots by distance to the joiner; it keeps its quota.
 		ca := a.Counts(0)
 		cb := b.Counts(0)

@@ -51,9 +51,9 @@ func Join(a *Assignment, m Member) (*Assignment, error) {
 	oldActive := a.active()
 	b := a.clone()
 	b.members = append(b.members, m)
-	r := newRing(b.members, b.cfg.VNodes)
 	x := uint16(len(b.members) - 1)
 	for k := 0; k < b.active(); k++ {
+		r := newRing(b.members, b.cfg.VNodes, k)
 		if k < oldActive {
 			b.joinRank(r, k, x)
 		} else {
@@ -107,9 +107,8 @@ func leave(a *Assignment, id string, greedy greedyFunc) (*Assignment, error) {
 			b.set(s, k, none) // ranks that no longer exist
 		}
 	}
-	r := newRing(b.members, b.cfg.VNodes)
 	for k := 0; k < b.active(); k++ {
-		b.fillWith(r, k, old, greedy)
+		b.fillWith(newRing(b.members, b.cfg.VNodes, k), k, old, greedy)
 	}
 	return b, nil
 }
@@ -462,9 +461,8 @@ func WithRF(a *Assignment, rf int) (*Assignment, error) {
 			b.set(s, k, i)
 		}
 	}
-	r := newRing(b.members, b.cfg.VNodes)
 	for k := a.active(); k < b.active(); k++ {
-		b.fill(r, k, nil)
+		b.fill(newRing(b.members, b.cfg.VNodes, k), k, nil)
 	}
 	return b, nil
 }
