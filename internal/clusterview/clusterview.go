@@ -127,12 +127,19 @@ type Static struct {
 
 // snapshot is a Map checked and indexed for lookups. It never changes.
 type snapshot struct {
-	me      *Node
-	epoch   uint64
-	nodes   []Node
-	slots   [NumSlots]Slot
+	me    int // index of this node in nodes
+	epoch uint64
+	nodes []Node
+	// slots holds, for each slot, 1 + the index in nodes of its owner (0:
+	// none), with inFlight set when the slot is migrating or importing; 32
+	// KiB, so that lookups of random slots stay in the CPU caches.
+	slots   [NumSlots]uint16
+	moves   map[uint16]Slot // the slots in flight
 	ownsAll bool
 }
+
+// inFlight marks a slot of snapshot.slots that is in snapshot.moves.
+const inFlight = 1 << 15
 
 // NewStatic returns a view of m, which it copies.
 func NewStatic(m Map) (*Static, error) {
@@ -155,7 +162,10 @@ func (s *Static) Set(m Map) error {
 }
 
 // MyID returns this node's ID.
-func (s *Static) MyID() string { return s.snap.Load().me.ID }
+func (s *Static) MyID() string {
+	sn := s.snap.Load()
+	return sn.nodes[sn.me].ID
+}
 
 // Epoch returns the cluster's current epoch.
 func (s *Static) Epoch() uint64 { return s.snap.Load().epoch }
@@ -164,7 +174,17 @@ func (s *Static) Epoch() uint64 { return s.snap.Load().epoch }
 func (s *Static) OwnsAll() bool { return s.snap.Load().ownsAll }
 
 // Slot returns where slot lives. slot must be below NumSlots.
-func (s *Static) Slot(slot uint16) Slot { return s.snap.Load().slots[slot&(NumSlots-1)] }
+func (s *Static) Slot(slot uint16) Slot {
+	sn := s.snap.Load()
+	v := sn.slots[slot&(NumSlots-1)]
+	switch {
+	case v&inFlight != 0:
+		return sn.moves[slot]
+	case v == 0:
+		return Slot{}
+	}
+	return Slot{Owner: &sn.nodes[v-1], Local: int(v-1) == sn.me}
+}
 
 // Nodes returns every node, this one included. The caller must not modify
 // the slice or the nodes.
@@ -174,13 +194,16 @@ func build(m Map) (*snapshot, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidMap, fmt.Sprintf(format, args...))
 	}
-	sn := &snapshot{epoch: m.Epoch, nodes: make([]Node, len(m.Nodes))}
-	byID := make(map[string]*Node, len(m.Nodes))
+	if len(m.Nodes) >= inFlight-1 {
+		return nil, bad("%d nodes", len(m.Nodes))
+	}
+	sn := &snapshot{me: -1, epoch: m.Epoch, nodes: make([]Node, len(m.Nodes))}
+	byID := make(map[string]int, len(m.Nodes))
 	for i, n := range m.Nodes {
 		if !validID(n.ID) {
 			return nil, bad("node ID %q is not 40 hex characters", n.ID)
 		}
-		if byID[n.ID] != nil {
+		if _, dup := byID[n.ID]; dup {
 			return nil, bad("node ID %s appears twice", n.ID)
 		}
 		if n.Port < 0 || n.Port > 65535 {
@@ -189,15 +212,16 @@ func build(m Map) (*snapshot, error) {
 		n.Slots = append([]SlotRange(nil), n.Slots...)
 		sort.Slice(n.Slots, func(a, b int) bool { return n.Slots[a].Start < n.Slots[b].Start })
 		sn.nodes[i] = n
-		byID[n.ID] = &sn.nodes[i]
+		byID[n.ID] = i
 	}
-	if sn.me = byID[m.Me]; sn.me == nil {
+	var ok bool
+	if sn.me, ok = byID[m.Me]; !ok {
 		return nil, bad("this node's ID %q is not among the nodes", m.Me)
 	}
 	for i := range sn.nodes {
 		n := &sn.nodes[i]
 		if n.Primary != "" {
-			if byID[n.Primary] == nil || n.Primary == n.ID {
+			if _, ok := byID[n.Primary]; !ok || n.Primary == n.ID {
 				return nil, bad("node %s replicates unknown node %s", n.ID, n.Primary)
 			}
 			if len(n.Slots) > 0 {
@@ -209,28 +233,47 @@ func build(m Map) (*snapshot, error) {
 				return nil, bad("node %s has slot range %d-%d", n.ID, r.Start, r.End)
 			}
 			for sl := int(r.Start); sl <= int(r.End); sl++ {
-				if o := sn.slots[sl].Owner; o != nil {
-					return nil, bad("slot %d is served by both %s and %s", sl, o.ID, n.ID)
+				if o := sn.slots[sl]; o != 0 {
+					return nil, bad("slot %d is served by both %s and %s", sl, sn.nodes[o-1].ID, n.ID)
 				}
-				sn.slots[sl] = Slot{Owner: n, Local: n == sn.me}
+				sn.slots[sl] = uint16(i + 1)
 			}
 		}
 	}
+	sn.moves = make(map[uint16]Slot, len(m.Migrating)+len(m.Importing))
+	move := func(sl uint16) Slot {
+		if r, ok := sn.moves[sl]; ok {
+			return r
+		}
+		if v := sn.slots[sl]; v != 0 {
+			return Slot{Owner: &sn.nodes[v-1], Local: int(v-1) == sn.me}
+		}
+		return Slot{}
+	}
 	for sl, to := range m.Migrating {
-		if sl >= NumSlots || byID[to] == nil || !sn.slots[sl].Local || to == sn.me.ID {
+		i, ok := byID[to]
+		if sl >= NumSlots || !ok || int(sn.slots[sl])-1 != sn.me || i == sn.me {
 			return nil, bad("slot %d cannot migrate from this node to %q", sl, to)
 		}
-		sn.slots[sl].MigratingTo = byID[to]
+		r := move(sl)
+		r.MigratingTo = &sn.nodes[i]
+		sn.moves[sl] = r
 	}
 	for sl, from := range m.Importing {
-		if sl >= NumSlots || byID[from] == nil || sn.slots[sl].Local || from == sn.me.ID {
+		i, ok := byID[from]
+		if sl >= NumSlots || !ok || int(sn.slots[sl])-1 == sn.me || i == sn.me {
 			return nil, bad("slot %d cannot be imported from %q", sl, from)
 		}
-		sn.slots[sl].ImportingFrom = byID[from]
+		r := move(sl)
+		r.ImportingFrom = &sn.nodes[i]
+		sn.moves[sl] = r
 	}
-	sn.ownsAll = len(m.Migrating)+len(m.Importing) == 0
-	for sl := range sn.slots {
-		if !sn.slots[sl].Local {
+	for sl := range sn.moves {
+		sn.slots[sl] |= inFlight
+	}
+	sn.ownsAll = len(sn.moves) == 0
+	for _, v := range sn.slots {
+		if int(v)-1 != sn.me {
 			sn.ownsAll = false
 			break
 		}

@@ -43,6 +43,8 @@ type ClusterView interface {
 	Nodes() []clusterview.Node
 }
 
+var _ ClusterView = (*clusterview.Static)(nil)
+
 // Redirection errors, worded as Redis's clusterRedirectClient words them.
 const (
 	errCrossSlot   = "CROSSSLOT Keys in request don't hash to the same slot"

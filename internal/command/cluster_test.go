@@ -3,7 +3,6 @@ package command_test
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -473,22 +472,5 @@ func TestClusterDown(t *testing.T) {
 	w.expect(`-"CLUSTERDOWN Hash slot not served"`, "GET", k)
 	if s := w.do("CLUSTER", "INFO").Str; !strings.Contains(s, "cluster_state:fail\r\ncluster_slots_assigned:100\r\n") {
 		t.Fatalf("CLUSTER INFO:\n%s", s)
-	}
-}
-
-func TestClusterViewRejectsBadMaps(t *testing.T) {
-	id, other := clusterview.NewID(), clusterview.NewID()
-	for _, m := range []clusterview.Map{
-		{Me: "short", Nodes: []clusterview.Node{{ID: "short", Port: 1}}},
-		{Me: other, Nodes: []clusterview.Node{{ID: id, Port: 1}}},
-		{Me: id, Nodes: []clusterview.Node{{ID: id, Port: 1, Slots: []clusterview.SlotRange{{Start: 5, End: 4}}}}},
-		{Me: id, Nodes: []clusterview.Node{
-			{ID: id, Port: 1, Slots: []clusterview.SlotRange{{Start: 0, End: 10}}},
-			{ID: other, Port: 2, Slots: []clusterview.SlotRange{{Start: 10, End: 20}}}}},
-		{Me: id, Nodes: []clusterview.Node{{ID: id, Port: 1}, {ID: other, Port: 2}}, Migrating: map[uint16]string{1: other}},
-	} {
-		if _, err := clusterview.NewStatic(m); !errors.Is(err, clusterview.ErrInvalidMap) {
-			t.Errorf("NewStatic(%+v) = %v, want ErrInvalidMap", m, err)
-		}
 	}
 }
