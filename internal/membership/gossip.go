@@ -168,7 +168,8 @@ func Start(cfg Config) (*Gossip, error) {
 	mc.Events = (*delegate)(g)
 	mc.Alive = (*delegate)(g)
 	mc.Merge = (*delegate)(g)
-	mc.Logger = log.New(logWriter{cfg.Logger}, "", 0)
+	mc.Ping = (*delegate)(g)
+	mc.Logger = log.New(logWriter{l: cfg.Logger, g: g}, "", 0)
 	g.probe = mc.ProbeInterval
 
 	ml, err := memberlist.Create(mc)
@@ -184,8 +185,6 @@ func Start(cfg Config) (*Gossip, error) {
 		ml.Shutdown()
 		return nil, fmt.Errorf("membership: start: %w", err)
 	}
-	g.wg.Add(1)
-	go g.pollSuspects()
 	return g, nil
 }
 
@@ -302,8 +301,15 @@ func (g *Gossip) Watch() (<-chan Event, func()) {
 }
 
 // Leave tells the group this node is leaving, waiting up to timeout for
-// the message to spread. Close it afterwards.
+// the message to spread: the others see it Left rather than Dead. Close it
+// afterwards.
 func (g *Gossip) Leave(timeout time.Duration) error {
+	g.mu.Lock()
+	g.meta.Leaving = true
+	g.mu.Unlock()
+	if err := g.ml.UpdateNode(timeout); err != nil {
+		return fmt.Errorf("membership: leave: %w", err)
+	}
 	return g.ml.Leave(timeout)
 }
 
@@ -343,37 +349,6 @@ func (g *Gossip) setStatusLocked(meta Meta, st Status) {
 		select {
 		case w.ch <- ev:
 		default:
-		}
-	}
-}
-
-// pollSuspects turns memberlist's suspect state, which it does not report
-// through events, into Suspect events (and back to Alive).
-func (g *Gossip) pollSuspects() {
-	defer g.wg.Done()
-	t := time.NewTicker(g.probe / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-g.done:
-			return
-		case <-t.C:
-		}
-		for _, n := range g.ml.Members() {
-			meta, err := decodeMeta(n.Meta)
-			if err != nil {
-				continue
-			}
-			g.mu.Lock()
-			cur, ok := g.nodes[meta.ID]
-			switch {
-			case !ok:
-			case n.State == memberlist.StateSuspect && cur.Status == Alive:
-				g.setStatusLocked(cur.Meta, Suspect)
-			case n.State == memberlist.StateAlive && cur.Status == Suspect:
-				g.setStatusLocked(cur.Meta, Alive)
-			}
-			g.mu.Unlock()
 		}
 	}
 }
@@ -425,12 +400,37 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool)     {}
 
 func (d *delegate) NotifyJoin(n *memberlist.Node)   { d.notify(n, Alive) }
 func (d *delegate) NotifyUpdate(n *memberlist.Node) { d.notify(n, Alive) }
+// NotifyLeave is called for a dead node and for one that left: memberlist
+// does not say which, so a node sets Meta.Leaving before its goodbye.
 func (d *delegate) NotifyLeave(n *memberlist.Node) {
-	if n.State == memberlist.StateLeft {
+	if meta, err := decodeMeta(n.Meta); err == nil && meta.Leaving {
 		d.notify(n, Left)
 		return
 	}
 	d.notify(n, Dead)
+}
+
+// suspect marks a node Suspect when this node's probe of it failed.
+// memberlist reports suspicion only in a log line (see logWriter), so this
+// is best effort: only this node's own probes count.
+func (g *Gossip) suspect(name string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if cur, ok := g.nodes[name]; ok && cur.Status == Alive && !g.closed {
+		g.setStatusLocked(cur.Meta, Suspect)
+	}
+}
+
+func (d *delegate) AckPayload() []byte { return nil }
+
+// NotifyPingComplete clears a suspicion when the node answers a probe.
+func (d *delegate) NotifyPingComplete(n *memberlist.Node, _ time.Duration, _ []byte) {
+	g := d.g()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if cur, ok := g.nodes[n.Name]; ok && cur.Status == Suspect && !g.closed {
+		g.setStatusLocked(cur.Meta, Alive)
+	}
 }
 
 func (d *delegate) notify(n *memberlist.Node, st Status) {
@@ -458,12 +458,23 @@ func (d *delegate) NotifyMerge(peers []*memberlist.Node) error {
 	return nil
 }
 
-// logWriter turns memberlist's log lines into slog records; its many
-// [DEBUG] lines go to Debug.
-type logWriter struct{ l *slog.Logger }
+// logWriter turns memberlist's log lines into slog records (its many
+// [DEBUG] lines go to Debug), and picks out the one line that says this
+// node suspects another.
+type logWriter struct {
+	l *slog.Logger
+	g *Gossip
+}
+
+var suspectLine = []byte("memberlist: Suspect ")
 
 func (w logWriter) Write(p []byte) (int, error) {
 	line := bytes.TrimSpace(p)
+	if _, rest, ok := bytes.Cut(line, suspectLine); ok {
+		if name, _, ok := bytes.Cut(rest, []byte(" has failed")); ok {
+			w.g.suspect(string(name))
+		}
+	}
 	level := slog.LevelInfo
 	switch {
 	case bytes.Contains(line, []byte("[DEBUG]")):

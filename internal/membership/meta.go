@@ -14,6 +14,7 @@ type Meta struct {
 	GossipAddr string // memberlist address
 	Version    string // Larder release
 	ClusterID  string // empty until the node is in a cluster
+	Leaving    bool   // set by Leave just before the goodbye
 }
 
 // metaVersion is the first byte of an encoded Meta.
@@ -22,14 +23,19 @@ const metaVersion = 1
 // errMeta is returned for metadata that does not decode.
 var errMeta = errors.New("membership: undecodable node metadata")
 
-// encode writes m as a version byte and six length-prefixed strings.
+// encode writes m as a version byte, six length-prefixed strings and a
+// flags byte (bit 0: Leaving).
 func (m Meta) encode() []byte {
 	b := []byte{metaVersion}
 	for _, s := range [...]string{m.ID, m.ClientAddr, m.BusAddr, m.GossipAddr, m.Version, m.ClusterID} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	return b
+	var flags byte
+	if m.Leaving {
+		flags |= 1
+	}
+	return append(b, flags)
 }
 
 func decodeMeta(b []byte) (Meta, error) {
@@ -46,7 +52,10 @@ func decodeMeta(b []byte) (Meta, error) {
 		f[i] = string(b[k : k+int(n)])
 		b = b[k+int(n):]
 	}
-	return Meta{ID: f[0], ClientAddr: f[1], BusAddr: f[2], GossipAddr: f[3], Version: f[4], ClusterID: f[5]}, nil
+	if len(b) != 1 {
+		return Meta{}, errMeta
+	}
+	return Meta{ID: f[0], ClientAddr: f[1], BusAddr: f[2], GossipAddr: f[3], Version: f[4], ClusterID: f[5], Leaving: b[0]&1 != 0}, nil
 }
 
 func (m Meta) String() string {
