@@ -100,6 +100,9 @@ func Open(opts *Options) (*Node, error) {
 		db.Close()
 		return nil, fmt.Errorf("larder: %w", err)
 	}
+	if view != nil {
+		o.Logger.Info("cluster mode: a cluster of one serving all 16384 slots", "id", view.MyID())
+	}
 	n.cmds = command.New(command.Options{
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
 		Shutdown: func() { go n.Close() }, TCPPort: port, ConfigFile: o.ConfigFile,
