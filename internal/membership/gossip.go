@@ -400,6 +400,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool)     {}
 
 func (d *delegate) NotifyJoin(n *memberlist.Node)   { d.notify(n, Alive) }
 func (d *delegate) NotifyUpdate(n *memberlist.Node) { d.notify(n, Alive) }
+
 // NotifyLeave is called for a dead node and for one that left: memberlist
 // does not say which, so a node sets Meta.Leaving before its goodbye.
 func (d *delegate) NotifyLeave(n *memberlist.Node) {
