@@ -30,20 +30,29 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
 // vnodePos returns the ring position of virtual node v of the node with the given ID.
-func vnodePos(id string, v int) uint64 {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
+func vnodePos(id string, v int) uint64 { return vnodeFrom(idHash(id), v) }
+
+// idHash returns the FNV-1a 64 state after the bytes of id.
+func idHash(id string) uint64 {
+	h := uint64(fnvOffset)
 	for i := 0; i < len(id); i++ {
 		h ^= uint64(id[i])
-		h *= prime
+		h *= fnvPrime
 	}
+	return h
+}
+
+// vnodeFrom continues idHash's state h with the 4 little-endian bytes of v and finalises it.
+func vnodeFrom(h uint64, v int) uint64 {
 	for i := 0; i < 4; i++ {
 		h ^= uint64(byte(v >> (8 * i)))
-		h *= prime
+		h *= fnvPrime
 	}
 	return mix64(h)
 }
@@ -55,8 +64,9 @@ func vnodePos(id string, v int) uint64 {
 // members, and many of them can be promoted when it leaves.
 func points(m Member, vnodes, rank int) []uint64 {
 	p := make([]uint64, vnodes*m.Weight)
+	h := idHash(m.ID)
 	for v := range p {
-		p[v] = vnodePos(m.ID, v|rank<<24)
+		p[v] = vnodeFrom(h, v|rank<<24)
 	}
 	slices.Sort(p)
 	return p
@@ -92,6 +102,11 @@ type vnode struct {
 // all returns every member's virtual nodes, by position then member index.
 func (r *ring) all() []vnode {
 	if r.every == nil {
+		n := 0
+		for _, m := range r.members {
+			n += r.vnodes * m.Weight
+		}
+		r.every = make([]vnode, 0, n)
 		for i := range r.members {
 			for _, p := range r.points(i) {
 				r.every = append(r.every, vnode{pos: p, i: uint16(i)})
