@@ -84,9 +84,6 @@ func (s *Server) initCluster(opts Options) {
 	}
 }
 
-// Cluster returns the cluster view, nil when cluster mode is off.
-func (s *Server) Cluster() ClusterView { return s.cluster }
-
 // routeCluster is Dispatch's cluster check, Redis's getNodeByQuery followed
 // by clusterRedirectClient: it reports whether cmd may run on this node and,
 // when it may not, has replied with the redirection or error and marked the
@@ -99,6 +96,8 @@ func (s *Server) Cluster() ClusterView { return s.cluster }
 func (s *Server) routeCluster(x *Ctx, cmd *Command) bool {
 	asking := x.asking
 	if asking {
+		// Redis clears the flag after any command; here a command refused
+		// before this check (unknown, wrong arity, NOAUTH) leaves it set.
 		x.asking = askingSurvives(x, cmd)
 	}
 	if cmd.FirstKey == 0 && cmd.Keys == nil {

@@ -31,6 +31,9 @@ var clusterCommand = &Command{
 			Summary: "Returns information about the state of the cluster.", Handler: clusterOnly(cmdClusterInfo)},
 		"myid": {Name: "myid", Arity: 2, Flags: clusterFlags, ACL: clusterACL, Since: "3.0.0", Complexity: "O(1)",
 			Summary: "Returns the ID of this node.", Handler: clusterOnly(cmdClusterMyID)},
+		"myshardid": {Name: "myshardid", Arity: 2, Flags: clusterFlags, ACL: clusterACL, Since: "7.2.0",
+			Complexity: "O(1)", Summary: "Returns the shard ID of this node: the ID of its primary.",
+			Handler: clusterOnly(cmdClusterMyShardID)},
 		"nodes": {Name: "nodes", Arity: 2, Flags: clusterFlags, ACL: clusterACL, Since: "3.0.0",
 			Complexity: "O(N) where N is the total number of Cluster nodes",
 			Summary:    "Returns the cluster configuration as this node sees it.", Handler: clusterOnly(cmdClusterNodes)},
@@ -128,6 +131,8 @@ var clusterHelp = []string{
 	"    Return the hash slot for <key>.",
 	"MYID",
 	"    Return the node id.",
+	"MYSHARDID",
+	"    Return the node's shard id (the id of its primary).",
 	"NODES",
 	"    Return cluster configuration seen by node. Output format:",
 	"    <id> <ip:port@bus-port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
@@ -149,6 +154,17 @@ var clusterHelp = []string{
 func cmdClusterHelp(x *Ctx) { serverHelp(x, clusterHelp...) }
 
 func cmdClusterMyID(x *Ctx) { x.W.BulkString(x.Srv.cluster.MyID()) }
+
+// cmdClusterMyShardID implements CLUSTER MYSHARDID. A shard is a primary and
+// its replicas; Larder names it by the primary's ID.
+func cmdClusterMyShardID(x *Ctx) {
+	v := x.Srv.cluster
+	id := v.MyID()
+	if m := me(v, v.Nodes()); m != nil && m.Primary != "" {
+		id = m.Primary
+	}
+	x.W.BulkString(id)
+}
 
 // me returns this node in nodes, or nil.
 func me(v ClusterView, nodes []clusterview.Node) *clusterview.Node {

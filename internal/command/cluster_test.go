@@ -164,6 +164,9 @@ func TestClusterOneNodeClusterClient(t *testing.T) {
 			if got, err := c.Do(ctx, "cluster", "myid").Text(); err != nil || got != id {
 				t.Fatalf("CLUSTER MYID = %q, %v; SLOTS says %s", got, err, id)
 			}
+			if got, err := c.Do(ctx, "cluster", "myshardid").Text(); err != nil || got != id {
+				t.Fatalf("CLUSTER MYSHARDID = %q, %v; want %s", got, err, id)
+			}
 			shards, err := c.ClusterShards(ctx).Result()
 			if err != nil {
 				t.Fatal(err)
