@@ -10,8 +10,8 @@ import (
 // Slot s sits at slotPos(s): the slots are spread evenly around the ring in slot order, so the
 // arc just before a virtual node holds consecutive slots and a joiner takes whole runs of
 // them, which keeps CLUSTER SLOTS short. Virtual nodes sit at hash positions computed from the
-// node ID with FNV-1a 64 and a SplitMix64 finaliser: fixed functions, the same on every
-// machine and in every process (hash/maphash would not be).
+// node ID and the rank with FNV-1a 64 and a SplitMix64 finaliser: fixed functions, the same
+// on every machine and in every process (hash/maphash would not be).
 
 const slotShift = 64 - 14 // NumSlots is 1<<14
 
@@ -83,8 +83,7 @@ func dist(pos uint64, pts []uint64) uint64 {
 }
 
 // ring holds the virtual-node positions of an assignment's members for one rank, computed on
-// first use.
-// Not safe for concurrent use; it lives for one transition.
+// first use. Not safe for concurrent use; it lives for one transition.
 type ring struct {
 	members []Member
 	vnodes  int
