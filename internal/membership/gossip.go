@@ -163,7 +163,7 @@ func Start(cfg Config) (*Gossip, error) {
 	mc.GossipToTheDeadTime = 2 * time.Second
 	mc.PushPullInterval = orDuration(cfg.PushPullInterval, 10*time.Second)
 	mc.TCPTimeout = 2 * time.Second
-	mc.DeadNodeReclaimTime = time.Second // a node restarting at a new address keeps its name
+	mc.DeadNodeReclaimTime = 10 * time.Millisecond // a node restarting at a new address keeps its name
 	mc.Delegate = (*delegate)(g)
 	mc.Events = (*delegate)(g)
 	mc.Alive = (*delegate)(g)

@@ -178,6 +178,18 @@ func Open(cfg Config) (*Node, error) {
 	return n, nil
 }
 
+// NodeID returns the id of the node whose data directory is dir, creating
+// the directory and the id if they do not exist yet. It lets a caller
+// start gossip (named by the node id) before Open, to pass its address in
+// Config.GossipAddr.
+func NodeID(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("topology: data directory: %w", err)
+	}
+	id, err := loadIdentity(dir)
+	return id.NodeID, err
+}
+
 func loadIdentity(dir string) (identity, error) {
 	path := filepath.Join(dir, "node.json")
 	var id identity
@@ -324,6 +336,13 @@ func (n *Node) Start(ctx context.Context) error {
 	}
 	if isGone(m, id.NodeID) {
 		return fmt.Errorf("%w: %s", ErrRemoved, id.NodeID)
+	}
+	if mb, _ := m.Member(id.NodeID); mb.ClientAddr != n.cfg.ClientAddr || mb.BusAddr != n.cfg.Bus.Addr() ||
+		mb.GossipAddr != n.cfg.GossipAddr || mb.Version != n.cfg.Version {
+		// Restarted with new addresses or a new release: tell the leader.
+		if err := n.rejoin(ctx); err != nil {
+			return err
+		}
 	}
 	if id.ClusterID == "" {
 		id.ClusterID = m.ClusterID

@@ -209,6 +209,21 @@ func (n *Node) join(ctx context.Context, addr string) error {
 	}
 }
 
+// rejoin sends this node's join request to the leader, wherever it is: a
+// member that restarted with new addresses records them.
+func (n *Node) rejoin(ctx context.Context) error {
+	req := &buspb.JoinRequest{Node: n.info(), ClusterId: n.clusterID()}
+	return n.retry(ctx, func() error {
+		_, err := leaderCall(ctx, n, false,
+			func() (*buspb.JoinResponse, error) { return n.leaderJoin(req) },
+			func(ctx context.Context, c buspb.ClusterClient) (*buspb.JoinResponse, error) {
+				req.Forwarded = true
+				return c.Join(ctx, req)
+			})
+		return err
+	})
+}
+
 func (n *Node) clusterID() string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
