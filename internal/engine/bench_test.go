@@ -44,6 +44,42 @@ func BenchmarkGet(b *testing.B) {
 	})
 }
 
+// BenchmarkGetPolicy reads existing keys under each access-recording policy, with maxmemory
+// at twice the memory used, so that TinyLFU's sketch counts but nothing is evicted.
+func BenchmarkGetPolicy(b *testing.B) {
+	for _, policy := range []string{"allkeys-lru", "allkeys-lfu", TinyLFU} {
+		b.Run("policy="+policy, func(b *testing.B) {
+			db, keys := benchDB(b)
+			if err := db.SetPolicy(policy); err != nil {
+				b.Fatal(err)
+			}
+			db.SetMaxMemory(2 * db.Stats().UsedMemory)
+			var tx Txn
+			for _, k := range keys { // a write per shard brings its capacity up to date
+				db.Begin(&tx, t0, k)
+				tx.SetString(k, []byte("value-of-sixteen"), 0)
+				tx.End()
+			}
+			var seq atomic.Uint64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				var tx Txn
+				i := seq.Add(1) * 7919
+				for pb.Next() {
+					k := keys[i%benchKeys]
+					i++
+					db.Begin(&tx, t0, k)
+					if tx.Get(k) == nil {
+						panic("miss")
+					}
+					tx.End()
+				}
+			})
+		})
+	}
+}
+
 // BenchmarkSetString writes existing keys (overwrite, same size) and new keys.
 func BenchmarkSetString(b *testing.B) {
 	b.Run("case=overwrite", func(b *testing.B) {
@@ -97,27 +133,29 @@ func BenchmarkCheckMemory(b *testing.B) {
 			_ = db.CheckMemory(t0)
 		}
 	})
-	b.Run("case=evict", func(b *testing.B) {
-		db, _ := benchDB(b)
-		if err := db.SetPolicy("allkeys-lru"); err != nil {
-			b.Fatal(err)
-		}
-		db.SetMaxMemory(db.Stats().UsedMemory)
-		val := []byte("value-of-sixteen")
-		var tx Txn
-		k := []byte("fresh:")
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := range b.N {
-			k = strconv.AppendInt(k[:6], int64(i), 10)
-			if err := db.CheckMemory(t0); err != nil {
+	for _, policy := range []string{"allkeys-lru", TinyLFU} {
+		b.Run("case=evict/policy="+policy, func(b *testing.B) {
+			db, _ := benchDB(b)
+			if err := db.SetPolicy(policy); err != nil {
 				b.Fatal(err)
 			}
-			db.Begin(&tx, t0, k)
-			tx.SetString(k, val, 0)
-			tx.End()
-		}
-	})
+			db.SetMaxMemory(db.Stats().UsedMemory)
+			val := []byte("value-of-sixteen")
+			var tx Txn
+			k := []byte("fresh:")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				k = strconv.AppendInt(k[:6], int64(i), 10)
+				if err := db.CheckMemory(t0); err != nil {
+					b.Fatal(err)
+				}
+				db.Begin(&tx, t0, k)
+				tx.SetString(k, val, 0)
+				tx.End()
+			}
+		})
+	}
 }
 
 // BenchmarkGetLarge reads random keys of a 2M-key keyspace, far bigger than the CPU caches:

@@ -3,11 +3,14 @@ package engine
 import (
 	"fmt"
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/larderdb/larder/internal/evict"
 )
 
 // Options configures a DB. The zero value of each field selects its default.
@@ -71,6 +74,8 @@ type DB struct {
 	victims []uint64 // scratch for TinyLFU's victims
 	// poolPolicy is the policy the pool's candidates were ranked by. Guarded by evictMu.
 	poolPolicy *policyBox
+
+	tune tuning // TinyLFU's window tuner (tinylfu.go)
 
 	expireMu   sync.Mutex  // serialises ExpireCycle
 	expire     expireState // active expiry's cursors and counters (expire.go)
@@ -156,10 +161,11 @@ func Open(opts Options) (*DB, error) {
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
+	db.maxMemory.Store(o.MaxMemory)
+	db.tune.frac.Store(math.Float64bits(evict.InitialWindow))
 	for i := range db.shards {
 		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
-	db.maxMemory.Store(o.MaxMemory)
 	db.samples.Store(int32(o.Samples))
 	db.policy.Store(newPolicyBox(p))
 	go db.expireLoop(o.Clock, time.Second/time.Duration(o.Hz))
@@ -233,7 +239,10 @@ func (db *DB) Flush(now int64, async bool) {
 }
 
 // SetMaxMemory sets maxmemory in bytes (0 = no limit; a negative n counts as 0).
-func (db *DB) SetMaxMemory(n int64) { db.maxMemory.Store(max(n, 0)) }
+func (db *DB) SetMaxMemory(n int64) {
+	db.maxMemory.Store(max(n, 0))
+	db.tuneResize()
+}
 
 // SetPolicy sets maxmemory-policy by name. An unknown name is an error wrapping
 // ErrUnknownPolicy, and the policy does not change.
@@ -267,6 +276,7 @@ func (db *DB) access(l loc, now int64) {
 	switch {
 	case box.tiny:
 		touchLRU(h, now)
+		l.sh.syncPolLocked()
 		l.sh.pol.Access(l.ref, uint64(l.frag))
 	case box.p != nil:
 		box.p.Access(h, now)

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/larderdb/larder/internal/evict"
 )
@@ -60,7 +62,77 @@ func (n recNodes) Free(i uint32)          { n.sh.at(i).kind &^= queueMask }
 // initPolLocked empties the shard's eviction lists.
 func (sh *shard) initPolLocked() {
 	sh.polCap = sh.db.shardCapacity()
-	sh.pol.Init(recNodes{sh}, sh.polCap, evict.InitialWindow)
+	sh.pol.Init(recNodes{sh}, sh.polCap, sh.db.windowFrac())
+}
+
+// syncPolLocked gives the shard's Core the current capacity and window share.
+func (sh *shard) syncPolLocked() {
+	if c := sh.db.shardCapacity(); c != sh.polCap {
+		sh.polCap = c
+		sh.pol.SetCapacity(c)
+	}
+	if f := sh.db.windowFrac(); f != sh.pol.Frac() {
+		sh.pol.SetFrac(f)
+	}
+}
+
+// windowFrac returns the window's share of the capacity that every shard's Core applies.
+func (db *DB) windowFrac() float64 { return math.Float64frombits(db.tune.frac.Load()) }
+
+// tuning is the DB's one evict.Tuner: two shadow caches that see a sample of the requests of
+// all shards, and move the window share every shard's Core applies towards the better one.
+type tuning struct {
+	mu    sync.Mutex // guards t; a leaf lock, taken under a shard lock
+	t     *evict.Tuner
+	shift atomic.Uint32 // t.Shift(), read without mu to skip the requests outside the sample
+	frac  atomic.Uint64 // float64 bits: the window share
+}
+
+// tuneTarget is the DB as its tuner's target.
+type tuneTarget struct{ db *DB }
+
+func (t tuneTarget) TuneKeys() int       { return t.db.Len() }
+func (t tuneTarget) TuneCapacity() int64 { return t.db.maxMemory.Load() }
+func (t tuneTarget) TuneFrac() float64   { return t.db.windowFrac() }
+func (t tuneTarget) SetTuneFrac(frac float64) {
+	t.db.tune.frac.Store(math.Float64bits(evict.ClampWindow(frac)))
+}
+
+// tuneLocked shows the tuner a hit (write false) or a write of the key whose fragment is frag
+// and whose record has size bytes, if the key is in its sample. Only TinyLFU with a memory limit
+// tunes. The caller holds the key's shard.
+func (db *DB) tuneLocked(frag uint32, size int, write bool) {
+	if !evict.Sampled(uint64(frag), uint8(db.tune.shift.Load())) || db.maxMemory.Load() == 0 {
+		return
+	}
+	db.tune.mu.Lock()
+	if db.tune.t == nil {
+		db.tune.t = evict.NewTuner(tuneTarget{db})
+	}
+	db.tune.t.Request(uint64(frag), uint32(size), write)
+	db.tune.shift.Store(uint32(db.tune.t.Shift()))
+	db.tune.mu.Unlock()
+}
+
+// tuneRemoveLocked tells the tuner the key whose fragment is frag was deleted (not evicted).
+func (db *DB) tuneRemoveLocked(frag uint32) {
+	if !evict.Sampled(uint64(frag), uint8(db.tune.shift.Load())) {
+		return
+	}
+	db.tune.mu.Lock()
+	if db.tune.t != nil {
+		db.tune.t.Remove(uint64(frag))
+	}
+	db.tune.mu.Unlock()
+}
+
+// tuneResize gives the tuner's shadows their share of a new maxmemory.
+func (db *DB) tuneResize() {
+	db.tune.mu.Lock()
+	if db.tune.t != nil {
+		db.tune.t.Resize()
+	}
+	db.tune.mu.Unlock()
 }
 
 // shardCapacity returns the capacity each shard's evict.Core is given: its share of maxmemory,
@@ -75,10 +147,7 @@ func (db *DB) shardCapacity() int64 {
 // polAddLocked links the new record ref into the eviction lists, whatever the policy, so that
 // a switch to TinyLFU finds every key in them.
 func (sh *shard) polAddLocked(ref uint32) {
-	if c := sh.db.shardCapacity(); c != sh.polCap {
-		sh.polCap = c
-		sh.pol.SetCapacity(c)
-	}
+	sh.syncPolLocked()
 	sh.pol.Add(ref)
 }
 
@@ -103,10 +172,7 @@ func (db *DB) evictTinyLFULocked(over, now int64) bool {
 	if sh.pol.Len() == 0 {
 		return false
 	}
-	if c := db.shardCapacity(); c != sh.polCap {
-		sh.polCap = c
-		sh.pol.SetCapacity(c)
-	}
+	sh.syncPolLocked()
 	// A large excess (a lower maxmemory) is taken a part at a time, from shard after shard.
 	need := min(max(over, 1), sh.pol.Bytes()/16+1)
 	db.victims = sh.pol.Evict(need, db.victims[:0])

@@ -202,6 +202,9 @@ func (t *Txn) Get(key []byte) *Entry {
 	}
 	l.sh.hits.Add(1)
 	t.db.access(l, t.now)
+	if t.db.policy.Load().tiny {
+		t.db.tuneLocked(l.frag, l.sh.at(l.ref).size(), false)
+	}
 	return t.view(l)
 }
 
@@ -269,6 +272,9 @@ func (t *Txn) finishSet(l loc, key []byte, expireAt int64, created bool) *Entry 
 		t.db.addTTLAreaLocked(&l)
 	}
 	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), expireAt)
+	if t.db.policy.Load().tiny {
+		t.db.tuneLocked(l.frag, l.sh.at(l.ref).size(), true)
+	}
 	e := t.view(l)
 	l.sh.change.Created = created
 	t.db.publishLocked(l.sh, OpSet, ReasonUser, l.slot, key, e)

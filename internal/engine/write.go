@@ -100,7 +100,7 @@ func (db *DB) putStringLocked(l *loc, str []byte, set bool) {
 	if c >= n && (!set || c <= 2*n+64) {
 		copy(h.value()[:n], str)
 		h.valLen = uint32(n)
-	h.setKind(uint8(KindString))
+		h.setKind(uint8(KindString))
 		return
 	}
 	newCap := n
@@ -167,7 +167,7 @@ func (db *DB) putCompactLocked(l *loc, kind Kind, c Compact, n int) {
 	if cp := int(h.valCap); cp >= n && cp <= 2*n+64 {
 		c.WriteCompact(h.value()[:n])
 		h.valLen = uint32(n)
-	h.setKind(uint8(kind) | flagFrozen)
+		h.setKind(uint8(kind) | flagFrozen)
 		return
 	}
 	old := db.relocateLocked(l, n+n/4)
@@ -191,6 +191,9 @@ func (db *DB) deleteLocked(sh *shard, ref, frag uint32, slot uint16, why Reason)
 	case ReasonEvicted:
 		sh.evicted.Add(1)
 	}
+	if why != ReasonEvicted {
+		db.tuneRemoveLocked(frag)
+	}
 	// The key aliases the arena, which stays mapped until the shard is unlocked.
 	db.publishLocked(sh, OpDel, why, slot, h.key(), nil)
 	sh.releaseLocked(db, ref)
@@ -206,6 +209,7 @@ func (db *DB) expireInPlaceLocked(sh *shard, ref uint32) {
 	sh.unlinkLocked(li, sh.tabs[li].findRef(db.frag(key), ref), ref)
 	db.slotLen[slot].Add(-1)
 	sh.expired.Add(1)
+	db.tuneRemoveLocked(db.frag(key))
 	db.publishLocked(sh, OpDel, ReasonExpired, slot, key, nil)
 	h.kind &= flagTTL // dead, and still as long
 }

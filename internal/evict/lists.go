@@ -92,6 +92,22 @@ func (l *lists[N]) moveFront(q uint8, i uint32) {
 	l.pushFront(q, i)
 }
 
+// bump moves node i, in list q, to the front of q: moveFront without the bookkeeping.
+func (l *lists[N]) bump(q uint8, i uint32) {
+	x := l.n.Link(i)
+	p, nx := x.Prev, x.Next
+	s := l.n.Link(uint32(q))
+	newest := s.Next
+	if newest == i {
+		return
+	}
+	l.n.Link(p).Next = nx
+	l.n.Link(nx).Prev = p
+	*x = Link{Prev: uint32(q), Next: newest}
+	s.Next = i
+	l.n.Link(newest).Prev = i
+}
+
 // oldest returns the oldest node of list q, or q itself (its sentinel) when the list is empty.
 func (l *lists[N]) oldest(q uint8) uint32 { return l.n.Link(uint32(q)).Prev }
 

@@ -49,7 +49,7 @@ func (c *Core[N]) Init(n N, capacity int64, frac float64) {
 
 // setWindow sets the window's share of the capacity and the limits that follow from it.
 func (c *Core[N]) setWindow(frac float64) {
-	c.frac = min(max(frac, minWindow), maxWindow)
+	c.frac = ClampWindow(frac)
 	c.windowMax = max(int64(c.frac*float64(c.capacity)), 1)
 	w0 := max(int64(initialWindow*float64(c.capacity)), 1)
 	c.protectedMax = max(int64(protectedShare*float64(c.capacity-w0))-(c.windowMax-w0), 0)
@@ -113,6 +113,17 @@ func (c *Core[N]) Moved(old, nw uint32) {
 	c.n.Link(x.Next).Prev = nw
 }
 
+// Frac returns the window's share of the capacity.
+func (c *Core[N]) Frac() float64 { return c.frac }
+
+// SetFrac sets the window's share of the capacity (clamped by ClampWindow), moving keys between
+// the window and the main space to fit, without evicting.
+func (c *Core[N]) SetFrac(frac float64) {
+	old := c.windowMax
+	c.setWindow(frac)
+	c.transfer(old)
+}
+
 // SetCapacity changes the capacity the window and protected limits are computed from, moving
 // keys between the window and the main space to fit, without evicting.
 func (c *Core[N]) SetCapacity(capacity int64) {
@@ -120,6 +131,9 @@ func (c *Core[N]) SetCapacity(capacity int64) {
 	c.capacity = max(capacity, 0)
 	c.setWindow(c.frac)
 	c.transfer(old)
+	if !c.counting && c.keys() > 0 {
+		c.startCounting() // a smaller capacity may find the policy half full
+	}
 }
 
 // Evict frees at least need bytes (fewer when the lists hold fewer) as a write of that many
@@ -151,14 +165,13 @@ func (c *Core[N]) startCounting() {
 func (c *Core[N]) touch(i uint32) {
 	switch q := c.n.Queue(i); q {
 	case window:
-		if c.n.Link(uint32(window)).Next != i {
-			c.moveFront(window, i)
-		}
-	case probation, protected:
-		if c.n.Link(uint32(protected)).Next != i {
-			c.moveFront(protected, i)
-		}
-		c.demote() // the segment may have grown by a key, or by a key's new size
+		c.bump(window, i)
+	case probation:
+		c.moveFront(protected, i)
+		c.demote() // the segment may have grown by a key
+	case protected:
+		c.bump(protected, i)
+		c.demote() // a key's size may have grown
 	}
 }
 
@@ -339,9 +352,17 @@ type Policy struct {
 // New returns an empty policy that holds at most capacity bytes.
 func New(capacity int64) *Policy {
 	p := newPolicy(capacity, initialWindow)
-	p.tune = newTuner(p)
+	p.tune = newTuner(policyTarget{p})
 	return p
 }
+
+// policyTarget is a Policy as its tuner's target.
+type policyTarget struct{ p *Policy }
+
+func (t policyTarget) TuneKeys() int            { return t.p.s.index.n }
+func (t policyTarget) TuneCapacity() int64      { return t.p.capacity }
+func (t policyTarget) TuneFrac() float64        { return t.p.frac }
+func (t policyTarget) SetTuneFrac(frac float64) { t.p.SetFrac(frac) }
 
 // newPolicy returns a policy whose window takes frac of the capacity, and that does not tune it.
 func newPolicy(capacity int64, frac float64) *Policy {

@@ -31,7 +31,7 @@ const (
 // a hill climber that compares one period with the next (Caffeine's) cannot tell a better window
 // from a better period, and needs long periods to average that out.
 type tuner struct {
-	p        *Policy
+	p        TuneTarget
 	shadows  [2]*Policy // window frac/tuneSpread and frac*tuneSpread
 	hits     [2]int
 	requests int
@@ -39,15 +39,56 @@ type tuner struct {
 	scratch  []uint64
 }
 
-func newTuner(p *Policy) *tuner {
+func newTuner(p TuneTarget) *tuner {
 	t := &tuner{p: p}
 	t.rebuild()
 	return t
 }
 
+// TuneTarget is what a Tuner tunes: one policy, or the per-shard Cores of a cache, which share
+// one window share.
+type TuneTarget interface {
+	// TuneKeys returns the number of keys the target holds.
+	TuneKeys() int
+	// TuneCapacity returns the target's capacity in bytes.
+	TuneCapacity() int64
+	// TuneFrac returns the window's share of the capacity.
+	TuneFrac() float64
+	// SetTuneFrac sets the window's share, clamped by ClampWindow, moving keys between the
+	// window and the main space to fit (Core.SetFrac).
+	SetTuneFrac(frac float64)
+}
+
+// ClampWindow returns the window share frac within the bounds a tuner keeps it in.
+func ClampWindow(frac float64) float64 { return min(max(frac, minWindow), maxWindow) }
+
+// Tuner tunes the window share of a TuneTarget from two shadow caches that see a sample of
+// its requests (see tuner). Not safe for concurrent use.
+type Tuner struct{ t *tuner }
+
+// NewTuner returns a tuner of target, whose window share it starts moving from its current one.
+func NewTuner(target TuneTarget) *Tuner { return &Tuner{newTuner(target)} }
+
+// Sampled reports whether a request for h reaches the shadows at sample shift shift (see
+// Shift): callers that share a tuner among locks check it before taking the tuner's.
+func Sampled(h uint64, shift uint8) bool { return mix(h)>>(64-uint(shift)) == 0 }
+
+// Shift returns the current sample shift: the shadows see the keys h with Sampled(h, Shift()).
+func (t *Tuner) Shift() uint8 { return t.t.shift }
+
+// Request shows the tuner a read (a hit) or a write of h, whose size is size bytes; it may
+// change the target's window share.
+func (t *Tuner) Request(h uint64, size uint32, write bool) { t.t.request(h, mix(h), size, write) }
+
+// Remove tells the tuner the target deleted h (not by eviction).
+func (t *Tuner) Remove(h uint64) { t.t.remove(h, mix(h)) }
+
+// Resize gives the shadows their share of the target's new capacity.
+func (t *Tuner) Resize() { t.t.resize() }
+
 // rebuild makes empty shadows for the current sample rate and capacity.
 func (t *tuner) rebuild() {
-	c := t.p.capacity >> t.shift
+	c := t.p.TuneCapacity() >> t.shift
 	lo, hi := t.fracs()
 	t.shadows[0] = newPolicy(c, lo)
 	t.shadows[1] = newPolicy(c, hi)
@@ -56,7 +97,8 @@ func (t *tuner) rebuild() {
 }
 
 func (t *tuner) fracs() (lo, hi float64) {
-	return t.p.frac / tuneSpread, min(t.p.frac*tuneSpread, maxWindow)
+	f := t.p.TuneFrac()
+	return f / tuneSpread, min(f*tuneSpread, maxWindow)
 }
 
 // sampled reports whether the shadows see the key whose hash mixes to m.
@@ -87,7 +129,7 @@ func (t *tuner) request(h, m uint64, size uint32, write bool) {
 	if float64(t.requests) < tunePeriod*float64(max(t.shadows[0].Len(), 16)) {
 		return
 	}
-	frac := t.p.frac
+	frac := t.p.TuneFrac()
 	switch lo, hi := t.hits[0], t.hits[1]; {
 	case hi > lo:
 		frac *= tuneStep
@@ -96,9 +138,7 @@ func (t *tuner) request(h, m uint64, size uint32, write bool) {
 	}
 	t.hits = [2]int{}
 	t.requests = 0
-	old := t.p.windowMax
-	t.p.setWindow(frac)
-	t.p.transfer(old)
+	t.p.SetTuneFrac(frac)
 	lo, hi := t.fracs()
 	for i, f := range [2]float64{lo, hi} {
 		sh := t.shadows[i]
@@ -111,7 +151,7 @@ func (t *tuner) request(h, m uint64, size uint32, write bool) {
 // resample changes the sample rate when the policy's keys outgrow the shadows (or shrink well
 // below them) and starts over with empty shadows.
 func (t *tuner) resample() {
-	n := t.p.s.index.n >> t.shift
+	n := t.p.TuneKeys() >> t.shift
 	switch {
 	case n > 2*shadowKeys && t.shift < 32:
 		t.shift++
@@ -135,6 +175,6 @@ func (t *tuner) remove(h, m uint64) {
 // resize gives the shadows their share of a new capacity.
 func (t *tuner) resize() {
 	for _, sh := range t.shadows {
-		t.scratch = sh.SetCapacity(t.p.capacity>>t.shift, t.scratch[:0])
+		t.scratch = sh.SetCapacity(t.p.TuneCapacity()>>t.shift, t.scratch[:0])
 	}
 }

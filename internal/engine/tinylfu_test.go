@@ -1,0 +1,106 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/larderdb/larder/internal/evict"
+)
+
+// readThrough replays keys as a cache's client does: GET, and on a miss CheckMemory and SET.
+// It returns the hits.
+func readThrough(t *testing.T, db *DB, keys []string, val []byte) int {
+	t.Helper()
+	var tx Txn
+	hits := 0
+	for _, k := range keys {
+		kb := []byte(k)
+		db.Begin(&tx, t0, kb)
+		hit := tx.Get(kb) != nil
+		tx.End()
+		if hit {
+			hits++
+			continue
+		}
+		if err := db.CheckMemory(t0); err != nil {
+			t.Fatal(err)
+		}
+		db.Begin(&tx, t0, kb)
+		tx.SetString(kb, val, 0)
+		tx.End()
+	}
+	return hits
+}
+
+// TestTinyLFUResistsScans checks what W-TinyLFU is for: a hot set read often survives a scan of
+// one-time keys several times the cache's size, which flushes it from LRU.
+func TestTinyLFUResistsScans(t *testing.T) {
+	val := make([]byte, 100)
+	for _, policy := range []string{TinyLFU, "allkeys-lru"} {
+		t.Run("policy="+policy, func(t *testing.T) {
+			db := openTest(t, Options{Shards: 4, Policy: policy, Samples: 10})
+			var hot []string
+			for i := range 200 {
+				hot = append(hot, fmt.Sprint("hot:", i))
+			}
+			readThrough(t, db, hot, val)
+			db.SetMaxMemory(db.Stats().UsedMemory * 2) // room for 400 keys
+			for range 10 {
+				readThrough(t, db, hot, val)
+			}
+			var scan []string
+			for i := range 4000 {
+				scan = append(scan, fmt.Sprint("scan:", i))
+			}
+			readThrough(t, db, scan, val)
+			kept := readThrough(t, db, hot, val)
+			if err := db.checkStorage(); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s kept %d of %d hot keys through the scan", policy, kept, len(hot))
+			switch {
+			case policy == TinyLFU && kept < len(hot)*9/10:
+				t.Errorf("TinyLFU kept %d of %d hot keys through a scan", kept, len(hot))
+			case policy != TinyLFU && kept > len(hot)/10:
+				t.Errorf("LRU kept %d of %d hot keys through a scan: the test does not test", kept, len(hot))
+			}
+		})
+	}
+}
+
+// TestTinyLFUTunesTheWindow checks the tuner moves every shard's window: a workload of recent
+// keys (each read a few times soon after its first write, never later) favours a large window.
+func TestTinyLFUTunesTheWindow(t *testing.T) {
+	db := openTest(t, Options{Shards: 4})
+	val := make([]byte, 50)
+	db.SetMaxMemory(200 << 10)
+	r := rand.New(rand.NewPCG(1, 2))
+	var keys []string
+	for i := range 200_000 {
+		// Mostly keys from a window of the 300 newest, a few from a hot set of 100.
+		if r.IntN(10) == 0 {
+			keys = append(keys, fmt.Sprint("hot:", r.IntN(100)))
+		} else {
+			keys = append(keys, fmt.Sprint("new:", i/8-r.IntN(300)))
+		}
+	}
+	readThrough(t, db, keys, val)
+	f := db.windowFrac()
+	if f == evict.InitialWindow {
+		t.Errorf("the window share is still %v", f)
+	}
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(t0)
+		sh.syncPolLocked()
+		if sh.pol.Frac() != f {
+			t.Errorf("shard %d window share %v, the tuner's %v", i, sh.pol.Frac(), f)
+		}
+		sh.unlock()
+	}
+	t.Logf("window share %.3f", f)
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
