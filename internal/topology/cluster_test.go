@@ -142,16 +142,26 @@ func TestRestartRejoinsAsItself(t *testing.T) {
 }
 
 func TestRestartSingleNode(t *testing.T) {
-	n := startNode(t, t.TempDir(), nil)
-	id, cid := n.ID(), n.Map().ClusterID
-	r, err := n.restart(nil)
-	if err != nil {
-		t.Fatal(err)
+	for _, snap := range []bool{false, true} {
+		n := startNode(t, t.TempDir(), nil)
+		assertServing(t, []*tnode{n})
+		if snap { // restart from a Raft snapshot, then the log after it
+			if err := n.raftNode().Snapshot().Error(); err != nil {
+				t.Fatal(err)
+			}
+			assertServing(t, []*tnode{n})
+		}
+		id, cid, epoch := n.ID(), n.Map().ClusterID, n.Map().Epoch
+		r, err := n.restart(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ID() != id || r.Map().ClusterID != cid || r.Map().Epoch != epoch {
+			t.Fatalf("snapshot %v: restarted as %s in %s at epoch %d; was %s in %s at %d",
+				snap, r.ID(), r.Map().ClusterID, r.Map().Epoch, id, cid, epoch)
+		}
+		assertServing(t, []*tnode{r})
 	}
-	if r.ID() != id || r.Map().ClusterID != cid {
-		t.Fatalf("restarted as %s in %s; was %s in %s", r.ID(), r.Map().ClusterID, id, cid)
-	}
-	assertServing(t, []*tnode{r})
 }
 
 func TestDrainPromotesNonVoter(t *testing.T) {
