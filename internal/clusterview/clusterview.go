@@ -28,9 +28,14 @@ const IDLen = 40
 // self-consistent; the error wrapping it says why.
 var ErrInvalidMap = errors.New("clusterview: invalid map")
 
-// SlotRange is the slots Start to End, both included.
+// SlotRange is the slots Start to End, both included, of a primary.
 type SlotRange struct {
 	Start, End uint16
+	// Replicas are the IDs of the other nodes holding copies of these
+	// slots, in order: Larder places replicas per slot, so a node may be
+	// the primary of some slots and a replica of others. Empty: the nodes
+	// whose Primary is the range's node, if any.
+	Replicas []string
 }
 
 // Node is one member of the cluster as CLUSTER NODES, SLOTS and SHARDS
@@ -52,15 +57,18 @@ type Node struct {
 	// SHARDS and the metadata of CLUSTER SLOTS), as Redis's
 	// cluster-announce-hostname is.
 	Hostname string
-	// Primary is the ID of the primary this node replicates; "" for a
-	// primary.
+	// Primary is the ID of the primary this node replicates as a whole,
+	// Redis-style (it then serves no slots of its own); "" for a node that
+	// serves slots, or none yet. Per-slot replicas are SlotRange.Replicas.
 	Primary string
 	// Failed marks a node the cluster agrees is down (flag "fail");
 	// Suspected one this node cannot reach (flag "fail?").
 	Failed, Suspected bool
 	// ConfigEpoch is the epoch of the node's last slot change.
 	ConfigEpoch uint64
-	// ReplOffset is the node's replication offset (CLUSTER SHARDS).
+	// ReplOffset is the node's replication offset. A replica at 0 has not
+	// synchronised yet: as in Redis, CLUSTER SHARDS reports it "loading"
+	// and CLUSTER SLOTS leaves it out, so clients do not read from it.
 	ReplOffset int64
 	// Slots are the slots a primary serves: ascending, not overlapping.
 	Slots []SlotRange
@@ -73,6 +81,9 @@ type Slot struct {
 	Owner *Node
 	// Local reports whether Owner is this node.
 	Local bool
+	// Replicas are the other nodes holding copies of the slot (see
+	// SlotRange.Replicas).
+	Replicas []*Node
 	// MigratingTo is the node the slot is moving to, when this node owns
 	// it and it is in flight; nil otherwise. Keys this node no longer has
 	// are answered with ASK to it.
@@ -113,7 +124,7 @@ func Single(id, host string, port int) Map {
 		Me: id,
 		Nodes: []Node{{
 			ID: id, Host: host, Port: port, BusPort: port + 10000,
-			Slots: []SlotRange{{0, NumSlots - 1}},
+			Slots: []SlotRange{{Start: 0, End: NumSlots - 1}},
 		}},
 	}
 }
@@ -133,7 +144,11 @@ type snapshot struct {
 	// slots holds, for each slot, 1 + the index in nodes of its owner (0:
 	// none), with inFlight set when the slot is migrating or importing; 32
 	// KiB, so that lookups of random slots stay in the CPU caches.
-	slots   [NumSlots]uint16
+	slots [NumSlots]uint16
+	// reps holds, for each slot, the index in repSets of its replicas (0:
+	// none).
+	reps    [NumSlots]uint16
+	repSets [][]*Node
 	moves   map[uint16]Slot // the slots in flight
 	ownsAll bool
 }
@@ -183,7 +198,13 @@ func (s *Static) Slot(slot uint16) Slot {
 	case v == 0:
 		return Slot{}
 	}
-	return Slot{Owner: &sn.nodes[v-1], Local: int(v-1) == sn.me}
+	return sn.slot(slot, v)
+}
+
+// slot returns the stable state of slot, whose entry in slots is v (not 0).
+func (sn *snapshot) slot(slot, v uint16) Slot {
+	v &^= inFlight
+	return Slot{Owner: &sn.nodes[v-1], Local: int(v-1) == sn.me, Replicas: sn.repSets[sn.reps[slot]]}
 }
 
 // Nodes returns every node, this one included. The caller must not modify
@@ -210,6 +231,9 @@ func build(m Map) (*snapshot, error) {
 			return nil, bad("node %s has port %d", n.ID, n.Port)
 		}
 		n.Slots = append([]SlotRange(nil), n.Slots...)
+		for j := range n.Slots {
+			n.Slots[j].Replicas = append([]string(nil), n.Slots[j].Replicas...)
+		}
 		sort.Slice(n.Slots, func(a, b int) bool { return n.Slots[a].Start < n.Slots[b].Start })
 		sn.nodes[i] = n
 		byID[n.ID] = i
@@ -218,6 +242,7 @@ func build(m Map) (*snapshot, error) {
 	if sn.me, ok = byID[m.Me]; !ok {
 		return nil, bad("this node's ID %q is not among the nodes", m.Me)
 	}
+	sn.repSets = [][]*Node{nil}
 	for i := range sn.nodes {
 		n := &sn.nodes[i]
 		if n.Primary != "" {
@@ -232,11 +257,24 @@ func build(m Map) (*snapshot, error) {
 			if r.Start > r.End || r.End >= NumSlots {
 				return nil, bad("node %s has slot range %d-%d", n.ID, r.Start, r.End)
 			}
+			reps, err := sn.replicas(n, r, byID)
+			if err != nil {
+				return nil, bad("%v", err)
+			}
+			set := 0
+			if len(reps) > 0 {
+				if len(sn.repSets) >= 1<<16 {
+					return nil, bad("too many replica sets")
+				}
+				set = len(sn.repSets)
+				sn.repSets = append(sn.repSets, reps)
+			}
 			for sl := int(r.Start); sl <= int(r.End); sl++ {
 				if o := sn.slots[sl]; o != 0 {
 					return nil, bad("slot %d is served by both %s and %s", sl, sn.nodes[o-1].ID, n.ID)
 				}
 				sn.slots[sl] = uint16(i + 1)
+				sn.reps[sl] = uint16(set)
 			}
 		}
 	}
@@ -246,7 +284,7 @@ func build(m Map) (*snapshot, error) {
 			return r
 		}
 		if v := sn.slots[sl]; v != 0 {
-			return Slot{Owner: &sn.nodes[v-1], Local: int(v-1) == sn.me}
+			return sn.slot(sl, v)
 		}
 		return Slot{}
 	}
@@ -279,6 +317,33 @@ func build(m Map) (*snapshot, error) {
 		}
 	}
 	return sn, nil
+}
+
+// replicas returns the replicas of range r of primary n: r.Replicas, or the
+// nodes replicating n as a whole.
+func (sn *snapshot) replicas(n *Node, r SlotRange, byID map[string]int) ([]*Node, error) {
+	var out []*Node
+	if len(r.Replicas) == 0 {
+		for i := range sn.nodes {
+			if sn.nodes[i].Primary == n.ID {
+				out = append(out, &sn.nodes[i])
+			}
+		}
+		return out, nil
+	}
+	for _, id := range r.Replicas {
+		i, ok := byID[id]
+		if !ok || id == n.ID {
+			return nil, fmt.Errorf("slots %d-%d of %s have replica %q", r.Start, r.End, n.ID, id)
+		}
+		for _, o := range out {
+			if o.ID == id {
+				return nil, fmt.Errorf("slots %d-%d of %s have replica %s twice", r.Start, r.End, n.ID, id)
+			}
+		}
+		out = append(out, &sn.nodes[i])
+	}
+	return out, nil
 }
 
 // validID reports whether id is 40 hex characters.

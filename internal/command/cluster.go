@@ -212,7 +212,7 @@ func (s *Server) routeQuery(x *Ctx, cmd *Command, asking bool) bool {
 	if q.route.Local {
 		return true
 	}
-	if (x.C.hasFlag(clientReadOnly) || q.shard) && !write && s.replicaOf(q.route.Owner) {
+	if (x.C.hasFlag(clientReadOnly) || q.shard) && !write && s.holdsCopy(q.route) {
 		return true
 	}
 	return s.clusterReject(x, cmd, s.redirection(x, "MOVED", q.slot, q.route.Owner))
@@ -264,12 +264,12 @@ func (s *Server) keyPresent(x *Ctx, key []byte) bool {
 	return present && !expired
 }
 
-// replicaOf reports whether this node replicates primary.
-func (s *Server) replicaOf(primary *clusterview.Node) bool {
+// holdsCopy reports whether this node is a replica of the slot r.
+func (s *Server) holdsCopy(r clusterview.Slot) bool {
 	me := s.cluster.MyID()
-	for _, n := range s.cluster.Nodes() {
+	for _, n := range r.Replicas {
 		if n.ID == me {
-			return n.Primary != "" && n.Primary == primary.ID
+			return true
 		}
 	}
 	return false

@@ -330,64 +330,82 @@ func appendNodeLine(b []byte, x *Ctx, v ClusterView, n *clusterview.Node) []byte
 	return append(b, '\n')
 }
 
-// slotSpan is a run of consecutive slots served by one primary.
+// slotSpan is a run of consecutive slots with one primary and the same
+// replicas.
 type slotSpan struct {
 	start, end uint16
 	owner      *clusterview.Node
+	replicas   []*clusterview.Node
 }
 
-// slotSpans returns the slot ranges of the primaries in slot order, adjacent
-// ranges of one node merged, as Redis's CLUSTER SLOTS walks the slots.
-func slotSpans(nodes []clusterview.Node) []slotSpan {
-	var spans []slotSpan
-	for i := range nodes {
-		for _, r := range nodes[i].Slots {
-			spans = append(spans, slotSpan{r.Start, r.End, &nodes[i]})
-		}
-	}
-	slices.SortFunc(spans, func(a, b slotSpan) int { return int(a.start) - int(b.start) })
-	out := spans[:0]
-	for _, s := range spans {
-		if k := len(out) - 1; k >= 0 && out[k].owner == s.owner && int(out[k].end)+1 == int(s.start) {
-			out[k].end = s.end
+// slotSpans walks the slots, as Redis's CLUSTER SLOTS does, and returns the
+// runs of slots served, in slot order.
+func slotSpans(v ClusterView) []slotSpan {
+	var out []slotSpan
+	for sl := range uint16(clusterview.NumSlots) {
+		r := v.Slot(sl)
+		if r.Owner == nil {
 			continue
 		}
-		out = append(out, s)
+		if k := len(out) - 1; k >= 0 && out[k].end+1 == sl && out[k].owner.ID == r.Owner.ID &&
+			slices.EqualFunc(out[k].replicas, r.Replicas, sameNode) {
+			out[k].end = sl
+			continue
+		}
+		out = append(out, slotSpan{sl, sl, r.Owner, r.Replicas})
 	}
 	return out
 }
 
-// replicasOf returns the replicas of the primary id.
-func replicasOf(nodes []clusterview.Node, id string) []*clusterview.Node {
-	var out []*clusterview.Node
-	for i := range nodes {
-		if nodes[i].Primary == id {
-			out = append(out, &nodes[i])
+func sameNode(a, b *clusterview.Node) bool { return a.ID == b.ID }
+
+// shardOf returns the slot ranges primary id serves and the replicas of any
+// of them (each once, in order of first appearance).
+func shardOf(spans []slotSpan, id string) (ranges []clusterview.SlotRange, replicas []*clusterview.Node) {
+	for _, s := range spans {
+		if s.owner.ID != id {
+			continue
+		}
+		if k := len(ranges) - 1; k >= 0 && int(ranges[k].End)+1 == int(s.start) {
+			ranges[k].End = s.end
+		} else {
+			ranges = append(ranges, clusterview.SlotRange{Start: s.start, End: s.end})
+		}
+		for _, r := range s.replicas {
+			if !slices.ContainsFunc(replicas, func(o *clusterview.Node) bool { return o.ID == r.ID }) {
+				replicas = append(replicas, r)
+			}
 		}
 	}
-	return out
+	return ranges, replicas
 }
+
+// replicaReady reports whether a replica serves reads: not failed, and
+// synchronised (a non-zero replication offset), as Redis's
+// isReplicaAvailable decides.
+func replicaReady(n *clusterview.Node) bool { return !n.Failed && !n.Suspected && n.ReplOffset != 0 }
 
 // cmdClusterSlots implements CLUSTER SLOTS: for each slot range, its start,
 // end, primary and the replicas ready to serve reads, each as [ip, port, id,
 // {metadata}].
 func cmdClusterSlots(x *Ctx) {
-	nodes := x.Srv.cluster.Nodes()
-	spans := slotSpans(nodes)
+	spans := slotSpans(x.Srv.cluster)
 	x.W.Array(len(spans))
 	for _, s := range spans {
-		var ready []*clusterview.Node
-		for _, r := range replicasOf(nodes, s.owner.ID) {
-			if !r.Failed && !r.Suspected && r.ReplOffset != 0 {
-				ready = append(ready, r)
+		ready := 0
+		for _, r := range s.replicas {
+			if replicaReady(r) {
+				ready++
 			}
 		}
-		x.W.Array(3 + len(ready))
+		x.W.Array(3 + ready)
 		x.W.Int(int64(s.start))
 		x.W.Int(int64(s.end))
 		writeSlotsNode(x, s.owner)
-		for _, r := range ready {
-			writeSlotsNode(x, r)
+		for _, r := range s.replicas {
+			if replicaReady(r) {
+				writeSlotsNode(x, r)
+			}
 		}
 	}
 }
@@ -407,10 +425,14 @@ func writeSlotsNode(x *Ctx, n *clusterview.Node) {
 	x.W.BulkString(n.Hostname)
 }
 
-// cmdClusterShards implements CLUSTER SHARDS: one map per primary with its
-// slot ranges (start and end, flat) and its nodes, primary first.
+// cmdClusterShards implements CLUSTER SHARDS: one map per node that is not
+// a Redis-style replica (Node.Primary), with the slot ranges it serves
+// (start and end, flat) and its nodes: itself, then the replicas of its
+// slots.
 func cmdClusterShards(x *Ctx) {
-	nodes := x.Srv.cluster.Nodes()
+	v := x.Srv.cluster
+	nodes := v.Nodes()
+	spans := slotSpans(v)
 	shards := 0
 	for i := range nodes {
 		if nodes[i].Primary == "" {
@@ -423,25 +445,26 @@ func cmdClusterShards(x *Ctx) {
 		if p.Primary != "" {
 			continue
 		}
+		ranges, reps := shardOf(spans, p.ID)
 		x.W.Map(2)
 		x.W.BulkString("slots")
-		x.W.Array(2 * len(p.Slots))
-		for _, r := range p.Slots {
+		x.W.Array(2 * len(ranges))
+		for _, r := range ranges {
 			x.W.Int(int64(r.Start))
 			x.W.Int(int64(r.End))
 		}
 		x.W.BulkString("nodes")
-		reps := replicasOf(nodes, p.ID)
 		x.W.Array(1 + len(reps))
-		writeShardNode(x, p)
+		writeShardNode(x, p, false)
 		for _, r := range reps {
-			writeShardNode(x, r)
+			writeShardNode(x, r, true)
 		}
 	}
 }
 
-// writeShardNode writes one node of a CLUSTER SHARDS entry.
-func writeShardNode(x *Ctx, n *clusterview.Node) {
+// writeShardNode writes one node of a CLUSTER SHARDS entry, as the shard's
+// primary or as one of its replicas.
+func writeShardNode(x *Ctx, n *clusterview.Node, replica bool) {
 	fields := 7
 	if n.Hostname != "" {
 		fields++
@@ -462,13 +485,13 @@ func writeShardNode(x *Ctx, n *clusterview.Node) {
 	}
 	x.W.BulkString("role")
 	health := "online"
-	if n.Primary == "" {
-		x.W.BulkString("master")
-	} else {
+	if replica {
 		x.W.BulkString("replica")
 		if n.ReplOffset == 0 {
 			health = "loading"
 		}
+	} else {
+		x.W.BulkString("master")
 	}
 	if n.Failed {
 		health = "fail"
@@ -480,11 +503,10 @@ func writeShardNode(x *Ctx, n *clusterview.Node) {
 }
 
 // cmdClusterReplicas implements CLUSTER REPLICAS (and SLAVES) node-id: the
-// CLUSTER NODES lines of the node's replicas.
+// CLUSTER NODES lines of the replicas of the node's slots.
 func cmdClusterReplicas(x *Ctx) {
 	v := x.Srv.cluster
-	nodes := v.Nodes()
-	n := findNode(nodes, string(x.Args[2]))
+	n := findNode(v.Nodes(), string(x.Args[2]))
 	if n == nil {
 		x.Err("ERR Unknown node " + string(x.Args[2]))
 		return
@@ -493,7 +515,7 @@ func cmdClusterReplicas(x *Ctx) {
 		x.Err("ERR The specified node is not a master")
 		return
 	}
-	reps := replicasOf(nodes, n.ID)
+	_, reps := shardOf(slotSpans(v), n.ID)
 	x.W.Array(len(reps))
 	for _, r := range reps {
 		x.W.Bulk(appendNodeLine(nil, x, v, r))

@@ -477,3 +477,58 @@ func TestClusterDown(t *testing.T) {
 		t.Fatalf("CLUSTER INFO:\n%s", s)
 	}
 }
+
+// TestClusterReadOnlyReplica makes B a replica of A's slots: B serves reads
+// of them to READONLY connections and redirects the rest to A; CLUSTER
+// SLOTS and SHARDS list it, and go-redis's ReadOnly cluster client reads
+// from it.
+func TestClusterReadOnlyReplica(t *testing.T) {
+	ctx := context.Background()
+	a, b, _, _ := twoNodes(t, func(ma, mb *clusterview.Map) {
+		for _, m := range []*clusterview.Map{ma, mb} {
+			m.Nodes = append([]clusterview.Node(nil), m.Nodes...)
+			m.Nodes[0].Slots = []clusterview.SlotRange{{Start: 0, End: 8191, Replicas: []string{m.Nodes[1].ID}}}
+			m.Nodes[1].ReplOffset = 1 // synchronised
+		}
+	})
+	k := keyIn("r", func(s uint16) bool { return s < 8192 })
+	slot := engine.Slot([]byte(k))
+	wa := dialAddr(t, a.addr)
+	wa.expect(`+"OK"`, "SET", k, "on-a")
+	// Replication is not there yet: put B's copy in by hand.
+	var txn engine.Txn
+	b.cmds.DB().Begin(&txn, time.Now().UnixMilli(), []byte(k))
+	txn.SetString([]byte(k), []byte("on-b"), 0)
+	txn.End()
+
+	moved := fmt.Sprintf(`-"MOVED %d %s"`, slot, a.addr)
+	wb := dialAddr(t, b.addr)
+	wb.expect(moved, "GET", k)
+	wb.expect(`+"OK"`, "READONLY")
+	wb.expect(`$"on-b"`, "GET", k)
+	wb.expect(moved, "SET", k, "x") // writes go to the primary
+	wb.expect(`+"OK"`, "MULTI")
+	wb.expect(`+"QUEUED"`, "GET", k)
+	wb.expect(`*[$"on-b"]`, "EXEC")
+	wb.expect(`+"OK"`, "READWRITE")
+	wb.expect(moved, "GET", k)
+
+	slots := wa.do("CLUSTER", "SLOTS")
+	if len(slots.Elems) != 2 || len(slots.Elems[0].Elems) != 4 || slots.Elems[0].Elems[3].Elems[2].Str != dialAddr(t, b.addr).do("CLUSTER", "MYID").Str {
+		t.Fatalf("CLUSTER SLOTS = %s", slots)
+	}
+	shards := newClusterClient(t, 2, a.addr)
+	sh, err := shards.ClusterShards(ctx).Result()
+	if err != nil || len(sh) != 2 || len(sh[0].Nodes) != 2 || sh[0].Nodes[1].Role != "replica" || sh[0].Nodes[1].Health != "online" {
+		t.Fatalf("CLUSTER SHARDS = %+v, %v", sh, err)
+	}
+	if reps, err := shards.Do(ctx, "cluster", "replicas", sh[0].Nodes[0].ID).StringSlice(); err != nil || len(reps) != 1 {
+		t.Fatalf("CLUSTER REPLICAS = %q, %v", reps, err)
+	}
+
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{a.addr}, ReadOnly: true, DisableIdentity: true})
+	t.Cleanup(func() { c.Close() })
+	if v, err := c.Get(ctx, k).Result(); err != nil || v != "on-b" {
+		t.Fatalf("GET through a ReadOnly cluster client = %q, %v, want the replica's copy", v, err)
+	}
+}
