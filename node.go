@@ -101,7 +101,7 @@ func Open(opts *Options) (*Node, error) {
 		return nil, fmt.Errorf("larder: %w", err)
 	}
 	if view != nil {
-		o.Logger.Info("cluster mode: a cluster of one serving all 16384 slots", "id", view.MyID())
+		o.Logger.Debug("cluster mode: a cluster of one serving all 16384 slots", "id", view.MyID())
 	}
 	n.cmds = command.New(command.Options{
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
