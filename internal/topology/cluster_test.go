@@ -263,3 +263,77 @@ func finishMigrations(t testing.TB, ctx context.Context, n *tnode) {
 		t.Fatalf("%d migrations left", len(n.Map().Migrations()))
 	}
 }
+
+func TestRestartAtNewBusAddress(t *testing.T) {
+	ns := cluster(t, 3)
+	l := leader(t, ns)
+	i := slices.IndexFunc(ns, func(n *tnode) bool { return n != l })
+	old := ns[i]
+	id, oldAddr := old.ID(), old.addr
+	old.close()
+	// No join target: the node finds the others in its own map.
+	r, err := openNode(t, old.dir, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.start(); err != nil {
+		t.Fatal(err)
+	}
+	if r.ID() != id || r.addr == oldAddr {
+		t.Fatalf("id %s addr %s", r.ID(), r.addr)
+	}
+	ns[i] = r
+	m := waitAgree(t, ns)
+	if mb, _ := m.Member(id); mb.BusAddr != r.addr {
+		t.Fatalf("map has %s at %s, want %s", id, mb.BusAddr, r.addr)
+	}
+	waitFor(t, "Raft to use the new address", 10*time.Second, func() bool {
+		f := leader(t, ns).raftNode().GetConfiguration()
+		for _, s := range f.Configuration().Servers {
+			if string(s.ID) == id {
+				return string(s.Address) == r.addr
+			}
+		}
+		return false
+	})
+	assertServing(t, ns)
+}
+
+func TestWholeClusterRestart(t *testing.T) {
+	ns := cluster(t, 3)
+	epoch := ns[0].Map().Epoch
+	addrs := []string{ns[0].addr, ns[1].addr, ns[2].addr}
+	for _, n := range ns {
+		n.close()
+	}
+	// All come back at once, each told to join the others, as a service
+	// manager would start them.
+	errs := make(chan error, len(ns))
+	back := make([]*tnode, len(ns))
+	for i, n := range ns {
+		go func() {
+			var join []string
+			for j, a := range addrs {
+				if j != i {
+					join = append(join, a)
+				}
+			}
+			r, err := openNode(t, n.dir, n.addr, join)
+			if err == nil {
+				err = r.start()
+			}
+			back[i] = r
+			errs <- err
+		}()
+	}
+	for range ns {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := waitAgree(t, back)
+	if m.Epoch < epoch || len(m.Members) != 3 {
+		t.Fatalf("epoch %d (was %d), %d members", m.Epoch, epoch, len(m.Members))
+	}
+	assertServing(t, back)
+}

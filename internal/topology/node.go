@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -304,7 +305,13 @@ func (n *Node) Start(ctx context.Context) error {
 	if len(n.cfg.Join) > 0 {
 		target, err = n.hello(ctx, id.ClusterID)
 		if err != nil {
-			return err
+			if !hasState || definite(err) {
+				return err
+			}
+			// A member restarting while its peers are down or starting
+			// too: Raft will find them.
+			n.log.Warn("topology: no join target answered; restarting as the member this node was", "err", err)
+			target = ""
 		}
 	}
 	if err := n.startRaft(); err != nil {
@@ -319,8 +326,14 @@ func (n *Node) Start(ctx context.Context) error {
 		if err := n.bootstrap(ctx); err != nil {
 			return err
 		}
-	case target != "":
+	case !hasState:
 		if err := n.join(ctx, target); err != nil {
+			return err
+		}
+	case n.busMoved():
+		// The others know this node at another bus address, so Raft
+		// cannot reach it: ask a member to record the new one.
+		if err := n.joinAny(ctx); err != nil {
 			return err
 		}
 	}
@@ -357,6 +370,63 @@ func (n *Node) Start(ctx context.Context) error {
 	n.wg.Add(1)
 	go n.reconcileLoop()
 	return nil
+}
+
+// definite reports whether a join error is a refusal that retrying, or
+// restarting anyway, cannot cure.
+func definite(err error) bool {
+	return errors.Is(err, ErrOtherCluster) || errors.Is(err, ErrIncompatibleVersion) ||
+		errors.Is(err, ErrRemoved) || errors.Is(err, ErrBadRequest)
+}
+
+// busMoved reports whether the Raft configuration this node restarted with
+// lists it at a bus address other than its own now.
+func (n *Node) busMoved() bool {
+	f := n.raftNode().GetConfiguration()
+	if f.Error() != nil {
+		return false
+	}
+	for _, s := range f.Configuration().Servers {
+		if string(s.ID) == n.ID() {
+			return string(s.Address) != n.cfg.Bus.Addr()
+		}
+	}
+	return false
+}
+
+// joinAny sends a join request through Config.Join, or else through the
+// other servers of the Raft configuration this node restarted with, until
+// one takes it.
+func (n *Node) joinAny(ctx context.Context) error {
+	targets := slices.Clone(n.cfg.Join)
+	if f := n.raftNode().GetConfiguration(); f.Error() == nil {
+		for _, s := range f.Configuration().Servers {
+			if string(s.ID) != n.ID() {
+				targets = append(targets, string(s.Address))
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("topology: this node's bus address changed to %s and no member is known to tell: start it with a join target", n.cfg.Bus.Addr())
+	}
+	var last error
+	for {
+		for _, addr := range targets {
+			tctx, cancel := context.WithTimeout(ctx, 2*n.cfg.RPCTimeout)
+			last = n.join(tctx, addr)
+			cancel()
+			if last == nil || definite(last) {
+				return last
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topology: telling the cluster this node's new bus address: %w (last: %v)", ctx.Err(), last)
+		case <-n.done:
+			return ErrClosed
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // waitCaughtUp waits until the local map is as new as the leader's, so
