@@ -39,7 +39,8 @@ type ClusterView interface {
 	// is this node, and the node it migrates to or is imported from.
 	Slot(slot uint16) clusterview.Slot
 	// Nodes returns every member, this node included, in the order CLUSTER
-	// NODES lists them.
+	// NODES lists them. Their Slots agree with Slot: CLUSTER INFO and NODES
+	// read the ranges, CLUSTER SLOTS, SHARDS and the redirections Slot.
 	Nodes() []clusterview.Node
 }
 

@@ -160,21 +160,10 @@ func cmdClusterMyID(x *Ctx) { x.W.BulkString(x.Srv.cluster.MyID()) }
 func cmdClusterMyShardID(x *Ctx) {
 	v := x.Srv.cluster
 	id := v.MyID()
-	if m := me(v, v.Nodes()); m != nil && m.Primary != "" {
+	if m := findNode(v.Nodes(), v.MyID()); m != nil && m.Primary != "" {
 		id = m.Primary
 	}
 	x.W.BulkString(id)
-}
-
-// me returns this node in nodes, or nil.
-func me(v ClusterView, nodes []clusterview.Node) *clusterview.Node {
-	id := v.MyID()
-	for i := range nodes {
-		if nodes[i].ID == id {
-			return &nodes[i]
-		}
-	}
-	return nil
 }
 
 // findNode returns the node with id, or nil.
@@ -215,7 +204,7 @@ func cmdClusterInfo(x *Ctx) {
 		state = "fail"
 	}
 	var myEpoch uint64
-	if m := me(v, nodes); m != nil {
+	if m := findNode(nodes, v.MyID()); m != nil {
 		myEpoch = m.ConfigEpoch
 		if p := findNode(nodes, m.Primary); p != nil {
 			myEpoch = p.ConfigEpoch

@@ -371,6 +371,13 @@ func TestClusterMoved(t *testing.T) {
 			t.Errorf("node %s holds %d keys, want %d", n.addr, got, mine+boolInt(n == a))
 		}
 	}
+	info := dialAddr(t, a.addr).do("CLUSTER", "INFO").Str
+	for _, f := range []string{"cluster_state:ok\r\n", "cluster_known_nodes:2\r\n", "cluster_size:2\r\n",
+		"cluster_current_epoch:2\r\n", "cluster_my_epoch:1\r\n"} {
+		if !strings.Contains(info, f) {
+			t.Fatalf("CLUSTER INFO on A lacks %q:\n%s", f, info)
+		}
+	}
 	nodes := dialAddr(t, a.addr).do("CLUSTER", "NODES").Str
 	if lines := strings.Split(strings.TrimSuffix(nodes, "\n"), "\n"); len(lines) != 2 ||
 		!strings.Contains(lines[0], " myself,master - 0 0 1 connected 0-8191") ||
