@@ -35,8 +35,18 @@ type segPool struct {
 	mem [][]byte
 }
 
-// segPoolMax is the most segments the pool keeps (2 MiB).
+// segPoolMax is the most segments the pool keeps (2 MiB). Under a maxmemory, the pool keeps
+// at most a 32nd of it (none below 8 MiB): the pool's pages are resident, and a small node
+// should not hold a quarter of its size in spare segments.
 const segPoolMax = 8
+
+// segPoolLimit returns the most segments the pool may keep now.
+func (db *DB) segPoolLimit() int {
+	if m := db.maxMemory.Load(); m > 0 {
+		return int(min(m/32/segSize, segPoolMax))
+	}
+	return segPoolMax
+}
 
 func (p *segPool) get() []byte {
 	p.mu.Lock()
@@ -50,14 +60,15 @@ func (p *segPool) get() []byte {
 	return nil
 }
 
-// put keeps m, a shared segment's memory, and reports whether it did.
-func (p *segPool) put(m []byte) bool {
+// put keeps m, a shared segment's memory, unless the pool holds limit segments, and reports
+// whether it did.
+func (p *segPool) put(m []byte, limit int) bool {
 	if len(m) != segSize {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.mem) == segPoolMax {
+	if len(p.mem) >= limit {
 		return false
 	}
 	p.mem = append(p.mem, m)
@@ -236,7 +247,7 @@ func (sh *shard) tidyLocked() {
 	}
 	if len(sh.pending) > 0 {
 		for j, m := range sh.pending {
-			if !sh.db.segs.put(m) {
+			if !sh.db.segs.put(m, sh.db.segPoolLimit()) {
 				unmapMemory(m)
 			}
 			sh.pending[j] = nil

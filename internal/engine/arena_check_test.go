@@ -9,7 +9,7 @@ import (
 // checkStorage walks every shard and checks the storage invariants: each index cell points at
 // a live record of that slot whose key hashes to the cell's fragment; every live record has a
 // cell; the TTL set holds exactly the records with an expiry time; used memory is exactly the live records,
-// objects and index tables; dead bytes are exactly the dead records; no segment but the head
+// objects, index tables and TinyLFU sketches; dead bytes are exactly the dead records; no segment but the head
 // is past the compaction threshold; every live record is in exactly one eviction list, linked
 // both ways, and the lists' counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
@@ -19,6 +19,10 @@ func (db *DB) checkStorage() error {
 		sh.lock(0)
 		err := func() error {
 			cells, ttls := 0, 0
+			if b := int64(sh.pol.SketchBytes()); b != sh.sketchBytes {
+				return fmt.Errorf("shard %d: sketch of %d bytes accounted as %d", si, b, sh.sketchBytes)
+			}
+			used += sh.sketchBytes
 			for li := range sh.tabs {
 				t := &sh.tabs[li]
 				used += int64(len(t.cells) * cellBytes)

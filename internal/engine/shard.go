@@ -55,8 +55,10 @@ type shard struct {
 	pol       evict.Core[recNodes]
 	sentinels [evict.NumLists]evict.Link
 	polCap    int64
-	polSeen   int64        // pol.Bytes() when polBytes was last stored
-	polBytes  atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
+	// sketchBytes is the memory of pol's sketch counted in used memory.
+	sketchBytes int64
+	polSeen     int64        // pol.Bytes() when polBytes was last stored
+	polBytes    atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
 
 	count   atomic.Int64 // number of keys
 	expires atomic.Int64 // len(ttl)
@@ -117,6 +119,11 @@ func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 	h := sh.at(ref)
 	if h.queue() >= 0 {
 		sh.pol.Remove(ref)
+	}
+	if sh.pol.Len() == 0 && sh.sketchBytes != 0 {
+		// The last key: its sketch goes too, so that a shard without keys holds no memory.
+		sh.db.used.Add(-sh.sketchBytes)
+		sh.initPolLocked()
 	}
 	sh.setTTLLocked(ref, h, 0)
 	if h.kind&flagTable != 0 {

@@ -63,6 +63,16 @@ func (n recNodes) Free(i uint32)          { n.sh.at(i).kind &^= queueMask }
 func (sh *shard) initPolLocked() {
 	sh.polCap = sh.db.shardCapacity()
 	sh.pol.Init(recNodes{sh}, sh.polCap, sh.db.windowFrac())
+	sh.sketchBytes = 0
+}
+
+// accountSketchLocked counts the frequency sketch's memory, which grows with the keys once the
+// shard is half full, in used memory.
+func (sh *shard) accountSketchLocked() {
+	if b := int64(sh.pol.SketchBytes()); b != sh.sketchBytes {
+		sh.db.used.Add(b - sh.sketchBytes)
+		sh.sketchBytes = b
+	}
 }
 
 // syncPolLocked gives the shard's Core the current capacity and window share.
@@ -70,6 +80,7 @@ func (sh *shard) syncPolLocked() {
 	if c := sh.db.shardCapacity(); c != sh.polCap {
 		sh.polCap = c
 		sh.pol.SetCapacity(c)
+		sh.accountSketchLocked()
 	}
 	if f := sh.db.windowFrac(); f != sh.pol.Frac() {
 		sh.pol.SetFrac(f)
@@ -149,6 +160,7 @@ func (db *DB) shardCapacity() int64 {
 func (sh *shard) polAddLocked(ref uint32) {
 	sh.syncPolLocked()
 	sh.pol.Add(ref)
+	sh.accountSketchLocked()
 }
 
 // evictTinyLFULocked frees about over bytes (at least one key) from the shard with the most
