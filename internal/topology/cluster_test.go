@@ -207,10 +207,17 @@ func TestDrainPromotesNonVoter(t *testing.T) {
 		return !in && len(servers) == 3 && servers[ns[3].ID()] == raft.Voter
 	})
 	assertServing(t, rest)
-	// Drained and removed: its old identity is refused.
+	// Drained and removed: its old identity is refused, with a join
+	// target or without.
 	victim.close()
-	if _, err := victim.restart([]string{ns[0].bus.Addr()}); !errorsIs(err, ErrRemoved) {
-		t.Fatalf("restart of a removed node: %v", err)
+	for _, join := range [][]string{{ns[0].bus.Addr()}, nil} {
+		start := time.Now()
+		if _, err := victim.restart(join); !errorsIs(err, ErrRemoved) {
+			t.Fatalf("restart of a removed node (join %v): %v", join, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("refusal took %v", d)
+		}
 	}
 }
 

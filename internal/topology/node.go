@@ -330,6 +330,8 @@ func (n *Node) Start(ctx context.Context) error {
 		if err := n.join(ctx, target); err != nil {
 			return err
 		}
+	case n.removed():
+		return fmt.Errorf("%w: the Raft configuration in %s no longer lists this node; start it with an empty data directory to join as a new node", ErrRemoved, n.cfg.Dir)
 	case n.busMoved():
 		// The others know this node at another bus address, so Raft
 		// cannot reach it: ask a member to record the new one.
@@ -377,6 +379,17 @@ func (n *Node) Start(ctx context.Context) error {
 func definite(err error) bool {
 	return errors.Is(err, ErrOtherCluster) || errors.Is(err, ErrIncompatibleVersion) ||
 		errors.Is(err, ErrRemoved) || errors.Is(err, ErrBadRequest)
+}
+
+// removed reports whether the Raft configuration this node restarted with
+// leaves it out: it was removed from the cluster.
+func (n *Node) removed() bool {
+	f := n.raftNode().GetConfiguration()
+	if f.Error() != nil {
+		return false
+	}
+	servers := f.Configuration().Servers
+	return len(servers) > 0 && !slices.ContainsFunc(servers, func(s raft.Server) bool { return string(s.ID) == n.ID() })
 }
 
 // busMoved reports whether the Raft configuration this node restarted with
@@ -436,8 +449,18 @@ func (n *Node) waitCaughtUp(ctx context.Context) error {
 	r := n.raftNode()
 	self := n.ID()
 	var last error
+	askAfter := time.Now().Add(3 * n.cfg.RaftTimeout)
 	for {
-		switch id, addr := n.Leader(); {
+		id, addr := n.Leader()
+		if addr == "" && time.Now().After(askAfter) {
+			// No leader for a while: perhaps the others removed this node
+			// (and so never talk to it). Ask them.
+			if err := n.askPeers(ctx); err != nil {
+				return err
+			}
+			askAfter = time.Now().Add(time.Second)
+		}
+		switch {
 		case id == self:
 			if last = r.Barrier(n.cfg.RPCTimeout).Error(); last == nil {
 				return nil
@@ -460,6 +483,25 @@ func (n *Node) waitCaughtUp(ctx context.Context) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// askPeers says hello to the other servers of this node's Raft
+// configuration and returns a definite refusal if one answers with it
+// (this node was removed, or they are another cluster).
+func (n *Node) askPeers(ctx context.Context) error {
+	f := n.raftNode().GetConfiguration()
+	if f.Error() != nil {
+		return nil
+	}
+	for _, s := range f.Configuration().Servers {
+		if string(s.ID) == n.ID() {
+			continue
+		}
+		if err := n.helloOne(ctx, string(s.Address), n.clusterID()); err != nil && definite(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (n *Node) leaderEpoch(ctx context.Context, addr string) (uint64, error) {

@@ -24,6 +24,9 @@ func (s *service) Hello(ctx context.Context, req *buspb.HelloRequest) (*buspb.He
 	n := s.n
 	m := n.Map()
 	resp := &buspb.HelloResponse{Node: n.info(), ClusterId: m.ClusterID, Epoch: m.Epoch}
+	if req.From != nil {
+		resp.CallerRemoved = isGone(m, req.From.Id)
+	}
 	resp.LeaderId, resp.LeaderBusAddr = n.Leader()
 	return resp, nil
 }
@@ -126,7 +129,7 @@ func (n *Node) hello(ctx context.Context, myCluster string) (string, error) {
 			if err == nil {
 				return addr, nil
 			}
-			if errors.Is(err, ErrOtherCluster) || errors.Is(err, ErrIncompatibleVersion) || errors.Is(err, ErrBadRequest) {
+			if definite(err) {
 				return "", err
 			}
 			last = err
@@ -174,6 +177,9 @@ func (n *Node) helloOne(ctx context.Context, addr, myCluster string) error {
 	}
 	if myCluster != "" && resp.ClusterId != myCluster {
 		return fmt.Errorf("%w: %s belongs to cluster %s, but %s to cluster %s", ErrOtherCluster, n.cfg.Dir, myCluster, addr, resp.ClusterId)
+	}
+	if resp.CallerRemoved {
+		return fmt.Errorf("%w: %s left the cluster; start it with an empty data directory to join as a new node", ErrRemoved, n.ID())
 	}
 	return nil
 }

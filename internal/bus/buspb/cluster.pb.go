@@ -162,7 +162,8 @@ type HelloResponse struct {
 	ClusterId     string                 `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"` // empty while the node is not yet in a cluster
 	LeaderId      string                 `protobuf:"bytes,3,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
 	LeaderBusAddr string                 `protobuf:"bytes,4,opt,name=leader_bus_addr,json=leaderBusAddr,proto3" json:"leader_bus_addr,omitempty"`
-	Epoch         uint64                 `protobuf:"varint,5,opt,name=epoch,proto3" json:"epoch,omitempty"` // the node's map epoch
+	Epoch         uint64                 `protobuf:"varint,5,opt,name=epoch,proto3" json:"epoch,omitempty"`                                      // the node's map epoch
+	CallerRemoved bool                   `protobuf:"varint,6,opt,name=caller_removed,json=callerRemoved,proto3" json:"caller_removed,omitempty"` // the map lists the caller as gone
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -230,6 +231,13 @@ func (x *HelloResponse) GetEpoch() uint64 {
 		return x.Epoch
 	}
 	return 0
+}
+
+func (x *HelloResponse) GetCallerRemoved() bool {
+	if x != nil {
+		return x.CallerRemoved
+	}
+	return false
 }
 
 type JoinRequest struct {
@@ -561,14 +569,15 @@ const file_cluster_proto_rawDesc = "" +
 	"\aversion\x18\x05 \x01(\tR\aversion\x12\x1a\n" +
 	"\bprotocol\x18\x06 \x01(\rR\bprotocol\";\n" +
 	"\fHelloRequest\x12+\n" +
-	"\x04from\x18\x01 \x01(\v2\x17.larder.bus.v1.NodeInfoR\x04from\"\xb6\x01\n" +
+	"\x04from\x18\x01 \x01(\v2\x17.larder.bus.v1.NodeInfoR\x04from\"\xdd\x01\n" +
 	"\rHelloResponse\x12+\n" +
 	"\x04node\x18\x01 \x01(\v2\x17.larder.bus.v1.NodeInfoR\x04node\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x02 \x01(\tR\tclusterId\x12\x1b\n" +
 	"\tleader_id\x18\x03 \x01(\tR\bleaderId\x12&\n" +
 	"\x0fleader_bus_addr\x18\x04 \x01(\tR\rleaderBusAddr\x12\x14\n" +
-	"\x05epoch\x18\x05 \x01(\x04R\x05epoch\"w\n" +
+	"\x05epoch\x18\x05 \x01(\x04R\x05epoch\x12%\n" +
+	"\x0ecaller_removed\x18\x06 \x01(\bR\rcallerRemoved\"w\n" +
 	"\vJoinRequest\x12+\n" +
 	"\x04node\x18\x01 \x01(\v2\x17.larder.bus.v1.NodeInfoR\x04node\x12\x1d\n" +
 	"\n" +
