@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/larderdb/larder/internal/evict"
 )
 
 // Options configures a DB. The zero value of each field selects its default.
@@ -76,6 +74,11 @@ type DB struct {
 	poolPolicy *policyBox
 
 	tune tuning // TinyLFU's window tuner (tinylfu.go)
+	// recShare is the float64 bits of the share of used memory records take (updateRecShare).
+	recShare atomic.Uint64
+	// evictions counts CheckMemory's eviction runs, to update recShare now and then. Guarded
+	// by evictMu.
+	evictions int
 
 	expireMu   sync.Mutex  // serialises ExpireCycle
 	expire     expireState // active expiry's cursors and counters (expire.go)
@@ -162,7 +165,8 @@ func Open(opts Options) (*DB, error) {
 		done:      make(chan struct{}),
 	}
 	db.maxMemory.Store(o.MaxMemory)
-	db.tune.frac.Store(math.Float64bits(evict.InitialWindow))
+	db.tune.frac.Store(math.Float64bits(initialWindow))
+	db.recShare.Store(math.Float64bits(1))
 	for i := range db.shards {
 		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
@@ -240,6 +244,7 @@ func (db *DB) Flush(now int64, async bool) {
 
 // SetMaxMemory sets maxmemory in bytes (0 = no limit; a negative n counts as 0).
 func (db *DB) SetMaxMemory(n int64) {
+	db.updateRecShare()
 	db.maxMemory.Store(max(n, 0))
 	db.tuneResize()
 }

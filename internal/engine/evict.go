@@ -73,6 +73,9 @@ func (db *DB) CheckMemory(now int64) error {
 		db.poolPolicy = box
 	}
 	p := box.p
+	if db.evictions++; db.evictions%64 == 0 && box.tiny {
+		db.updateRecShare()
+	}
 	for {
 		limit = db.maxMemory.Load()
 		if limit == 0 {
