@@ -174,7 +174,7 @@ func TestDrainPromotesNonVoter(t *testing.T) {
 	if err := ns[3].Drain(ctx, victim.ID()); err != nil {
 		t.Fatal(err)
 	}
-	m := ns[0].Map()
+	m := ns[3].Map()
 	mb, _ := m.Member(victim.ID())
 	if mb.State != Draining {
 		t.Fatalf("victim %+v", mb)
@@ -187,6 +187,7 @@ func TestDrainPromotesNonVoter(t *testing.T) {
 			t.Fatalf("migration to the draining node: %+v", mg)
 		}
 	}
+	waitAgree(t, ns)
 	finishMigrations(t, ctx, ns[2])
 	m, err := ns[0].Wait(ctx, func(m *Map) bool { return isGone(m, victim.ID()) })
 	if err != nil {

@@ -84,6 +84,7 @@ func apply(m *Map, e *pb.Entry) error {
 		m.Members = []Member{mb}
 		m.nextOrder = 2
 		m.slots = make([][]uint64, NumSlots)
+		m.placement = b.Placement
 		setRanges(m, b.Slots)
 	case *pb.Entry_AddMember:
 		mb := memberFromPB(op.AddMember.Member)
@@ -162,6 +163,9 @@ func setRanges(m *Map, rs []*pb.SlotRange) {
 func rebalance(m *Map, rb *pb.Rebalance) {
 	if rb == nil {
 		return
+	}
+	if rb.Placement != nil {
+		m.placement = rb.Placement
 	}
 	for _, r := range rb.Assign {
 		for s := r.Start; s <= r.End && s < NumSlots; s++ {
@@ -279,6 +283,7 @@ func mapToPB(m *Map) *pb.ClusterMap {
 	cm := &pb.ClusterMap{
 		Version: entryVersion, ClusterId: m.ClusterID, Epoch: m.Epoch,
 		Replicas: uint32(m.Replicas), Voters: uint32(m.Voters), NextOrder: m.nextOrder,
+		Placement: m.placement,
 	}
 	for i := range m.Members {
 		cm.Members = append(cm.Members, memberToPB(&m.Members[i]))
@@ -299,7 +304,8 @@ func mapFromPB(cm *pb.ClusterMap) (*Map, error) {
 	}
 	m := &Map{
 		ClusterID: cm.ClusterId, Epoch: cm.Epoch, Replicas: int(cm.Replicas),
-		Voters: int(cm.Voters), nextOrder: cm.NextOrder, changed: make(chan struct{}),
+		Voters: int(cm.Voters), nextOrder: cm.NextOrder, placement: cm.Placement,
+		changed: make(chan struct{}),
 	}
 	for _, p := range cm.Members {
 		m.Members = append(m.Members, memberFromPB(p))

@@ -39,11 +39,11 @@ func join(t *testing.T, f *fsm, idx *uint64, id string) {
 		t.Fatal(err)
 	}
 	m := f.cur.Load()
-	target, err := PlaceholderPlacer{}.Join(m.effective(), m.placement(id, ""), id, m.Replicas)
+	p, err := PlaceholderPlacer{}.Join(m.placement, id, m.Replicas)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := m.diff(target)
+	rb, err := m.diff(p, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,9 +60,13 @@ func bootstrapped(t *testing.T, rf int) *fsm {
 	for s := range one {
 		one[s] = []uint64{1}
 	}
-	err := applyTo(t, f, 1, &pb.Entry{Op: &pb.Entry_Bootstrap{Bootstrap: &pb.Bootstrap{
+	p, err := PlaceholderPlacer{}.Join(nil, nid(1), rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = applyTo(t, f, 1, &pb.Entry{Op: &pb.Entry_Bootstrap{Bootstrap: &pb.Bootstrap{
 		ClusterId: "c", Replicas: uint32(rf), Voters: 3,
-		Member: &pb.Member{Id: nid(1), BusAddr: "b1"}, Slots: ranges(one, nil),
+		Member: &pb.Member{Id: nid(1), BusAddr: "b1"}, Slots: ranges(one, nil), Placement: p.State,
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -130,8 +134,11 @@ func TestFSMLifecycle(t *testing.T) {
 				}
 			}
 			// Drain node 2.
-			target, _ := PlaceholderPlacer{}.Leave(m.effective(), m.placement("", nid(2)), nid(2), m.Replicas)
-			rb, err := m.diff(target)
+			p, err := PlaceholderPlacer{}.Leave(m.placement, nid(2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb, err := m.diff(p, nid(2))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,8 +179,11 @@ func TestDiffCallsOffMigration(t *testing.T) {
 		t.Fatalf("%d migrations", len(m.Migrations()))
 	}
 	// Draining node 2 before anything moved calls its migrations off.
-	target, _ := PlaceholderPlacer{}.Leave(m.effective(), m.placement("", nid(2)), nid(2), 1)
-	rb, err := m.diff(target)
+	p, err := PlaceholderPlacer{}.Leave(m.placement, nid(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := m.diff(p, nid(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,28 +202,33 @@ func TestDiffCallsOffMigration(t *testing.T) {
 }
 
 func TestDiffRejectsBadPlacement(t *testing.T) {
-	m := bootstrapped(t, 2).cur.Load()
-	for name, target := range map[string][][]string{
-		"short": make([][]string, 10),
-		"stranger": func() [][]string {
-			t := m.effective()
-			t[5] = []string{nid(9)}
-			return t
-		}(),
-		"twice": func() [][]string {
-			t := m.effective()
-			t[5] = []string{nid(1), nid(1)}
-			return t
-		}(),
-		"empty": func() [][]string {
-			t := m.effective()
-			t[5] = nil
-			return t
-		}(),
+	f := bootstrapped(t, 2)
+	idx := uint64(1)
+	join(t, f, &idx, nid(2))
+	m := f.cur.Load()
+	good := func() [][]string {
+		out := make([][]string, NumSlots)
+		for s := range out {
+			out[s] = m.Owners(s)
+		}
+		return out
+	}
+	for name, c := range map[string]struct {
+		owners  [][]string
+		leaving string
+	}{
+		"short":    {owners: make([][]string, 10)},
+		"stranger": {owners: func() [][]string { o := good(); o[5] = []string{nid(9)}; return o }()},
+		"twice":    {owners: func() [][]string { o := good(); o[5] = []string{nid(1), nid(1)}; return o }()},
+		"empty":    {owners: func() [][]string { o := good(); o[5] = nil; return o }()},
+		"leaver":   {owners: good(), leaving: nid(2)},
 	} {
-		if _, err := m.diff(target); err == nil {
+		if _, err := m.diff(Placement{Owners: c.owners}, c.leaving); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+	if _, err := m.diff(Placement{Owners: good()}, ""); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -320,22 +335,45 @@ func TestCompatible(t *testing.T) {
 }
 
 func TestPlaceholderPlacer(t *testing.T) {
-	members := []string{nid(1), nid(2), nid(3)}
-	a, err := PlaceholderPlacer{}.Build(members, 2)
-	if err != nil || len(a) != NumSlots {
-		t.Fatal(len(a), err)
+	var pl PlaceholderPlacer
+	var p Placement
+	var err error
+	for i := 1; i <= 3; i++ {
+		if p, err = pl.Join(p.State, nid(i), 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pl.Join(p.State, nid(2), 2); err == nil {
+		t.Fatal("joined twice")
 	}
 	count := map[string]int{}
-	for _, ow := range a {
+	for _, ow := range p.Owners {
 		if len(ow) != 2 || ow[0] == ow[1] {
 			t.Fatalf("owners %v", ow)
 		}
 		count[ow[0]]++
 	}
-	for _, id := range members {
-		if c := count[id]; c < NumSlots/3 || c > NumSlots/3+1 {
-			t.Fatalf("%s serves %d", id, c)
+	for i := 1; i <= 3; i++ {
+		if c := count[nid(i)]; c < NumSlots/3 || c > NumSlots/3+1 {
+			t.Fatalf("%s serves %d", nid(i), c)
 		}
+	}
+	if p, err = pl.Leave(p.State, nid(2)); err != nil {
+		t.Fatal(err)
+	}
+	for _, ow := range p.Owners {
+		if slices.Contains(ow, nid(2)) {
+			t.Fatal("left node still placed")
+		}
+	}
+	if p, err = pl.Leave(p.State, nid(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = pl.Leave(p.State, nid(3)); err == nil {
+		t.Fatal("last node left")
+	}
+	if _, err = pl.Join([]byte("junk"), nid(4), 1); err == nil {
+		t.Fatal("junk state accepted")
 	}
 }
 

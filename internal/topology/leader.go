@@ -127,16 +127,16 @@ func (n *Node) bootstrapMap() error {
 	}
 	defer done()
 	self := n.ID()
-	slots, err := n.cfg.Placer.Build([]string{self}, n.cfg.Replicas)
+	p, err := n.cfg.Placer.Join(nil, self, n.cfg.Replicas)
 	if err != nil {
 		return fmt.Errorf("topology: placer: %w", err)
 	}
-	if len(slots) != NumSlots {
-		return fmt.Errorf("topology: placer returned %d slots, want %d", len(slots), NumSlots)
+	if len(p.Owners) != NumSlots {
+		return fmt.Errorf("topology: placer returned %d slots, want %d", len(p.Owners), NumSlots)
 	}
 	orders := make([][]uint64, NumSlots)
 	one := []uint64{1}
-	for s, ow := range slots {
+	for s, ow := range p.Owners {
 		if len(ow) != 1 || ow[0] != self {
 			return fmt.Errorf("topology: placer gave slot %d to %v, not to the only node", s, ow)
 		}
@@ -148,6 +148,7 @@ func (n *Node) bootstrapMap() error {
 		Voters:    uint32(n.cfg.Voters),
 		Member:    memberToPB(&Member{ID: self, ClientAddr: n.cfg.ClientAddr, BusAddr: n.cfg.Bus.Addr(), GossipAddr: n.cfg.GossipAddr, Version: n.cfg.Version}),
 		Slots:     ranges(orders, nil),
+		Placement: p.State,
 	}}})
 }
 
@@ -241,12 +242,11 @@ func (n *Node) ensureRaftServer(r *raft.Raft, mb *Member) error {
 // activateLocked gives a joining member its slots. opMu held.
 func (n *Node) activateLocked(id string) error {
 	m := n.Map()
-	members := m.placement(id, "")
-	target, err := n.cfg.Placer.Join(m.effective(), members, id, m.Replicas)
+	p, err := n.cfg.Placer.Join(m.placement, id, m.Replicas)
 	if err != nil {
 		return fmt.Errorf("topology: placer: %w", err)
 	}
-	rb, err := m.diff(target)
+	rb, err := m.diff(p, "")
 	if err != nil {
 		return err
 	}
@@ -280,15 +280,14 @@ func (n *Node) leaderDrainEpoch(id string) error {
 	case Joining:
 		return n.removeLocked(r, mb)
 	}
-	members := m.placement("", id)
-	if len(members) == 0 {
+	if !slices.ContainsFunc(m.Members, func(o Member) bool { return o.State == Active && o.ID != id }) {
 		return fmt.Errorf("%w: %s", ErrLastNode, id)
 	}
-	target, err := n.cfg.Placer.Leave(m.effective(), members, id, m.Replicas)
+	p, err := n.cfg.Placer.Leave(m.placement, id)
 	if err != nil {
 		return fmt.Errorf("topology: placer: %w", err)
 	}
-	rb, err := m.diff(target)
+	rb, err := m.diff(p, id)
 	if err != nil {
 		return err
 	}
@@ -473,26 +472,16 @@ func (m *Map) countVoters() int {
 	return c
 }
 
-// placement returns the ids that take part in placement: active members in
-// join order, plus join, less leave.
-func (m *Map) placement(join, leave string) []string {
-	var out []string
-	for _, mb := range m.Members {
-		if (mb.State == Active && mb.ID != leave) || mb.ID == join {
-			out = append(out, mb.ID)
-		}
-	}
-	return out
-}
-
-// diff turns a target assignment (ids) into a Rebalance: a slot whose
-// primary stays is reassigned at once (replica changes, or a migration
-// called off); a slot whose primary changes becomes a migration.
-func (m *Map) diff(target [][]string) (*pb.Rebalance, error) {
+// diff turns a placement into a Rebalance: a slot whose primary stays is
+// reassigned at once (replica changes, or a migration called off); a slot
+// whose primary changes becomes a migration. The owners must be members
+// that are not gone, and not leaving.
+func (m *Map) diff(p Placement, leaving string) (*pb.Rebalance, error) {
+	target := p.Owners
 	if len(target) != NumSlots {
 		return nil, fmt.Errorf("topology: placer returned %d slots, want %d", len(target), NumSlots)
 	}
-	rb := &pb.Rebalance{}
+	rb := &pb.Rebalance{Placement: p.State}
 	assign := make([][]uint64, NumSlots)
 	marked := make([]bool, NumSlots)
 	cache := make(map[string][]uint64)
@@ -505,7 +494,7 @@ func (m *Map) diff(target [][]string) (*pb.Rebalance, error) {
 			}
 			for _, id := range ids {
 				i, ok := m.byID[id]
-				if !ok || m.Members[i].State == Gone || slices.Contains(tgt, m.Members[i].JoinOrder) {
+				if !ok || m.Members[i].State == Gone || id == leaving || slices.Contains(tgt, m.Members[i].JoinOrder) {
 					return nil, fmt.Errorf("topology: placer gave slot %d to %q, not a member (or twice)", s, id)
 				}
 				tgt = append(tgt, m.Members[i].JoinOrder)

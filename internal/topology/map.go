@@ -80,6 +80,7 @@ type Map struct {
 	Members []Member
 
 	nextOrder  uint64
+	placement  []byte           // the Placer's state
 	slots      [][]uint64       // NumSlots entries (nil before bootstrap): owner join orders
 	migrations map[int][]uint64 // slot -> target owners
 	byID       map[string]int   // id -> index in Members
@@ -212,6 +213,7 @@ func (m *Map) clone() *Map {
 		Voters:    m.Voters,
 		Members:   slices.Clone(m.Members),
 		nextOrder: m.nextOrder,
+		placement: m.placement, // never written, only replaced
 		slots:     slices.Clone(m.slots),
 		byID:      m.byID,    // read-only until index, positions unchanged
 		byOrder:   m.byOrder, // likewise
@@ -247,27 +249,6 @@ func (m *Map) index() {
 			}
 		}
 	}
-}
-
-// effective returns the assignment the map is heading for: the owners,
-// with every migration's target in place. Ids, NumSlots entries.
-func (m *Map) effective() [][]string {
-	out := make([][]string, NumSlots)
-	cache := make(map[string][]string) // equal owner lists share one slice
-	for s := range out {
-		ow := m.slots[s]
-		if t, ok := m.migrations[s]; ok {
-			ow = t
-		}
-		key := orderKey(ow)
-		ids, ok := cache[key]
-		if !ok {
-			ids = m.ids(ow)
-			cache[key] = ids
-		}
-		out[s] = ids
-	}
-	return out
 }
 
 func orderKey(o []uint64) string {

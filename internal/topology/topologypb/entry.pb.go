@@ -318,6 +318,7 @@ type ClusterMap struct {
 	Members       []*Member              `protobuf:"bytes,7,rep,name=members,proto3" json:"members,omitempty"`
 	Slots         []*SlotRange           `protobuf:"bytes,8,rep,name=slots,proto3" json:"slots,omitempty"`
 	Migrations    []*Migration           `protobuf:"bytes,9,rep,name=migrations,proto3" json:"migrations,omitempty"`
+	Placement     []byte                 `protobuf:"bytes,10,opt,name=placement,proto3" json:"placement,omitempty"` // the Placer's state: the target placement
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -415,12 +416,20 @@ func (x *ClusterMap) GetMigrations() []*Migration {
 	return nil
 }
 
+func (x *ClusterMap) GetPlacement() []byte {
+	if x != nil {
+		return x.Placement
+	}
+	return nil
+}
+
 // Rebalance changes slot ownership: assign takes effect at once, moves are
 // recorded as migrations.
 type Rebalance struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Assign        []*SlotRange           `protobuf:"bytes,1,rep,name=assign,proto3" json:"assign,omitempty"`
 	Moves         []*Migration           `protobuf:"bytes,2,rep,name=moves,proto3" json:"moves,omitempty"`
+	Placement     []byte                 `protobuf:"bytes,3,opt,name=placement,proto3" json:"placement,omitempty"` // the Placer's new state
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -469,6 +478,13 @@ func (x *Rebalance) GetMoves() []*Migration {
 	return nil
 }
 
+func (x *Rebalance) GetPlacement() []byte {
+	if x != nil {
+		return x.Placement
+	}
+	return nil
+}
+
 type Bootstrap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ClusterId     string                 `protobuf:"bytes,1,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
@@ -476,6 +492,7 @@ type Bootstrap struct {
 	Voters        uint32                 `protobuf:"varint,3,opt,name=voters,proto3" json:"voters,omitempty"`
 	Member        *Member                `protobuf:"bytes,4,opt,name=member,proto3" json:"member,omitempty"`
 	Slots         []*SlotRange           `protobuf:"bytes,5,rep,name=slots,proto3" json:"slots,omitempty"`
+	Placement     []byte                 `protobuf:"bytes,6,opt,name=placement,proto3" json:"placement,omitempty"` // the Placer's state
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -541,6 +558,13 @@ func (x *Bootstrap) GetMember() *Member {
 func (x *Bootstrap) GetSlots() []*SlotRange {
 	if x != nil {
 		return x.Slots
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetPlacement() []byte {
+	if x != nil {
+		return x.Placement
 	}
 	return nil
 }
@@ -1156,7 +1180,7 @@ const file_entry_proto_rawDesc = "" +
 	"\x06owners\x18\x03 \x03(\x04R\x06owners\"7\n" +
 	"\tMigration\x12\x12\n" +
 	"\x04slot\x18\x01 \x01(\rR\x04slot\x12\x16\n" +
-	"\x06target\x18\x02 \x03(\x04R\x06target\"\xd8\x02\n" +
+	"\x06target\x18\x02 \x03(\x04R\x06target\"\xf6\x02\n" +
 	"\n" +
 	"ClusterMap\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12\x1d\n" +
@@ -1171,17 +1195,21 @@ const file_entry_proto_rawDesc = "" +
 	"\x05slots\x18\b \x03(\v2\x1d.larder.topology.v1.SlotRangeR\x05slots\x12=\n" +
 	"\n" +
 	"migrations\x18\t \x03(\v2\x1d.larder.topology.v1.MigrationR\n" +
-	"migrations\"w\n" +
+	"migrations\x12\x1c\n" +
+	"\tplacement\x18\n" +
+	" \x01(\fR\tplacement\"\x95\x01\n" +
 	"\tRebalance\x125\n" +
 	"\x06assign\x18\x01 \x03(\v2\x1d.larder.topology.v1.SlotRangeR\x06assign\x123\n" +
-	"\x05moves\x18\x02 \x03(\v2\x1d.larder.topology.v1.MigrationR\x05moves\"\xc7\x01\n" +
+	"\x05moves\x18\x02 \x03(\v2\x1d.larder.topology.v1.MigrationR\x05moves\x12\x1c\n" +
+	"\tplacement\x18\x03 \x01(\fR\tplacement\"\xe5\x01\n" +
 	"\tBootstrap\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x01 \x01(\tR\tclusterId\x12\x1a\n" +
 	"\breplicas\x18\x02 \x01(\rR\breplicas\x12\x16\n" +
 	"\x06voters\x18\x03 \x01(\rR\x06voters\x122\n" +
 	"\x06member\x18\x04 \x01(\v2\x1a.larder.topology.v1.MemberR\x06member\x123\n" +
-	"\x05slots\x18\x05 \x03(\v2\x1d.larder.topology.v1.SlotRangeR\x05slots\"?\n" +
+	"\x05slots\x18\x05 \x03(\v2\x1d.larder.topology.v1.SlotRangeR\x05slots\x12\x1c\n" +
+	"\tplacement\x18\x06 \x01(\fR\tplacement\"?\n" +
 	"\tAddMember\x122\n" +
 	"\x06member\x18\x01 \x01(\v2\x1a.larder.topology.v1.MemberR\x06member\"B\n" +
 	"\fUpdateMember\x122\n" +
