@@ -324,11 +324,18 @@ func (l *chanListener) Close() error { return nil }
 
 func (l *chanListener) Addr() net.Addr { return l.addr }
 
-// raftLayer is the raft.StreamLayer over the bus.
+// raftLayer is the raft.StreamLayer over the bus. It keeps the
+// connections it hands out and closes them on Close: hashicorp/raft's
+// NetworkTransport leaves its pooled and accepted connections open when it
+// shuts down, and their goroutines would outlive it.
 type raftLayer struct {
 	b    *Bus
 	once sync.Once
 	done chan struct{} // closed by Close
+
+	mu     sync.Mutex // guards conns, closed
+	conns  map[*trackedConn]struct{}
+	closed bool
 }
 
 var _ raft.StreamLayer = (*raftLayer)(nil)
@@ -336,7 +343,7 @@ var _ raft.StreamLayer = (*raftLayer)(nil)
 func (r *raftLayer) Accept() (net.Conn, error) {
 	select {
 	case c := <-r.b.raftLn.ch:
-		return c, nil
+		return r.track(c)
 	case <-r.done:
 		return nil, ErrClosed
 	case <-r.b.done:
@@ -344,8 +351,17 @@ func (r *raftLayer) Accept() (net.Conn, error) {
 	}
 }
 
+// Close ends Accept and closes every connection the layer handed out.
 func (r *raftLayer) Close() error {
 	r.once.Do(func() { close(r.done) })
+	r.mu.Lock()
+	r.closed = true
+	conns := r.conns
+	r.conns = nil
+	r.mu.Unlock()
+	for c := range conns {
+		c.Conn.Close()
+	}
 	return nil
 }
 
@@ -362,7 +378,35 @@ func (r *raftLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net
 		c.Close()
 		return nil, err
 	}
-	return c, nil
+	return r.track(c)
+}
+
+func (r *raftLayer) track(c net.Conn) (net.Conn, error) {
+	tc := &trackedConn{Conn: c, layer: r}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		c.Close()
+		return nil, ErrClosed
+	}
+	if r.conns == nil {
+		r.conns = make(map[*trackedConn]struct{})
+	}
+	r.conns[tc] = struct{}{}
+	return tc, nil
+}
+
+// trackedConn forgets itself in its layer when closed.
+type trackedConn struct {
+	net.Conn
+	layer *raftLayer
+}
+
+func (c *trackedConn) Close() error {
+	c.layer.mu.Lock()
+	delete(c.layer.conns, c)
+	c.layer.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // advertAddr is a net.Addr that prints the advertised address.
