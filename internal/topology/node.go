@@ -29,7 +29,8 @@ type Config struct {
 	// snapshots (snapshots/) there.
 	Dir string
 	// Bus is the node's cluster bus; required. Open registers the Cluster
-	// service on it, and Raft runs over it (bus.RaftMagic connections).
+	// service on it (so one Node per Bus), and Raft runs over it
+	// (bus.RaftMagic connections).
 	Bus *bus.Bus
 	// ClientAddr is the RESP address clients reach this node at (advertised);
 	// required.
@@ -77,6 +78,7 @@ func (c *Config) fill() error {
 	if _, _, err := majorMinor(c.Version); err != nil {
 		return fmt.Errorf("topology: Config.Version: %w", err)
 	}
+	c.Join = slices.Clone(c.Join)
 	if c.Replicas == 0 {
 		c.Replicas = 1
 	}
