@@ -12,10 +12,9 @@ import (
 // TestMain fails the run if goroutines outlive the nodes that started
 // them.
 func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
 	code := m.Run()
 	if code == 0 {
-		if leaked := leftover(before); leaked != "" {
+		if leaked := leftover(); leaked != "" {
 			fmt.Fprintf(os.Stderr, "goroutines left after the tests:\n%s\n", leaked)
 			code = 1
 		}
@@ -23,21 +22,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func leftover(before int) string {
+// leftover waits up to 10s for the goroutines of the tests to end and
+// returns the stacks of those that did not.
+func leftover() string {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if runtime.NumGoroutine() <= before {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			stacks := string(buf[:runtime.Stack(buf, true)])
-			var out []string
-			for _, g := range strings.Split(stacks, "\n\n") {
-				if !strings.Contains(g, "TestMain") && !strings.Contains(g, "testing.(*M)") {
-					out = append(out, g)
-				}
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		var out []string
+		for _, g := range strings.Split(stacks, "\n\n") {
+			if !strings.Contains(g, "testing.(*M)") && !strings.Contains(g, "TestMain") &&
+				!strings.Contains(g, "os/signal.") && strings.TrimSpace(g) != "" {
+				out = append(out, g)
 			}
+		}
+		if len(out) == 0 || time.Now().After(deadline) {
 			return strings.Join(out, "\n\n")
 		}
 		time.Sleep(50 * time.Millisecond)
