@@ -32,7 +32,13 @@ type Core[N Nodes] struct {
 	frac         float64 // the window's share of the capacity
 	counting     bool    // the sketch counts: the policy has been at least half full
 	rng          uint64  // xorshift state for admit
+	sketchDiv    int     // the sketch has 1/sketchDiv of the words startCounting gives it
 }
+
+// SetSketchShare makes the frequency sketch 1/div of its usual size (about one 8-byte word per
+// key of capacity, as Caffeine's): a smaller sketch saves memory for more collisions. Call it
+// before the core counts.
+func (c *Core[N]) SetSketchShare(div int) { c.sketchDiv = max(div, 1) }
 
 // Init makes c an empty core over n that holds at most capacity bytes, with its window at
 // frac of the capacity (clamped to the tuner's bounds).
@@ -43,6 +49,7 @@ func (c *Core[N]) Init(n N, capacity int64, frac float64) {
 	c.total = 0
 	c.counting = false
 	c.rng = 0x9e3779b97f4a7c15
+	c.sketchDiv = max(c.sketchDiv, 1)
 	c.capacity = max(capacity, 0)
 	c.setWindow(frac)
 }
@@ -153,10 +160,10 @@ func (c *Core[N]) startCounting() {
 	n := c.keys()
 	switch {
 	case c.counting:
-		c.sk.ensure(n - n/5)
+		c.sk.ensure((n - n/5) / c.sketchDiv)
 	case 2*c.total >= c.capacity:
 		c.counting = true
-		c.sk.init(2 * n)
+		c.sk.init(2 * n / c.sketchDiv)
 	}
 }
 
