@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -149,4 +150,30 @@ func TestDataDirOfAnotherCluster(t *testing.T) {
 	}
 	assertServing(t, b)
 	assertServing(t, a)
+}
+
+func TestCopiedDataDir(t *testing.T) {
+	ns := cluster(t, 2)
+	// A copy of a running member's directory, started as another node.
+	dir := t.TempDir()
+	for _, name := range []string{"node.json", "raft.db"} {
+		data, err := os.ReadFile(filepath.Join(ns[1].dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := openNode(t, dir, "", []string{ns[0].bus.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.start(); !errors.Is(err, ErrIDInUse) {
+		t.Fatalf("got %v, want ErrIDInUse", err)
+	}
+	if mb, _ := ns[0].Map().Member(ns[1].ID()); mb.BusAddr != ns[1].addr {
+		t.Fatalf("the copy took over the member: %+v", mb)
+	}
+	assertServing(t, ns)
 }

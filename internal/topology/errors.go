@@ -22,6 +22,9 @@ var (
 	// ErrRemoved is returned when a node that was drained and removed from
 	// the cluster tries to come back with its old identity.
 	ErrRemoved = errors.New("topology: node was removed from the cluster")
+	// ErrIDInUse is returned when a node joins with the id of a member
+	// that still runs at another address: a copied data directory.
+	ErrIDInUse = errors.New("topology: node id in use by a running member")
 	// ErrNoLeader is returned when the cluster has no Raft leader to take a
 	// change (an election is under way, or quorum is lost); retry later.
 	ErrNoLeader = errors.New("topology: no leader")

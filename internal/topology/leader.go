@@ -195,6 +195,8 @@ func (n *Node) leaderJoin(req *buspb.JoinRequest) (*buspb.JoinResponse, error) {
 			return nil, err
 		}
 		n.log.Info("topology: node joining", "id", info.Id, "bus", info.BusAddr, "voter", want.Voter)
+	case mb.BusAddr != want.BusAddr && mb.ID != n.ID() && n.answersAs(mb.BusAddr, mb.ID):
+		return nil, fmt.Errorf("%w: %s answers at %s; a copied data directory? Start the new node with an empty one", ErrIDInUse, mb.ID, mb.BusAddr)
 	case mb.ClientAddr != want.ClientAddr || mb.BusAddr != want.BusAddr || mb.GossipAddr != want.GossipAddr || mb.Version != want.Version:
 		if err := n.apply(&pb.Entry{Op: &pb.Entry_UpdateMember{UpdateMember: &pb.UpdateMember{Member: memberToPB(&want)}}}); err != nil {
 			return nil, err

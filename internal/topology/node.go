@@ -380,7 +380,7 @@ func (n *Node) Start(ctx context.Context) error {
 // restarting anyway, cannot cure.
 func definite(err error) bool {
 	return errors.Is(err, ErrOtherCluster) || errors.Is(err, ErrIncompatibleVersion) ||
-		errors.Is(err, ErrRemoved) || errors.Is(err, ErrBadRequest)
+		errors.Is(err, ErrRemoved) || errors.Is(err, ErrBadRequest) || errors.Is(err, ErrIDInUse)
 }
 
 // removed reports whether the Raft configuration this node restarted with

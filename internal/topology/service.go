@@ -184,6 +184,18 @@ func (n *Node) helloOne(ctx context.Context, addr, myCluster string) error {
 	return nil
 }
 
+// answersAs reports whether the bus at addr answers as node id.
+func (n *Node) answersAs(addr, id string) bool {
+	cc, err := n.cfg.Bus.Conn(addr)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), min(n.cfg.RPCTimeout, time.Second))
+	defer cancel()
+	resp, err := buspb.NewClusterClient(cc).Hello(ctx, &buspb.HelloRequest{From: n.info()})
+	return err == nil && resp.Node != nil && resp.Node.Id == id
+}
+
 // join asks the member at addr to add this node, retrying while the
 // cluster has no leader.
 func (n *Node) join(ctx context.Context, addr string) error {
@@ -248,6 +260,7 @@ var errorReasons = []struct {
 	{"INCOMPATIBLE_VERSION", ErrIncompatibleVersion, codes.FailedPrecondition},
 	{"OTHER_CLUSTER", ErrOtherCluster, codes.FailedPrecondition},
 	{"REMOVED", ErrRemoved, codes.FailedPrecondition},
+	{"ID_IN_USE", ErrIDInUse, codes.AlreadyExists},
 	{"LAST_NODE", ErrLastNode, codes.FailedPrecondition},
 	{"UNKNOWN_NODE", ErrUnknownNode, codes.NotFound},
 	{"BAD_REQUEST", ErrBadRequest, codes.InvalidArgument},
