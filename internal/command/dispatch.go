@@ -21,11 +21,7 @@ func (s *Server) Dispatch(x *Ctx) {
 	x.Now = start.UnixMilli()
 	x.C.lastActive.Store(x.Now)
 
-	cmd := x.lastTop
-	if cmd == nil || !nameIs(args[0], cmd.Name) {
-		cmd = s.table.Lookup(args[0])
-		x.lastTop = cmd
-	}
+	cmd := x.Lookup(args[0])
 	if cmd == nil {
 		x.Cmd = nil
 		x.flagMulti() // EXEC will abort
@@ -195,6 +191,17 @@ func clip(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// Lookup returns the top-level command name names, or nil, as Dispatch finds
+// it: the connection's previous command is checked before the table.
+func (x *Ctx) Lookup(name []byte) *Command {
+	cmd := x.lastTop
+	if cmd == nil || !nameIs(name, cmd.Name) {
+		cmd = x.Srv.table.Lookup(name)
+		x.lastTop = cmd
+	}
+	return cmd
 }
 
 // nameIs reports whether arg is the lower-case command name, in any case.

@@ -202,7 +202,7 @@ func (l *eventLoop) serve(lc *loopConn) {
 			l.drop(lc)
 			return
 		}
-		if s.needsGoroutine(args) {
+		if needsGoroutine(x.Lookup(args[0])) {
 			l.handOff(lc, args)
 			return
 		}
@@ -245,10 +245,9 @@ func (l *eventLoop) serve(lc *loopConn) {
 	}
 }
 
-// needsGoroutine reports whether the command args must run on a goroutine
-// of its own: it may block, or it subscribes (pushes need their writer).
-func (s *Server) needsGoroutine(args [][]byte) bool {
-	cmd := s.cmds.Table().Lookup(args[0])
+// needsGoroutine reports whether cmd must run on a goroutine of its own: it
+// may block, or it subscribes (pushes need their writer).
+func needsGoroutine(cmd *command.Command) bool {
 	if cmd == nil {
 		return false
 	}
