@@ -281,8 +281,7 @@ func (db *DB) access(l loc, now int64) {
 	switch {
 	case box.tiny:
 		touchLRU(h, now)
-		l.sh.syncPolLocked()
-		l.sh.pol.Access(l.ref, uint64(l.frag))
+		l.sh.accessLocked(l.ref, l.frag)
 	case box.p != nil:
 		box.p.Access(h, now)
 	default:

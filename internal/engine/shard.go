@@ -55,6 +55,8 @@ type shard struct {
 	pol       evict.Core[recNodes]
 	sentinels [evict.NumLists]evict.Link
 	polCap    int64
+	// moves counts TinyLFU's moves to the front of each list (its epochs, see stampLocked).
+	moves [evict.NumLists]uint64
 	// sketchBytes is the memory of pol's sketch counted in used memory.
 	sketchBytes int64
 	polSeen     int64        // pol.Bytes() when polBytes was last stored

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -39,6 +40,9 @@ func (tinyLFUPolicy) Volatile() bool           { return false }
 func (tinyLFUPolicy) Access(h *hdr, now int64) { touchLRU(h, now) }
 func (tinyLFUPolicy) Rank(*hdr, int64) uint64  { return 0 }
 
+// probation is the number of evict's probation list, whose hits always move (a promotion).
+const probation = 1
+
 // recNodes are the evict.Nodes of a shard: a node is a record, by ref, and the lists' sentinels
 // are in the shard. Refs are never below evict.NumLists (segment 0 is never used).
 type recNodes struct{ sh *shard }
@@ -71,6 +75,32 @@ func (n recNodes) Size(i uint32) uint32 { return uint32(n.sh.at(i).size()) }
 func (n recNodes) Hash(i uint32) uint64   { return uint64(n.sh.db.frag(n.sh.at(i).key())) }
 func (n recNodes) Victim(i uint32) uint64 { return uint64(i) }
 func (n recNodes) Free(i uint32)          { n.sh.at(i).kind &^= queueMask }
+
+// A hit on a key near the front of the window or the protected segment only counts in the
+// sketch: moving it would gain little LRU order for the cost of touching two other records
+// (two cache misses in a large keyspace). Near the front means stamped in the current epoch of
+// its list: each record's lfu byte (Redis's LFU counter, unused by TinyLFU) holds the epoch of
+// its list when TinyLFU last moved it there, and a list's epoch advances every quarter of its
+// length of such moves (at least 4). A stale stamp (from another policy, or an epoch 256
+// epochs back) at worst skips one move.
+
+// stampLocked records that TinyLFU just moved the record h to the front of its list.
+func (sh *shard) stampLocked(h *hdr) {
+	q := h.queue()
+	if q < 0 {
+		return
+	}
+	sh.moves[q]++
+	h.lfu = sh.epochLocked(q)
+}
+
+// epochLocked returns list q's current epoch.
+func (sh *shard) epochLocked(q int) uint8 {
+	return uint8(sh.moves[q] >> bits.Len(uint(max(sh.pol.ListLen(uint8(q))/4, 4))))
+}
+
+// recentLocked reports whether the record h, in list q, was moved to its front this epoch.
+func (sh *shard) recentLocked(h *hdr, q int) bool { return h.lfu == sh.epochLocked(q) }
 
 // initPolLocked empties the shard's eviction lists.
 func (sh *shard) initPolLocked() {
@@ -191,7 +221,22 @@ func (db *DB) updateRecShare() {
 func (sh *shard) polAddLocked(ref uint32) {
 	sh.syncPolLocked()
 	sh.pol.Add(ref)
+	if sh.db.policy.Load().tiny { // other policies keep Redis's LFU counter in the byte
+		sh.stampLocked(sh.at(ref))
+	}
 	sh.accountSketchLocked()
+}
+
+// accessLocked records a hit on the record ref, whose hash fragment is frag, for TinyLFU.
+func (sh *shard) accessLocked(ref, frag uint32) {
+	sh.syncPolLocked()
+	h := sh.at(ref)
+	if q := h.queue(); q != probation && sh.recentLocked(h, q) {
+		sh.pol.Count(uint64(frag))
+		return
+	}
+	sh.pol.Access(ref, uint64(frag))
+	sh.stampLocked(h)
 }
 
 // evictTinyLFULocked frees about over bytes (at least one key) from the shard with the most

@@ -102,6 +102,15 @@ func (c *Core[N]) Access(i uint32, h uint64) {
 	c.touch(i)
 }
 
+// Count counts a request for the key whose hash is h in the frequency sketch alone: a hit on a
+// node the caller knows is near the front of its window or protected list, which Access would
+// barely move.
+func (c *Core[N]) Count(h uint64) {
+	if c.counting {
+		c.sk.increment(mix(h))
+	}
+}
+
 // Remove takes node i out of its list and frees it (Free); the caller deleted its key.
 func (c *Core[N]) Remove(i uint32) { c.drop(i) }
 
