@@ -17,7 +17,7 @@ import (
 func nid(i int) string { return fmt.Sprintf("%040x", i) }
 
 // applyTo applies e to f as Raft would, returning the entry's result.
-func applyTo(t *testing.T, f *fsm, idx uint64, e *pb.Entry) error {
+func applyTo(t testing.TB, f *fsm, idx uint64, e *pb.Entry) error {
 	t.Helper()
 	e.Version = entryVersion
 	data, err := proto.Marshal(e)
@@ -32,7 +32,7 @@ func applyTo(t *testing.T, f *fsm, idx uint64, e *pb.Entry) error {
 
 // leaderStep does what the leader does for a join or a leave, through the
 // placeholder placer, and applies it.
-func join(t *testing.T, f *fsm, idx *uint64, id string) {
+func join(t testing.TB, f *fsm, idx *uint64, id string) {
 	t.Helper()
 	*idx++
 	if err := applyTo(t, f, *idx, &pb.Entry{Op: &pb.Entry_AddMember{AddMember: &pb.AddMember{Member: &pb.Member{Id: id, BusAddr: "b-" + id}}}}); err != nil {
@@ -53,7 +53,7 @@ func join(t *testing.T, f *fsm, idx *uint64, id string) {
 	}
 }
 
-func bootstrapped(t *testing.T, rf int) *fsm {
+func bootstrapped(t testing.TB, rf int) *fsm {
 	t.Helper()
 	f := newFSM()
 	one := make([][]uint64, NumSlots)
@@ -106,8 +106,12 @@ func checkMap(t *testing.T, m *Map) {
 		if m.Primary(s).ID != ow[0] {
 			t.Fatalf("slot %d primary %s, owners %v", s, m.Primary(s).ID, ow)
 		}
-		if mg, ok := m.Migration(s); ok && (mg.From == mg.To || mg.From != ow[0]) {
+		mg, ok := m.Migration(s)
+		if ok && (mg.From == mg.To || mg.From != ow[0]) {
 			t.Fatalf("slot %d migration %+v, owners %v", s, mg, ow)
+		}
+		if to := m.MovingTo(s); (to == nil) == ok || (ok && to.ID != mg.To) {
+			t.Fatalf("slot %d MovingTo %v, migration %+v", s, to, mg)
 		}
 	}
 }

@@ -137,6 +137,20 @@ func (m *Map) Migration(slot int) (Migration, bool) {
 	return mg, true
 }
 
+// MovingTo returns the member slot is migrating to, or nil when the slot
+// is not in flight. It does not allocate: the hot-path form of Migration.
+func (m *Map) MovingTo(slot int) *Member {
+	t, ok := m.migrations[slot]
+	if !ok || len(t) == 0 {
+		return nil
+	}
+	i, ok := m.byOrder[t[0]]
+	if !ok {
+		return nil
+	}
+	return &m.Members[i]
+}
+
 // Migrations returns every slot in migration, by slot.
 func (m *Map) Migrations() []Migration {
 	out := make([]Migration, 0, len(m.migrations))
