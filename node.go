@@ -39,6 +39,8 @@ type Node struct {
 	done  chan struct{}
 	once  sync.Once
 	serve chan error
+
+	cluster *controlPlane // nil when cluster-enabled is no
 }
 
 // Open starts a node with opts (nil means all defaults): it validates the
@@ -94,14 +96,18 @@ func Open(opts *Options) (*Node, error) {
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
 		port = ta.Port
 	}
-	view, err := clusterView(cfg, port)
-	if err != nil {
-		ln.Close()
-		db.Close()
-		return nil, fmt.Errorf("larder: %w", err)
-	}
-	if view != nil {
-		o.Logger.Debug("cluster mode: a cluster of one serving all 16384 slots", "id", view.MyID())
+	var view command.ClusterView
+	if cfg.Bool("cluster-enabled") {
+		static, err := clusterView(cfg, port)
+		if err == nil {
+			n.cluster, err = startControlPlane(cfg, port, o.Listener != nil || cfg.Int("port") == 0, static, o.Logger)
+		}
+		if err != nil {
+			ln.Close()
+			db.Close()
+			return nil, fmt.Errorf("larder: %w", err)
+		}
+		view = static
 	}
 	n.cmds = command.New(command.Options{
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
@@ -145,6 +151,11 @@ func (n *Node) Close() error {
 		}
 		// Close also gives back the keyspace's arenas (outside the Go heap), under every
 		// shard lock: a connection that outlived the shutdown timeout sees an empty keyspace.
+		if n.cluster != nil {
+			if cerr := n.cluster.close(); cerr != nil {
+				n.log.Warn("cluster parts did not stop cleanly", "err", cerr)
+			}
+		}
 		n.db.Close()
 		n.mem.Release()
 		close(n.done)
@@ -152,15 +163,11 @@ func (n *Node) Close() error {
 	return err
 }
 
-// clusterView returns the cluster map the node routes by: with
-// cluster-enabled (the default), a cluster of one serving every slot, with a
-// node ID made at start (not kept across restarts yet) and the address of
-// the first bind address, or, when that is a wildcard, the address each
-// client connected to; nil with cluster-enabled no.
-func clusterView(cfg *config.Store, port int) (command.ClusterView, error) {
-	if !cfg.Bool("cluster-enabled") {
-		return nil, nil
-	}
+// clusterView returns the view the command layer routes by in cluster mode,
+// first a cluster of one serving every slot (at the first bind address, or,
+// when that is a wildcard, the address each client connected to), until the
+// control plane replaces it with the cluster map.
+func clusterView(cfg *config.Store, port int) (*clusterview.Static, error) {
 	host := firstBind(cfg.String("bind"))
 	if ip := net.ParseIP(host); host == "*" || ip != nil && ip.IsUnspecified() {
 		host = ""

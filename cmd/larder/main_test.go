@@ -54,10 +54,14 @@ func TestInvalidSettingsExit2WithOneLine(t *testing.T) {
 		{nil, []string{"LARDER_MAXCLIENTS=lots"}, "LARDER_MAXCLIENTS"},
 		{[]string{"--port", busyPort}, nil, "port"},
 		{[]string{"--config", "/nonexistent/larder.yaml"}, nil, "larder.yaml"},
+		{[]string{"--port", "0", "--join", "nowhere"}, nil, "join"},
+		{[]string{"--port", strconv.Itoa(freePort(t) | 0xC000), "--cluster-port", "1"}, nil, "cluster-gossip-port"},
+		{[]string{"--port", "0", "--cluster-voters", "9"}, nil, "cluster-voters"},
 	}
 	for _, tc := range cases {
 		cmd := exec.Command(bin, tc.args...)
 		cmd.Env = append(os.Environ(), tc.env...)
+		cmd.Dir = t.TempDir()
 		out, err := cmd.CombinedOutput()
 		ee, ok := err.(*exec.ExitError)
 		if !ok || ee.ExitCode() != 2 {
@@ -81,8 +85,10 @@ func TestVersion(t *testing.T) {
 func TestServeThenSIGTERMExits0(t *testing.T) {
 	bin := buildLarder(t)
 	port := freePort(t)
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port))
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--cluster-port", strconv.Itoa(freePort(t)),
+		"--cluster-gossip-port", strconv.Itoa(freePort(t)))
 	cmd.Env = append(os.Environ(), "LARDER_LOGLEVEL=notice")
+	cmd.Dir = t.TempDir() // the node's cluster state goes to larder-PORT there
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -91,9 +97,14 @@ func TestServeThenSIGTERMExits0(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
+	// Raft may log its first election before the ready line.
 	sc := bufio.NewScanner(stderr)
-	if !sc.Scan() || !strings.Contains(sc.Text(), "ready") || !strings.Contains(sc.Text(), strconv.Itoa(port)) {
-		t.Fatalf("first log line %q, want the ready line with the address", sc.Text())
+	var lines []string
+	for len(lines) < 20 && sc.Scan() && !strings.Contains(sc.Text(), "ready") {
+		lines = append(lines, sc.Text())
+	}
+	if !strings.Contains(sc.Text(), "ready") || !strings.Contains(sc.Text(), strconv.Itoa(port)) {
+		t.Fatalf("log lines %q then %q, want the ready line with the address", lines, sc.Text())
 	}
 	c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {

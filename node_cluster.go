@@ -1,0 +1,249 @@
+package larder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/larderdb/larder/internal/bus"
+	"github.com/larderdb/larder/internal/clusterview"
+	"github.com/larderdb/larder/internal/config"
+	"github.com/larderdb/larder/internal/membership"
+	"github.com/larderdb/larder/internal/topology"
+)
+
+// clusterStartTimeout bounds how long Open waits for the node to bootstrap,
+// join, or rejoin its cluster.
+const clusterStartTimeout = 30 * time.Second
+
+// controlPlane is a node's part in its cluster: the cluster bus (gRPC and
+// Raft), gossip, and the Raft-held cluster map, which it copies into the
+// command layer's view at every change.
+type controlPlane struct {
+	bus    *bus.Bus
+	gossip *membership.Gossip
+	topo   *topology.Node
+	view   *clusterview.Static
+	log    *slog.Logger
+	dir    string // removed at close when the node made it for one run
+	stop   context.CancelFunc
+	done   chan struct{} // closed when the map follower has returned
+}
+
+// clusterAddrs are the addresses a node's cluster parts listen on and
+// announce.
+type clusterAddrs struct {
+	client, clientAdvertise string
+	bus, busAdvertise       string
+	gossip, gossipAdvertise string
+	dir                     string
+	tempDir                 bool // dir is the node's own, removed at close
+}
+
+// addrsOf works out the cluster addresses from the settings and the port the
+// node's listener got: the bus on port+10000 and gossip on port+20000 unless
+// set, both on free ports when the client port was not chosen by the user
+// (port 0, or a listener handed to Open).
+func addrsOf(cfg *config.Store, port int, ephemeral bool) (clusterAddrs, error) {
+	host := firstBind(cfg.String("bind"))
+	if ip := net.ParseIP(host); host == "*" || ip != nil && ip.IsUnspecified() {
+		host = "0.0.0.0"
+	}
+	announce := cfg.String("cluster-announce-ip")
+	if announce == "" {
+		announce = host
+		if announce == "0.0.0.0" {
+			announce = "127.0.0.1"
+		}
+	}
+	busPort, gossipPort := int(cfg.Int("cluster-port")), int(cfg.Int("cluster-gossip-port"))
+	if busPort == 0 && !ephemeral {
+		if busPort = port + 10000; busPort > 65535 {
+			return clusterAddrs{}, fmt.Errorf("invalid cluster-port: the default, port+10000 = %d, is not a port; set cluster-port", busPort)
+		}
+	}
+	if gossipPort == 0 && !ephemeral {
+		if gossipPort = port + 20000; gossipPort > 65535 {
+			return clusterAddrs{}, fmt.Errorf("invalid cluster-gossip-port: the default, port+20000 = %d, is not a port; set cluster-gossip-port", gossipPort)
+		}
+	}
+	hp := func(h string, p int) string { return net.JoinHostPort(h, strconv.Itoa(p)) }
+	a := clusterAddrs{
+		client: hp(host, port), bus: hp(host, busPort), gossip: hp(host, gossipPort),
+		dir: filepath.Join(cfg.String("dir"), "larder-"+strconv.Itoa(port)),
+	}
+	if ephemeral {
+		// A node on a port it did not choose cannot come back at the same address:
+		// its state lives for one run, in a directory of its own.
+		d, err := os.MkdirTemp("", "larder-node-")
+		if err != nil {
+			return clusterAddrs{}, fmt.Errorf("invalid dir: %w", err)
+		}
+		a.dir, a.tempDir = d, true
+	}
+	a.clientAdvertise = hp(announce, orInt(int(cfg.Int("cluster-announce-port")), port))
+	if busPort != 0 {
+		a.busAdvertise = hp(announce, orInt(int(cfg.Int("cluster-announce-bus-port")), busPort))
+	}
+	if gossipPort != 0 {
+		a.gossipAdvertise = hp(announce, gossipPort)
+	}
+	return a, nil
+}
+
+func orInt(v, def int) int {
+	if v != 0 {
+		return v
+	}
+	return def
+}
+
+// joinTargets turns the join setting (client addresses, comma separated, each
+// host:port or host:port@busport) into the bus addresses topology dials.
+func joinTargets(setting string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(setting, ",") {
+		t = strings.TrimSpace(t)
+		if t == "" {
+			continue
+		}
+		addr, busPort, hasBus := strings.Cut(t, "@")
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("invalid join %q: want host:port: %v", t, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil || p <= 0 || p > 65535-10000 && !hasBus {
+			return nil, fmt.Errorf("invalid join %q: bad port %q", t, port)
+		}
+		bp := p + 10000
+		if hasBus {
+			if bp, err = strconv.Atoi(busPort); err != nil || bp <= 0 || bp > 65535 {
+				return nil, fmt.Errorf("invalid join %q: bad bus port %q", t, busPort)
+			}
+		}
+		out = append(out, net.JoinHostPort(host, strconv.Itoa(bp)))
+	}
+	return out, nil
+}
+
+// startControlPlane starts the node's cluster parts and returns once the node
+// is a member of its cluster (bootstrapped, joined, or restarted as itself),
+// with the view following the cluster map.
+func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *clusterview.Static, log *slog.Logger) (*controlPlane, error) {
+	a, err := addrsOf(cfg, port, ephemeral)
+	if err != nil {
+		return nil, err
+	}
+	join, err := joinTargets(cfg.String("join"))
+	if err != nil {
+		return nil, err
+	}
+	b, err := bus.Listen(bus.Config{Addr: a.bus, Advertise: a.busAdvertise, Logger: log})
+	if err != nil {
+		if a.tempDir {
+			os.RemoveAll(a.dir)
+		}
+		return nil, fmt.Errorf("invalid cluster-port: cannot listen on %s: %w", a.bus, unwrapOp(err))
+	}
+	cp := &controlPlane{bus: b, view: view, log: log, done: make(chan struct{})}
+	if a.tempDir {
+		cp.dir = a.dir
+	}
+	fail := func(err error) (*controlPlane, error) {
+		cp.close()
+		return nil, err
+	}
+	id, err := topology.NodeID(a.dir)
+	if err != nil {
+		return fail(fmt.Errorf("invalid dir: %w", err))
+	}
+	cp.gossip, err = membership.Start(membership.Config{
+		Meta:     membership.Meta{ID: id, ClientAddr: a.clientAdvertise, BusAddr: b.Addr(), Version: Version},
+		BindAddr: a.gossip, AdvertiseAddr: a.gossipAdvertise, Logger: log,
+		Compatible: func(p membership.Meta) error { return topology.Compatible(p.Version, Version) },
+	})
+	if err != nil {
+		return fail(fmt.Errorf("invalid cluster-gossip-port: cannot gossip on %s: %w", a.gossip, err))
+	}
+	cp.topo, err = topology.Open(topology.Config{
+		Dir: a.dir, Bus: b, ClientAddr: a.clientAdvertise, GossipAddr: cp.gossip.Addr(),
+		Version: Version, Join: join, Placer: topology.RingPlacer{},
+		Replicas: int(cfg.Int("cluster-replication-factor")), Voters: int(cfg.Int("cluster-voters")),
+		Logger: log,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	b.Serve()
+	ctx, cancel := context.WithTimeout(context.Background(), clusterStartTimeout)
+	defer cancel()
+	if err := cp.topo.Start(ctx); err != nil {
+		return fail(fmt.Errorf("cannot join the cluster: %w", err))
+	}
+	m := cp.topo.Map()
+	meta := cp.gossip.Meta()
+	meta.ClusterID = m.ClusterID
+	if err := cp.gossip.SetMeta(meta); err != nil {
+		return fail(err)
+	}
+	if peers := m.GossipAddrs(cp.topo.ID()); len(peers) > 0 {
+		if _, err := cp.gossip.Join(peers); err != nil {
+			log.Warn("gossip could not reach the other members yet", "err", err)
+		}
+	}
+	cp.topo.FollowGossip(cp.gossip)
+	if err := cp.apply(m); err != nil {
+		return fail(err)
+	}
+	fctx, stop := context.WithCancel(context.Background())
+	cp.stop = stop
+	go func() {
+		defer close(cp.done)
+		cp.topo.Follow(fctx, func(m *topology.Map) {
+			if err := cp.apply(m); err != nil {
+				log.Error("cluster map not applied", "epoch", m.Epoch, "err", err)
+			}
+		})
+	}()
+	log.Info("cluster member", "id", cp.topo.ID(), "cluster", m.ClusterID, "members", len(m.Members),
+		"bus", b.Addr(), "gossip", cp.gossip.Addr(), "dir", a.dir)
+	return cp, nil
+}
+
+// apply copies map m into the command layer's view.
+func (cp *controlPlane) apply(m *topology.Map) error {
+	v, err := m.View(cp.topo.ID())
+	if err != nil {
+		return err
+	}
+	return cp.view.Set(v)
+}
+
+// close stops the cluster parts, without leaving the cluster: a node that
+// restarts with its data directory comes back as the same member.
+func (cp *controlPlane) close() error {
+	if cp.stop != nil {
+		cp.stop()
+		<-cp.done
+	}
+	var errs []error
+	if cp.topo != nil {
+		errs = append(errs, cp.topo.Close())
+	}
+	if cp.gossip != nil {
+		errs = append(errs, cp.gossip.Close())
+	}
+	errs = append(errs, cp.bus.Close())
+	if cp.dir != "" {
+		errs = append(errs, os.RemoveAll(cp.dir))
+	}
+	return errors.Join(errs...)
+}
