@@ -70,12 +70,16 @@ type Hub struct {
 
 // tracker collects the keys of one exporting slot written since the copy last read them.
 type tracker struct {
+	slot uint16
 	// mu guards the fields below. It is a leaf lock, taken by OnChange under the key's
 	// shard lock, and by the source under the same shard lock (DB.ViewSlot): so a key
 	// leaves dirty exactly when the source reads its current value.
 	mu      sync.Mutex
 	dirty   map[string]struct{}
 	flushed bool // the engine was flushed since the source last looked
+	// late counts commands' writes while the slot was paused: none when the command layer
+	// checks Hub.Paused under the key's lock.
+	late int
 }
 
 // OnChange is the engine's change sink for migration: it records which keys of exporting
@@ -88,6 +92,9 @@ func (h *Hub) OnChange(c *engine.Change) {
 				tr.mu.Lock()
 				clear(tr.dirty)
 				tr.flushed = true
+				if h.Paused(tr.slot) {
+					tr.late++
+				}
 				tr.mu.Unlock()
 			}
 		}
@@ -99,6 +106,9 @@ func (h *Hub) OnChange(c *engine.Change) {
 	}
 	tr.mu.Lock()
 	tr.dirty[string(c.Key)] = struct{}{}
+	if c.Reason == engine.ReasonUser && h.Paused(c.Slot) {
+		tr.late++
+	}
 	tr.mu.Unlock()
 }
 
@@ -176,7 +186,7 @@ func (h *Hub) install(slots []uint16) []*tracker {
 		fl = append(fl, *p...)
 	}
 	for i, sl := range slots {
-		trs[i] = &tracker{dirty: make(map[string]struct{})}
+		trs[i] = &tracker{slot: sl, dirty: make(map[string]struct{})}
 		h.track[sl].Store(trs[i])
 		fl = append(fl, trs[i])
 	}

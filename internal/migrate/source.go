@@ -247,25 +247,17 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 	paused := time.Now()
 	s.hub.setState(slots, Paused)
 	for try := 0; ; try++ {
-		n, err := x.drainAll(ctx)
+		_, err := x.drainAll(ctx)
 		if err == nil {
 			err = x.flush()
 		}
-		if err != nil {
-			return abort(err)
+		if err == nil {
+			err = x.send(&pb.Frame{Kind: &pb.Frame_Prepare{Prepare: &pb.Prepare{}}})
 		}
-		if try > 0 && n == 0 {
-			break
+		var r *pb.Reply
+		if err == nil {
+			r, err = x.await(ctx, "prepared")
 		}
-		if try > 0 {
-			// Writes that passed the routing check before the pause and took the key's
-			// lock after it: the command layer does not check Hub.Paused under the lock.
-			s.log.Warn("migrate: writes arrived after the pause", "target", target, "keys", n)
-		}
-		if err := x.send(&pb.Frame{Kind: &pb.Frame_Prepare{Prepare: &pb.Prepare{}}}); err != nil {
-			return abort(err)
-		}
-		r, err := x.await(ctx, "prepared")
 		if err != nil {
 			return abort(err)
 		}
@@ -273,8 +265,18 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 			s.log.Debug("migrate: target prepared", "target", target, "slots", len(slots),
 				"records", r.GetPrepared().GetRecords(), "keys", r.GetPrepared().GetKeys())
 		}
+		// Expiry and eviction may still delete keys of the paused slots: the target
+		// expires them at the same times, and may keep an evicted one. Commands' writes
+		// are another matter: they passed the routing check before the pause and took the
+		// key's lock after it, because the command layer does not check Hub.Paused under
+		// the lock. Send them too, and prepare again.
+		late := x.late()
+		if late == 0 {
+			break
+		}
+		s.log.Warn("migrate: commands wrote to paused slots", "target", target, "writes", late)
 		if try >= 3 {
-			return abort(errors.New("writes keep arriving after the pause"))
+			return abort(errors.New("commands keep writing to paused slots"))
 		}
 	}
 	if err := s.opts.Flip(ctx, target, slots); err != nil {
@@ -297,6 +299,18 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 	s.hub.release(slots)
 	s.prog.slotsMoved.Add(int64(len(slots)))
 	return nil
+}
+
+// late returns the writes of commands to the session's paused slots since the last call.
+func (x *session) late() int {
+	n := 0
+	for _, tr := range x.trs {
+		tr.mu.Lock()
+		n += tr.late
+		tr.late = 0
+		tr.mu.Unlock()
+	}
+	return n
 }
 
 // cleanup deletes this node's copy of slots, a batch per shard-lock hold.
