@@ -256,3 +256,6 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 
 var _ = io.EOF
 var _ sync.Mutex
+
+// quiet returns a logger that drops everything.
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }

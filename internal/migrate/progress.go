@@ -60,7 +60,7 @@ func (p *progress) start(slots int, keys int64) {
 	p.keysTotal.Add(keys)
 }
 
-func (p *progress) end(failed bool) Progress {
+func (p *progress) end() Progress {
 	p.mu.Lock()
 	p.running--
 	if p.running == 0 {

@@ -138,7 +138,7 @@ func (s *Source) Move(ctx context.Context, conn grpc.ClientConnInterface, target
 		err = s.moveSession(ctx, conn, target, slots[i:min(i+s.opts.SlotsPerFlip, len(slots))])
 		s.logProgress(target)
 	}
-	p := s.prog.end(err != nil)
+	p := s.prog.end()
 	if err != nil {
 		s.log.Warn("migrate: move stopped", "target", target, "slots_moved", p.SlotsMoved,
 			"slots", p.SlotsTotal, "keys", p.Keys, "elapsed", time.Since(start).Round(time.Millisecond), "err", err)
@@ -242,6 +242,17 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 		if n < s.opts.PauseBelow || round >= 8 {
 			break
 		}
+	}
+	// Wait for the target to apply what is in flight, so that the pause lasts only for
+	// the last writes.
+	if err := x.flush(); err != nil {
+		return abort(err)
+	}
+	if err := x.send(&pb.Frame{Kind: &pb.Frame_Prepare{Prepare: &pb.Prepare{}}}); err != nil {
+		return abort(err)
+	}
+	if _, err := x.await(ctx, "prepared"); err != nil {
+		return abort(err)
 	}
 	// Pause, send the last writes, have the target confirm, flip the map.
 	paused := time.Now()

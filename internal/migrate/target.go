@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -114,7 +113,7 @@ func (t *Target) Import(st pb.Migrate_ImportServer) error {
 		t.hub.setState(slots, Committed)
 		t.log.Info("migrate: imported slots", "source", b.Source, "slots", len(slots), "records", x.records,
 			"elapsed", time.Since(start).Round(time.Millisecond))
-	case x.prepared && t.resolve(st.Context(), slots):
+	case x.prepared && t.resolve(slots):
 		t.hub.setState(slots, Committed)
 		t.log.Warn("migrate: session broke after prepare; the slots are ours", "source", b.Source, "slots", len(slots), "err", err)
 	case x.prepared && t.opts.Owns == nil:
@@ -136,7 +135,7 @@ func (t *Target) Import(st pb.Migrate_ImportServer) error {
 }
 
 // resolve waits up to ResolveTimeout for the map to give every slot to this node.
-func (t *Target) resolve(ctx context.Context, slots []uint16) bool {
+func (t *Target) resolve(slots []uint16) bool {
 	if t.opts.Owns == nil {
 		return false
 	}
