@@ -58,12 +58,17 @@ func (w tWriter) Write(p []byte) (int, error) {
 }
 
 // newNode starts a node; everything stops at cleanup.
-func newNode(t testing.TB, name string, so SourceOptions, to TargetOptions) *node {
+func newNode(t testing.TB, name string, so SourceOptions, to TargetOptions, eo ...engine.Options) *node {
 	t.Helper()
 	n := &node{name: name, hub: new(Hub)}
 	n.clock.Store(t0)
 	clock := func() int64 { return n.clock.Load() }
-	db, err := engine.Open(engine.Options{Shards: 16, Thaw: types.Thaw, OnChange: Fanout(n.hub.OnChange), Clock: clock, Seed: 7})
+	var o engine.Options
+	if len(eo) > 0 {
+		o = eo[0]
+	}
+	o.Shards, o.Thaw, o.OnChange, o.Clock, o.Seed = 16, types.Thaw, Fanout(n.hub.OnChange), clock, 7
+	db, err := engine.Open(o)
 	if err != nil {
 		t.Fatal(err)
 	}

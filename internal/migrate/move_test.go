@@ -416,3 +416,27 @@ func TestRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTargetFull: a target at maxmemory with noeviction refuses the keys; the move aborts and
+// the source keeps them.
+func TestTargetFull(t *testing.T) {
+	a := newNode(t, "a", SourceOptions{FrameBytes: 4096}, TargetOptions{})
+	b := newNode(t, "b", SourceOptions{}, TargetOptions{}, engine.Options{MaxMemory: 1 << 20, Policy: "noeviction"})
+	var keys []string
+	for i := range 5000 {
+		k := fmt.Sprint("full", i)
+		keys = append(keys, k)
+		a.setString(k, string(make([]byte, 1000)), 0)
+	}
+	slots := slotsOf(keys)
+	before := a.contents(slots)
+	err := a.src.Move(context.Background(), dial(t, b), "b", slots)
+	if !errors.Is(err, ErrAborted) {
+		t.Fatalf("Move into a full target: %v", err)
+	}
+	t.Log(err)
+	if d := diff(before, a.contents(slots)); d != "" {
+		t.Fatal(d)
+	}
+	waitFor(t, "the target to drop the keys", func() bool { return b.db.Len() == 0 && !b.hub.Busy() })
+}

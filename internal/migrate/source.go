@@ -168,8 +168,9 @@ type session struct {
 	st     pb.Migrate_ImportClient
 	cancel context.CancelFunc
 
-	replies chan *pb.Reply // answers of the target; closed when the stream ends
-	recvErr error          // why the stream ended; read only once replies is closed
+	replies  chan *pb.Reply // answers of the target; closed when the stream ends
+	recvDone chan struct{}  // closed when the stream ends, after recvErr is set
+	recvErr  error          // why the stream ended; read only once recvDone is closed
 
 	buf    []byte // records not yet sent
 	val    []byte // scratch for one serialized value
@@ -185,7 +186,7 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 	if !s.hub.claim(slots, Exporting) {
 		return ErrBusy
 	}
-	x := &session{s: s, target: target, slots: slots, replies: make(chan *pb.Reply, 4)}
+	x := &session{s: s, target: target, slots: slots, replies: make(chan *pb.Reply, 4), recvDone: make(chan struct{})}
 	x.trs = s.hub.install(slots)
 	flipped := false
 	defer func() {
@@ -483,6 +484,14 @@ func (x *session) send(f *pb.Frame) error {
 	err := x.st.Send(f)
 	x.sending.Store(0)
 	if err != nil {
+		// io.EOF: the target ended the stream; its status says why.
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
+		select {
+		case <-x.recvDone:
+			return x.recvErr
+		case <-t.C:
+		}
 		return fmt.Errorf("sending to %s: %w", x.target, err)
 	}
 	return nil
@@ -490,6 +499,7 @@ func (x *session) send(f *pb.Frame) error {
 
 // receive passes the target's answers to replies until the stream ends.
 func (x *session) receive(ctx context.Context) {
+	defer close(x.recvDone)
 	defer close(x.replies)
 	for {
 		r, err := x.st.Recv()

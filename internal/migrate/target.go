@@ -203,6 +203,9 @@ func (x *importer) run(st pb.Migrate_ImportServer) error {
 				x.prepared = false // late writes: another Prepare follows
 			}
 			if err := x.batch(k.Batch); err != nil {
+				if _, ok := status.FromError(err); ok {
+					return err
+				}
 				return status.Error(codes.InvalidArgument, err.Error())
 			}
 		case *pb.Frame_Prepare:
@@ -249,6 +252,10 @@ func (x *importer) batch(b *pb.Batch) error {
 		defer func() { x.partial = nil }()
 	}
 	now := x.t.opts.Clock()
+	// As before any write: evict per the policy, or refuse when memory is full.
+	if err := x.t.db.CheckMemory(now); err != nil {
+		return status.Errorf(codes.ResourceExhausted, "migrate: target: %v", err)
+	}
 	for len(recs) > 0 {
 		r, rest, err := nextRecord(recs)
 		if err != nil {
