@@ -1,6 +1,9 @@
 package engine
 
-import "unsafe"
+import (
+	"runtime"
+	"unsafe"
+)
 
 // This file holds what slot migration (internal/migrate) needs of the engine: a view of one
 // slot under its shard's lock (SlotView), an iterator that visits a slot's keys in bounded
@@ -144,40 +147,55 @@ func sameCells(a, b []uint64) bool {
 	return len(a) == len(b) && len(a) > 0 && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
-// DeleteSlot deletes up to max keys of slot (all when max <= 0) at time now, publishing OpDel
-// for each (ReasonExpired for a key whose TTL has passed, ReasonUser otherwise), and returns
-// how many it deleted and how many keys the slot still holds. It holds the slot's shard for
-// one batch only, so a caller empties a large slot in a loop without stalling other clients.
-// It must not be called while holding a Txn.
-func (db *DB) DeleteSlot(slot uint16, now int64, max int) (deleted, left int) {
+// DeleteSlot deletes every key of slot at time now, publishing OpDel for each (ReasonExpired
+// for a key whose TTL has passed, ReasonUser otherwise), and returns how many it deleted. It
+// holds the slot's shard for at most batch keys at a time (batch <= 0: 512), yielding the
+// processor in between, so emptying a large slot does not stall other clients. Keys added to
+// the slot meanwhile are deleted too. It must not be called while holding a Txn.
+func (db *DB) DeleteSlot(slot uint16, now int64, batch int) (deleted int) {
+	if batch <= 0 {
+		batch = 512
+	}
 	slot &= NumSlots - 1
 	sh := &db.shards[db.shardOf(slot)]
-	sh.lock(now)
-	defer sh.unlock()
-	t := &sh.tabs[db.localSlot(slot)]
-	// Deleting the cell at i shifts later cells of its run back into i, so i is
-	// examined again; a run that wraps shifts cells from the front to the end,
-	// which the loop reaches later. A shrinking table restarts at 0.
-	for i := 0; t.n > 0 && (max <= 0 || deleted < max); {
-		if i >= len(t.cells) {
-			i = 0
+	li := db.localSlot(slot)
+	var cells []uint64 // the table the cursor i is a position in; pins its array
+	i := 0
+	for {
+		sh.lock(now)
+		t := &sh.tabs[li]
+		if !sameCells(t.cells, cells) {
+			cells, i = t.cells, 0
 		}
-		c := t.cells[i]
-		if c == 0 {
-			i++
-			continue
+		// Deleting the cell at i shifts later cells of its run back into i, so i is
+		// examined again; a run that wraps shifts cells from the front to the end, and
+		// a shrink restarts at 0, so the cursor goes round until the slot is empty.
+		for n := 0; t.n > 0 && n < batch; {
+			if i >= len(t.cells) {
+				i = 0
+			}
+			c := t.cells[i]
+			if c == 0 {
+				i++
+				continue
+			}
+			ref := cellRef(c)
+			why := ReasonUser
+			if expired(sh.at(ref), now) {
+				why = ReasonExpired
+			}
+			db.deleteLocked(sh, ref, cellFrag(c), slot, why)
+			deleted++
+			n++
+			if !sameCells(t.cells, cells) {
+				cells, i = t.cells, 0
+			}
 		}
-		ref := cellRef(c)
-		why := ReasonUser
-		if expired(sh.at(ref), now) {
-			why = ReasonExpired
+		left := t.n
+		sh.unlock()
+		if left == 0 {
+			return deleted
 		}
-		n := len(t.cells)
-		db.deleteLocked(sh, ref, cellFrag(c), slot, why)
-		deleted++
-		if len(t.cells) != n {
-			i = 0
-		}
+		runtime.Gosched()
 	}
-	return deleted, t.n
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -328,13 +327,7 @@ func (x *session) late() int {
 // cleanup deletes this node's copy of slots, a batch per shard-lock hold.
 func (s *Source) cleanup(slots []uint16) {
 	for _, sl := range slots {
-		for {
-			_, left := s.db.DeleteSlot(sl, s.opts.Clock(), s.opts.DeleteBatch)
-			if left == 0 {
-				break
-			}
-			runtime.Gosched()
-		}
+		s.db.DeleteSlot(sl, s.opts.Clock(), s.opts.DeleteBatch)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
 	"time"
 
 	"google.golang.org/grpc"
@@ -161,13 +160,7 @@ func (t *Target) resolve(slots []uint16) bool {
 // dropSlots deletes every key of slots, a batch per shard-lock hold.
 func (t *Target) dropSlots(slots []uint16) {
 	for _, s := range slots {
-		for {
-			_, left := t.db.DeleteSlot(s, t.opts.Clock(), t.opts.DeleteBatch)
-			if left == 0 {
-				break
-			}
-			runtime.Gosched()
-		}
+		t.db.DeleteSlot(s, t.opts.Clock(), t.opts.DeleteBatch)
 	}
 }
 
