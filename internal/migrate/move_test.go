@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,6 +73,10 @@ func TestMoveEveryType(t *testing.T) {
 	p := a.src.Progress()
 	if p.Running || p.SlotsMoved != len(moving) || p.KeysCopied < int64(len(before)) {
 		t.Fatalf("progress %+v", p)
+	}
+	info := string(p.AppendInfo(nil))
+	if !strings.Contains(info, fmt.Sprintf("migrate_slots_moved:%d\r\n", len(moving))) || !strings.Contains(info, "migrating:0\r\n") {
+		t.Fatalf("INFO fields:\n%s", info)
 	}
 	// Moving them back works too, from the committed state.
 	if err := b.src.Move(context.Background(), dial(t, a), "a", moving); err != nil {

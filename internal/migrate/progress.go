@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,3 +134,19 @@ func (p *progress) snapshot() Progress {
 
 // Progress returns what the source's current (or last) run of moves has done.
 func (s *Source) Progress() Progress { return s.prog.snapshot() }
+
+// AppendInfo appends p as INFO fields ("name:value\r\n", Redis's format) for the cluster
+// section: migrating, slots moved and total, keys copied and total, records and bytes sent,
+// rate, time left, longest pause and sessions aborted.
+func (p Progress) AppendInfo(b []byte) []byte {
+	running := 0
+	if p.Running {
+		running = 1
+	}
+	return fmt.Appendf(b, "migrating:%d\r\nmigrate_slots_moved:%d\r\nmigrate_slots_total:%d\r\n"+
+		"migrate_keys_copied:%d\r\nmigrate_keys_total:%d\r\nmigrate_records_sent:%d\r\nmigrate_bytes_sent:%d\r\n"+
+		"migrate_keys_per_sec:%.0f\r\nmigrate_eta_sec:%.0f\r\nmigrate_elapsed_sec:%.3f\r\nmigrate_max_pause_ms:%.3f\r\n"+
+		"migrate_aborted:%d\r\n",
+		running, p.SlotsMoved, p.SlotsTotal, p.KeysCopied, p.KeysTotal, p.Keys, p.Bytes,
+		p.Rate, p.ETA.Seconds(), p.Elapsed.Seconds(), float64(p.MaxPause)/float64(time.Millisecond), p.Aborted)
+}
