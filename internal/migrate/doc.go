@@ -84,11 +84,14 @@
 // # Failures
 //
 // A target that vanishes (the stream breaks, an answer takes longer than AckTimeout, a frame
-// cannot leave for as long), refuses (Accept, a slot busy, out of memory), or a Flip that fails:
-// Move returns an error wrapping ErrAborted, the slots go back to Idle, the source has served
-// them all along and keeps them. A source that vanishes: the target drops the session's keys.
-// A session that breaks between Prepared and Commit is settled by the map: the target keeps
-// the keys if TargetOptions.Owns gives it the slots within ResolveTimeout, else drops them.
+// cannot leave for as long) or refuses (Accept, a slot busy, out of memory): Move returns an
+// error wrapping ErrAborted, the slots go back to Idle, the source has served them all along
+// and keeps them, the target drops what it received. A source that vanishes: the target drops
+// the session's keys. A session that breaks between Prepared and Commit, or whose Flip failed
+// (an error from Flip does not prove the map did not change: a Raft entry may commit after its
+// caller gave up), is settled by the map: the target keeps the keys if TargetOptions.Owns gives
+// it the slots within ResolveTimeout, else drops them; the source, after a failed Flip, serves
+// the slots again and keeps its copy (unserved, MOVED, if the map did change).
 //
 // # Locking
 //

@@ -359,7 +359,9 @@ func TestTargetVanishes(t *testing.T) {
 // what it received; the source keeps everything. Then a failed flip: same outcome.
 func TestSourceVanishes(t *testing.T) {
 	a := newNode(t, "a", SourceOptions{BatchKeys: 4, FrameBytes: 256}, TargetOptions{})
-	b := newNode(t, "b", SourceOptions{}, TargetOptions{})
+	var bOwns atomic.Bool // what the map says of the slots, for b
+	b := newNode(t, "b", SourceOptions{}, TargetOptions{ResolveTimeout: 200 * time.Millisecond,
+		Owns: func(uint16) bool { return bOwns.Load() }})
 	var keys []string
 	for i := range 20000 {
 		k := fmt.Sprintf("{%d}w%d", i%64, i)
@@ -381,6 +383,8 @@ func TestSourceVanishes(t *testing.T) {
 		t.Fatalf("source after the abort: %s", d)
 	}
 
+	// A flip that fails, and did not happen: the target drops the keys once the map has
+	// not given it the slots for ResolveTimeout.
 	a.onFlip = func(string, []uint16) error { return errors.New("no leader") }
 	err := a.src.Move(context.Background(), dial(t, b), "b", slots)
 	if !errors.Is(err, ErrAborted) {
@@ -389,6 +393,22 @@ func TestSourceVanishes(t *testing.T) {
 	waitFor(t, "the target to drop the keys", func() bool { return b.db.Len() == 0 && !b.hub.Busy() })
 	if d := diff(before, a.contents(slots)); d != "" {
 		t.Fatalf("source after the failed flip: %s", d)
+	}
+
+	// A flip that reports a failure but took effect (the map gives b the slots): b keeps
+	// the keys and serves them (Committed); a keeps its copy, unserved once its map agrees.
+	a.onFlip = func(string, []uint16) error { bOwns.Store(true); return context.DeadlineExceeded }
+	if err := a.src.Move(context.Background(), dial(t, b), "b", slots); !errors.Is(err, ErrAborted) {
+		t.Fatalf("Move with an uncertain flip: %v", err)
+	}
+	waitFor(t, "the target to settle", func() bool { return !b.hub.Busy() })
+	if d := diff(before, b.contents(slots)); d != "" {
+		t.Fatalf("target after an uncertain flip that took effect: %s", d)
+	}
+	for _, sl := range slots {
+		if st := b.hub.State(sl); st != Committed {
+			t.Fatalf("target slot %d is %s", sl, st)
+		}
 	}
 }
 

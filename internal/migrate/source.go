@@ -206,8 +206,9 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 	wg.Add(2)
 	go func() { defer wg.Done(); x.receive(sctx) }()
 	go func() { defer wg.Done(); x.watch(sctx) }()
+	uncertain := false
 	abort := func(why error) error {
-		_ = x.send(&pb.Frame{Kind: &pb.Frame_Abort{Abort: &pb.Abort{Reason: why.Error()}}})
+		_ = x.send(&pb.Frame{Kind: &pb.Frame_Abort{Abort: &pb.Abort{Reason: why.Error(), Uncertain: uncertain}}})
 		_ = x.st.CloseSend()
 		return fmt.Errorf("%w: %v", ErrAborted, why)
 	}
@@ -291,6 +292,12 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 		}
 	}
 	if err := s.opts.Flip(ctx, target, slots); err != nil {
+		// The change may still take effect (a Raft entry committed after its caller gave
+		// up): the target keeps the keys if the map gives it the slots (TargetOptions.Owns).
+		// This node serves the slots again and keeps its copy meanwhile.
+		uncertain = true
+		s.log.Warn("migrate: flip failed; the slots stay here unless the map says otherwise",
+			"target", target, "slots", len(slots), "err", err)
 		return abort(fmt.Errorf("flip: %w", err))
 	}
 	flipped = true

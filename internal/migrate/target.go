@@ -221,7 +221,8 @@ func (x *importer) run(st pb.Migrate_ImportServer) error {
 			_ = st.Send(&pb.Reply{Kind: &pb.Reply_Committed{Committed: &pb.Committed{}}})
 			return nil
 		case *pb.Frame_Abort:
-			x.prepared = false
+			// An uncertain abort leaves a prepared session to be settled by the map.
+			x.prepared = x.prepared && k.Abort.GetUncertain()
 			return fmt.Errorf("aborted by the source: %s", k.Abort.GetReason())
 		default:
 			return status.Error(codes.InvalidArgument, "migrate: unexpected frame")

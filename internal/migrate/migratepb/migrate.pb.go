@@ -373,10 +373,14 @@ func (*Commit) Descriptor() ([]byte, []int) {
 	return file_migrate_proto_rawDescGZIP(), []int{4}
 }
 
-// Abort ends the session; the target drops the slots' keys.
+// Abort ends the session; the target drops the slots' keys, unless the
+// abort is uncertain: the source's change of the cluster map failed in a way
+// that may yet take effect, so the target settles the session as one broken
+// after Prepared (by the map).
 type Abort struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Reason        string                 `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	Uncertain     bool                   `protobuf:"varint,2,opt,name=uncertain,proto3" json:"uncertain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -416,6 +420,13 @@ func (x *Abort) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *Abort) GetUncertain() bool {
+	if x != nil {
+		return x.Uncertain
+	}
+	return false
 }
 
 // Reply is one message of the target.
@@ -675,9 +686,10 @@ const file_migrate_proto_rawDesc = "" +
 	"\apartial\x18\x03 \x01(\bR\apartial\x12\x14\n" +
 	"\x05count\x18\x04 \x01(\rR\x05count\"\t\n" +
 	"\aPrepare\"\b\n" +
-	"\x06Commit\"\x1f\n" +
+	"\x06Commit\"=\n" +
 	"\x05Abort\x12\x16\n" +
-	"\x06reason\x18\x01 \x01(\tR\x06reason\"\xba\x01\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x1c\n" +
+	"\tuncertain\x18\x02 \x01(\bR\tuncertain\"\xba\x01\n" +
 	"\x05Reply\x120\n" +
 	"\x05ready\x18\x01 \x01(\v2\x18.larder.migrate.v1.ReadyH\x00R\x05ready\x129\n" +
 	"\bprepared\x18\x02 \x01(\v2\x1b.larder.migrate.v1.PreparedH\x00R\bprepared\x12<\n" +
