@@ -410,6 +410,13 @@ func TestSourceVanishes(t *testing.T) {
 			t.Fatalf("target slot %d is %s", sl, st)
 		}
 	}
+	// a learns from the map that the slots are gone and drops its copy.
+	if err := a.src.Drop(slots); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.contents(slots)); n != 0 {
+		t.Fatalf("a kept %d keys after Drop", n)
+	}
 }
 
 // TestRefusals: a slot already in migration, a target that refuses, a bad slot.

@@ -319,6 +319,24 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 	return nil
 }
 
+// Drop deletes this node's keys in slots, which it must no longer own: its copy of slots the
+// map gave away although their Move failed (an uncertain flip), or keys left in slots it does
+// not own. Slots in migration here are refused (ErrBusy) and nothing is deleted.
+func (s *Source) Drop(slots []uint16) error {
+	slots = slices.Clone(slots)
+	slices.Sort(slots)
+	slots = slices.Compact(slots)
+	if len(slots) > 0 && slots[len(slots)-1] >= engine.NumSlots {
+		return fmt.Errorf("migrate: slot %d is not below %d", slots[len(slots)-1], engine.NumSlots)
+	}
+	if !s.hub.claim(slots, Moved) {
+		return ErrBusy
+	}
+	s.cleanup(slots)
+	s.hub.release(slots)
+	return nil
+}
+
 // late returns the writes of commands to the session's paused slots since the last call.
 func (x *session) late() int {
 	n := 0
