@@ -264,3 +264,6 @@ var _ sync.Mutex
 
 // quiet returns a logger that drops everything.
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// grpcInsecure is the dial option of plaintext loopback connections.
+func grpcInsecure() grpc.DialOption { return grpc.WithTransportCredentials(insecure.NewCredentials()) }
