@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/larderdb/larder/internal/engine"
+	pb "github.com/larderdb/larder/internal/migrate/migratepb"
 	"github.com/larderdb/larder/internal/types/hash"
 )
 
@@ -471,4 +475,57 @@ func TestTargetFull(t *testing.T) {
 		t.Fatal(d)
 	}
 	waitFor(t, "the target to drop the keys", func() bool { return b.db.Len() == 0 && !b.hub.Busy() })
+}
+
+// hungTarget answers Begin and then reads nothing more, as a stuck process would.
+type hungTarget struct {
+	pb.UnimplementedMigrateServer
+}
+
+func (hungTarget) Import(st pb.Migrate_ImportServer) error {
+	if _, err := st.Recv(); err != nil {
+		return err
+	}
+	if err := st.Send(&pb.Reply{Kind: &pb.Reply_Ready{Ready: &pb.Ready{Version: ProtocolVersion}}}); err != nil {
+		return err
+	}
+	<-st.Context().Done()
+	return st.Context().Err()
+}
+
+// TestTargetHangs: a target that stops reading makes the move abort after AckTimeout.
+func TestTargetHangs(t *testing.T) {
+	a := newNode(t, "a", SourceOptions{AckTimeout: 300 * time.Millisecond}, TargetOptions{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	pb.RegisterMigrateServer(srv, hungTarget{})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	defer func() { srv.Stop(); <-done }()
+	var keys []string
+	for i := range 20000 {
+		k := fmt.Sprint("hang", i)
+		keys = append(keys, k)
+		a.setString(k, string(make([]byte, 200)), 0)
+	}
+	slots := slotsOf(keys)
+	before := a.contents(slots)
+	c, err := grpc.NewClient(ln.Addr().String(), grpcInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	if err := a.src.Move(context.Background(), c, "hung", slots); !errors.Is(err, ErrAborted) {
+		t.Fatalf("Move to a hung target: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v to give up", d)
+	}
+	if d := diff(before, a.contents(slots)); d != "" {
+		t.Fatal(d)
+	}
 }

@@ -178,6 +178,15 @@ type session struct {
 	err    error  // the first error encoding a value
 
 	sending atomic.Int64 // unix ns since a Send has been blocked, 0 when none is
+	stalled atomic.Bool  // the watchdog cancelled the stream
+}
+
+// stallErr returns why the watchdog cancelled the stream, or nil when it did not.
+func (x *session) stallErr() error {
+	if !x.stalled.Load() {
+		return nil
+	}
+	return fmt.Errorf("target %s stopped reading: no frame could leave for %v", x.target, x.s.opts.AckTimeout)
 }
 
 // moveSession moves one session's slots.
@@ -502,11 +511,17 @@ func (x *session) send(f *pb.Frame) error {
 	err := x.st.Send(f)
 	x.sending.Store(0)
 	if err != nil {
+		if err := x.stallErr(); err != nil {
+			return err
+		}
 		// io.EOF: the target ended the stream; its status says why.
 		t := time.NewTimer(time.Second)
 		defer t.Stop()
 		select {
 		case <-x.recvDone:
+			if err := x.stallErr(); err != nil {
+				return err
+			}
 			return x.recvErr
 		case <-t.C:
 		}
@@ -546,7 +561,7 @@ func (x *session) watch(ctx context.Context) {
 			return
 		case <-t.C:
 			if at := x.sending.Load(); at != 0 && time.Since(time.Unix(0, at)) > x.s.opts.AckTimeout {
-				x.s.log.Warn("migrate: target stopped reading", "target", x.target)
+				x.stalled.Store(true)
 				x.cancel()
 				return
 			}
@@ -561,6 +576,9 @@ func (x *session) await(ctx context.Context, want string) (*pb.Reply, error) {
 	select {
 	case r, ok := <-x.replies:
 		if !ok {
+			if err := x.stallErr(); err != nil {
+				return nil, err
+			}
 			return nil, x.recvErr
 		}
 		var got string
