@@ -140,11 +140,11 @@ func (s *Source) Move(ctx context.Context, conn grpc.ClientConnInterface, target
 	p := s.prog.end()
 	if err != nil {
 		s.log.Warn("migrate: move stopped", "target", target, "slots_moved", p.SlotsMoved,
-			"slots", p.SlotsTotal, "keys", p.Keys, "elapsed", time.Since(start).Round(time.Millisecond), "err", err)
+			"slots", p.SlotsTotal, "keys_copied", p.KeysCopied, "elapsed", time.Since(start).Round(time.Millisecond), "err", err)
 		return err
 	}
-	s.log.Info("migrate: moved slots", "target", target, "slots", len(slots), "keys", p.Keys,
-		"bytes", p.Bytes, "elapsed", time.Since(start).Round(time.Millisecond),
+	s.log.Info("migrate: moved slots", "target", target, "slots", len(slots), "keys", p.KeysCopied,
+		"records", p.Keys, "bytes", p.Bytes, "elapsed", time.Since(start).Round(time.Millisecond),
 		"keys_per_sec", int64(p.Rate), "max_pause", p.MaxPause)
 	return nil
 }
@@ -154,7 +154,7 @@ func (s *Source) logProgress(target string) {
 	if pct, ok := s.prog.decile(); ok {
 		p := s.Progress()
 		s.log.Info("migrate: progress", "target", target, "percent", pct, "slots_moved", p.SlotsMoved,
-			"slots", p.SlotsTotal, "keys", p.Keys, "keys_per_sec", int64(p.Rate), "eta", p.ETA.Round(time.Second))
+			"slots", p.SlotsTotal, "keys", p.KeysCopied, "keys_total", p.KeysTotal, "keys_per_sec", int64(p.Rate), "eta", p.ETA.Round(time.Second))
 	}
 }
 

@@ -110,7 +110,7 @@ func (t *Target) Import(st pb.Migrate_ImportServer) error {
 	switch {
 	case x.committed:
 		t.hub.setState(slots, Committed)
-		t.log.Info("migrate: imported slots", "source", b.Source, "slots", len(slots), "records", x.records,
+		t.log.Debug("migrate: imported slots", "source", b.Source, "slots", len(slots), "records", x.records,
 			"elapsed", time.Since(start).Round(time.Millisecond))
 	case x.prepared && t.resolve(slots):
 		t.hub.setState(slots, Committed)
