@@ -30,7 +30,8 @@ const (
 	// Prepared: every key has arrived; the source is changing the cluster map.
 	Prepared
 	// Committed: the map gives the slot to this node, which serves it even if its own view
-	// of the map has not caught up yet.
+	// of the map has not caught up yet: until it has (TargetOptions.Owns, or View seeing it),
+	// for at most TargetOptions.ResolveTimeout when Owns is set.
 	Committed
 )
 

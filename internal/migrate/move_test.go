@@ -410,7 +410,7 @@ func TestSourceVanishes(t *testing.T) {
 		t.Fatalf("target after an uncertain flip that took effect: %s", d)
 	}
 	for _, sl := range slots {
-		if st := b.hub.State(sl); st != Committed {
+		if st := b.hub.State(sl); st != Idle {
 			t.Fatalf("target slot %d is %s", sl, st)
 		}
 	}

@@ -112,8 +112,9 @@ func (t *Target) Import(st pb.Migrate_ImportServer) error {
 		t.hub.setState(slots, Committed)
 		t.log.Debug("migrate: imported slots", "source", b.Source, "slots", len(slots), "records", x.records,
 			"elapsed", time.Since(start).Round(time.Millisecond))
+		t.settle(slots)
 	case x.prepared && t.resolve(slots):
-		t.hub.setState(slots, Committed)
+		t.hub.release(slots) // the map shows them here already
 		t.log.Warn("migrate: session broke after prepare; the slots are ours", "source", b.Source, "slots", len(slots), "err", err)
 	case x.prepared && t.opts.Owns == nil:
 		t.hub.release(slots)
@@ -131,6 +132,21 @@ func (t *Target) Import(st pb.Migrate_ImportServer) error {
 		return status.Error(codes.Unknown, err.Error())
 	}
 	return nil
+}
+
+// settle ends the Committed mark of slots once the map shows them here (Owns), or after
+// ResolveTimeout: the mark stands in for a map that lags, not for the map. Without Owns the
+// marks stay until View sees the map give the slots to this node.
+func (t *Target) settle(slots []uint16) {
+	if t.opts.Owns == nil {
+		return
+	}
+	if !t.resolve(slots) {
+		t.log.Warn("migrate: the map does not show imported slots here", "slots", len(slots), "after", t.opts.ResolveTimeout)
+	}
+	for _, s := range slots {
+		t.hub.states[s].CompareAndSwap(uint32(Committed), uint32(Idle))
+	}
 }
 
 // resolve waits up to ResolveTimeout for the map to give every slot to this node.
