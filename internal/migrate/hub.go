@@ -78,9 +78,11 @@ type tracker struct {
 	mu      sync.Mutex
 	dirty   map[string]struct{}
 	flushed bool // the engine was flushed since the source last looked
-	// late counts commands' writes while the slot was paused: none when the command layer
+	// sealed is set by the source's last read of the dirty keys after the pause; late counts
+	// the commands' writes after it, which that read missed: none when the command layer
 	// checks Hub.Paused under the key's lock.
-	late int
+	sealed bool
+	late   int
 }
 
 // OnChange is the engine's change sink for migration: it records which keys of exporting
@@ -93,7 +95,7 @@ func (h *Hub) OnChange(c *engine.Change) {
 				tr.mu.Lock()
 				clear(tr.dirty)
 				tr.flushed = true
-				if h.Paused(tr.slot) {
+				if tr.sealed {
 					tr.late++
 				}
 				tr.mu.Unlock()
@@ -107,7 +109,7 @@ func (h *Hub) OnChange(c *engine.Change) {
 	}
 	tr.mu.Lock()
 	tr.dirty[string(c.Key)] = struct{}{}
-	if c.Reason == engine.ReasonUser && h.Paused(c.Slot) {
+	if tr.sealed && c.Reason == engine.ReasonUser {
 		tr.late++
 	}
 	tr.mu.Unlock()

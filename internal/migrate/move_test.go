@@ -229,6 +229,9 @@ func TestMoveWhileWriting(t *testing.T) {
 			if n := len(a.contents(slots)); n != 0 {
 				t.Fatalf("source kept %d keys", n)
 			}
+			if n := a.src.Progress().LateWrites; n != 0 {
+				t.Fatalf("%d writes to paused slots, checked under the lock", n)
+			}
 			t.Logf("%d writes during the move, %d refused while paused; %d keys moved, max pause %v",
 				writes.Load(), refused.Load(), len(got), a.src.Progress().MaxPause)
 		})

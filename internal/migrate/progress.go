@@ -30,6 +30,9 @@ type Progress struct {
 	MaxPause time.Duration
 	// Aborted counts sessions given up.
 	Aborted int64
+	// LateWrites counts writes of commands to paused slots, which the command layer's
+	// check of Hub.Paused under the key's lock prevents; the source sent them anyway.
+	LateWrites int64
 }
 
 // progress holds Progress's counters.
@@ -43,7 +46,7 @@ type progress struct {
 	slotsTotal, slotsMoved, slotsCopied atomic.Int64
 	keysTotal, copied, keys, bytes      atomic.Int64
 	maxPause                            atomic.Int64
-	aborted                             atomic.Int64
+	aborted, late                       atomic.Int64
 }
 
 func (p *progress) start(slots int, keys int64) {
@@ -123,6 +126,7 @@ func (p *progress) snapshot() Progress {
 	r.Keys, r.Bytes = p.keys.Load(), p.bytes.Load()
 	r.MaxPause = time.Duration(p.maxPause.Load())
 	r.Aborted = p.aborted.Load()
+	r.LateWrites = p.late.Load()
 	if s := r.Elapsed.Seconds(); s > 0 {
 		r.Rate = float64(r.KeysCopied) / s
 	}
@@ -146,7 +150,7 @@ func (p Progress) AppendInfo(b []byte) []byte {
 	return fmt.Appendf(b, "migrating:%d\r\nmigrate_slots_moved:%d\r\nmigrate_slots_total:%d\r\n"+
 		"migrate_keys_copied:%d\r\nmigrate_keys_total:%d\r\nmigrate_records_sent:%d\r\nmigrate_bytes_sent:%d\r\n"+
 		"migrate_keys_per_sec:%.0f\r\nmigrate_eta_sec:%.0f\r\nmigrate_elapsed_sec:%.3f\r\nmigrate_max_pause_ms:%.3f\r\n"+
-		"migrate_aborted:%d\r\n",
+		"migrate_aborted:%d\r\nmigrate_late_writes:%d\r\n",
 		running, p.SlotsMoved, p.SlotsTotal, p.KeysCopied, p.KeysTotal, p.Keys, p.Bytes,
-		p.Rate, p.ETA.Seconds(), p.Elapsed.Seconds(), float64(p.MaxPause)/float64(time.Millisecond), p.Aborted)
+		p.Rate, p.ETA.Seconds(), p.Elapsed.Seconds(), float64(p.MaxPause)/float64(time.Millisecond), p.Aborted, p.LateWrites)
 }

@@ -245,7 +245,7 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 	}
 	// Catch up: send the keys written since they were copied, until few are left.
 	for round := 0; ; round++ {
-		n, err := x.drainAll(ctx)
+		n, err := x.drainAll(ctx, false)
 		if err != nil {
 			return abort(err)
 		}
@@ -268,7 +268,7 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 	paused := time.Now()
 	s.hub.setState(slots, Paused)
 	for try := 0; ; try++ {
-		_, err := x.drainAll(ctx)
+		_, err := x.drainAll(ctx, true)
 		if err == nil {
 			err = x.flush()
 		}
@@ -295,6 +295,7 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 		if late == 0 {
 			break
 		}
+		s.prog.late.Add(int64(late))
 		s.log.Warn("migrate: commands wrote to paused slots", "target", target, "writes", late)
 		if try >= 3 {
 			return abort(errors.New("commands keep writing to paused slots"))
@@ -310,6 +311,12 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 		return abort(fmt.Errorf("flip: %w", err))
 	}
 	flipped = true
+	if late := x.late(); late > 0 {
+		// Only when the command layer does not check Hub.Paused under the key's lock.
+		s.prog.late.Add(int64(late))
+		s.log.Error("migrate: commands wrote to paused slots during the flip; those writes are lost",
+			"target", target, "writes", late)
+	}
 	s.hub.uninstall(slots)
 	s.hub.setState(slots, Moved)
 	s.prog.pause(time.Since(paused))
@@ -397,8 +404,9 @@ func (x *session) copySlot(ctx context.Context, slot uint16, tr *tracker) error 
 }
 
 // drainAll sends the current state of every key written since it was last read, and returns
-// how many keys it sent.
-func (x *session) drainAll(ctx context.Context) (int, error) {
+// how many keys it sent. With seal (the slots are paused), every write after a slot's last read
+// counts as late.
+func (x *session) drainAll(ctx context.Context, seal bool) (int, error) {
 	total := 0
 	for i, sl := range x.slots {
 		tr := x.trs[i]
@@ -409,7 +417,7 @@ func (x *session) drainAll(ctx context.Context) (int, error) {
 			x.s.db.ViewSlot(sl, x.s.opts.Clock(), func(v *engine.SlotView) {
 				x.flushedLocked(sl, tr)
 				var n int
-				n, more = x.drainLocked(v, tr)
+				n, more = x.drainLocked(v, tr, seal)
 				total += n
 				x.offset = v.Offset()
 			})
@@ -442,9 +450,10 @@ func (x *session) flushedLocked(slot uint16, tr *tracker) {
 // drainLocked reads up to BatchKeys dirty keys of the view's slot and adds a record of each
 // one's state; it reports how many and whether more are dirty. The caller holds the slot's
 // shard, so no write can slip between a key leaving the dirty set and its read.
-func (x *session) drainLocked(v *engine.SlotView, tr *tracker) (n int, more bool) {
+func (x *session) drainLocked(v *engine.SlotView, tr *tracker, seal bool) (n int, more bool) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
+	defer func() { tr.sealed = seal && !more }()
 	for k := range tr.dirty {
 		if n == x.s.opts.BatchKeys || len(x.buf) >= x.s.opts.FrameBytes {
 			return n, true
