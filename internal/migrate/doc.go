@@ -38,9 +38,9 @@
 //     the Txn and answer "TRYAGAIN ...". (View also shows a paused slot as unserved, which
 //     answers CLUSTERDOWN before any lock is taken; go-redis retries both.) Without the check
 //     under the lock, a command that passed routing just before the pause can write behind
-//     the final catch-up: the source notices (it counts the writes of commands to paused
-//     slots, logs them, sends them and has the target prepare again), but the check is what
-//     makes the pause exact.
+//     the final catch-up: the source notices such a write (Progress.LateWrites), sends it and
+//     has the target prepare again, but one that lands while Flip runs is lost (logged as an
+//     error). The check under the lock is what makes the pause exact.
 //
 // # How a session runs, and why nothing is lost or resurrected
 //
