@@ -55,8 +55,15 @@ type shard struct {
 	pol       evict.Core[recNodes]
 	sentinels [evict.NumLists]evict.Link
 	polCap    int64
-	// moves counts TinyLFU's moves to the front of each list (its epochs, see stampLocked).
-	moves [evict.NumLists]uint64
+	// moves counts TinyLFU's moves to the front of each list, and a list's epoch is its count
+	// shifted right by epochShift (see stampLocked).
+	moves      [evict.NumLists]uint64
+	epochShift [evict.NumLists]uint8
+	// seen holds the DB's maxmemory, record share and window share as pol last applied them.
+	seen struct {
+		maxMemory      int64
+		recShare, frac uint64
+	}
 	// sketchBytes is the memory of pol's sketch counted in used memory.
 	sketchBytes int64
 	polSeen     int64        // pol.Bytes() when polBytes was last stored

@@ -91,19 +91,21 @@ func (sh *shard) stampLocked(h *hdr) {
 		return
 	}
 	sh.moves[q]++
+	if sh.moves[q]&63 == 0 { // the epoch length follows the list's length
+		sh.epochShift[q] = uint8(bits.Len(uint(max(sh.pol.ListLen(uint8(q))/4, 4))))
+	}
 	h.lfu = sh.epochLocked(q)
 }
 
 // epochLocked returns list q's current epoch.
-func (sh *shard) epochLocked(q int) uint8 {
-	return uint8(sh.moves[q] >> bits.Len(uint(max(sh.pol.ListLen(uint8(q))/4, 4))))
-}
+func (sh *shard) epochLocked(q int) uint8 { return uint8(sh.moves[q] >> sh.epochShift[q]) }
 
 // recentLocked reports whether the record h, in list q, was moved to its front this epoch.
 func (sh *shard) recentLocked(h *hdr, q int) bool { return h.lfu == sh.epochLocked(q) }
 
 // initPolLocked empties the shard's eviction lists.
 func (sh *shard) initPolLocked() {
+	sh.seen.maxMemory, sh.seen.recShare, sh.seen.frac = sh.db.maxMemory.Load(), sh.db.recShare.Load(), sh.db.tune.frac.Load()
 	sh.polCap = sh.db.shardCapacity()
 	sh.pol.SetSketchShare(sketchShare)
 	sh.pol.Init(recNodes{sh}, sh.polCap, sh.db.windowFrac())
@@ -119,14 +121,21 @@ func (sh *shard) accountSketchLocked() {
 	}
 }
 
-// syncPolLocked gives the shard's Core the current capacity and window share.
+// syncPolLocked gives the shard's Core the current capacity and window share. It compares
+// three atomic words with the ones it last applied, and does more only when one changed.
 func (sh *shard) syncPolLocked() {
-	if c := sh.db.shardCapacity(); c != sh.polCap {
+	db := sh.db
+	m, share, frac := db.maxMemory.Load(), db.recShare.Load(), db.tune.frac.Load()
+	if m == sh.seen.maxMemory && share == sh.seen.recShare && frac == sh.seen.frac {
+		return
+	}
+	sh.seen.maxMemory, sh.seen.recShare, sh.seen.frac = m, share, frac
+	if c := db.shardCapacity(); c != sh.polCap {
 		sh.polCap = c
 		sh.pol.SetCapacity(c)
 		sh.accountSketchLocked()
 	}
-	if f := sh.db.windowFrac(); f != sh.pol.Frac() {
+	if f := math.Float64frombits(frac); f != sh.pol.Frac() {
 		sh.pol.SetFrac(f)
 	}
 }
