@@ -30,6 +30,13 @@
 // size-aware: a candidate must be more popular than every key whose bytes it would take.
 // BENCHMARKS.md ("Hit ratio (issue 4)") has the measurements that chose it.
 //
+// # Where the nodes live
+//
+// The W-TinyLFU logic is [Core], generic over [Nodes]: where a node's links, list, size and
+// hash are kept. A Policy is a Core over nodes in a slice, found by hash (the hit-ratio
+// simulator runs it); the engine runs a Core per shard over its records, whose headers hold
+// the links, and one [Tuner] for all its shards. Both run the same code.
+//
 // # Cost
 //
 // A Policy is not safe for concurrent use; the engine calls it under its shard lock. It keeps
