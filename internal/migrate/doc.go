@@ -11,7 +11,7 @@
 //		Flip: func(ctx context.Context, target string, slots []uint16) error {
 //			return topo.SlotsMoved(ctx, ints(slots)...) // returns once this node's map shows it
 //		}})
-//	tgt := migrate.NewTarget(db, hub, migrate.TargetOptions{Logger: log, Limits: fromConfig,
+//	tgt := migrate.NewTarget(db, hub, migrate.TargetOptions{Logger: log, Limits: limitsFromConfig,
 //		Accept: func(source string, slots []uint16) error { /* each slot migrates source -> me */ },
 //		Owns:   func(slot uint16) bool { /* the map's primary of slot is me */ }})
 //	migrate.Register(bus.Server(), tgt)                      // before bus.Serve

@@ -29,8 +29,9 @@ type TargetOptions struct {
 	Owns func(slot uint16) bool
 	// ResolveTimeout bounds the wait for Owns after a broken prepared session. Default 10s.
 	ResolveTimeout time.Duration
-	// Limits are the encodings values are rebuilt with (this node's settings).
-	Limits Limits
+	// Limits returns the thresholds values are rebuilt with: this node's settings, read once
+	// per frame so that CONFIG SET applies. Default: Redis's defaults.
+	Limits func() Limits
 	// Logger receives a line per session. Default slog.Default().
 	Logger *slog.Logger
 	// Clock returns the time in unix milliseconds. Default: the wall clock.
@@ -65,7 +66,9 @@ func NewTarget(db *engine.DB, hub *Hub, opts TargetOptions) *Target {
 	if o.DeleteBatch <= 0 {
 		o.DeleteBatch = 512
 	}
-	o.Limits = o.Limits.withDefaults()
+	if o.Limits == nil {
+		o.Limits = func() Limits { return Limits{} }
+	}
 	return &Target{db: db, hub: hub, opts: o, log: o.Logger}
 }
 
@@ -262,6 +265,7 @@ func (x *importer) batch(b *pb.Batch) error {
 		defer func() { x.partial = nil }()
 	}
 	now := x.t.opts.Clock()
+	lim := x.t.opts.Limits()
 	// As before any write: evict per the policy, or refuse when memory is full.
 	if err := x.t.db.CheckMemory(now); err != nil {
 		return status.Errorf(codes.ResourceExhausted, "migrate: target: %v", err)
@@ -272,7 +276,7 @@ func (x *importer) batch(b *pb.Batch) error {
 			return err
 		}
 		recs = rest
-		if err := x.apply(r, now); err != nil {
+		if err := x.apply(r, now, lim); err != nil {
 			return err
 		}
 		x.records++
@@ -281,7 +285,7 @@ func (x *importer) batch(b *pb.Batch) error {
 }
 
 // apply writes one record into the engine.
-func (x *importer) apply(r record, now int64) error {
+func (x *importer) apply(r record, now int64, lim Limits) error {
 	if r.op == recFlush {
 		if !x.in[r.slot] {
 			return fmt.Errorf("migrate: flush of slot %d, not in the session", r.slot)
@@ -295,7 +299,7 @@ func (x *importer) apply(r record, now int64) error {
 	var v Value
 	if r.op == recSet {
 		var err error
-		if v, err = DecodeValue(r.val, x.t.opts.Limits); err != nil {
+		if v, err = DecodeValue(r.val, lim); err != nil {
 			return fmt.Errorf("key %q: %w", r.key, err)
 		}
 	}
