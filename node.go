@@ -17,6 +17,7 @@ import (
 	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/internal/memlimit"
+	"github.com/larderdb/larder/internal/migrate"
 	"github.com/larderdb/larder/internal/server"
 	"github.com/larderdb/larder/internal/types"
 	"github.com/larderdb/larder/resp"
@@ -63,10 +64,18 @@ func Open(opts *Options) (*Node, error) {
 	}
 	// The engine's change stream feeds the command layer (WATCH,
 	// notifications), which exists only once the engine does.
+	// In cluster mode it also feeds the slot mover's tap (migrate.Hub).
 	var changes atomic.Pointer[command.Server]
+	var hub *migrate.Hub
+	if cfg.Bool("cluster-enabled") {
+		hub = new(migrate.Hub)
+	}
 	db, err := engine.Open(engine.Options{
 		Thaw: types.Thaw,
 		OnChange: func(c *engine.Change) {
+			if hub != nil {
+				hub.OnChange(c)
+			}
 			if s := changes.Load(); s != nil {
 				s.OnChange(c)
 			}
@@ -97,22 +106,24 @@ func Open(opts *Options) (*Node, error) {
 		port = ta.Port
 	}
 	var view command.ClusterView
-	if cfg.Bool("cluster-enabled") {
+	var gate command.SlotGate
+	var clusterInfo func([]byte) []byte
+	if hub != nil {
 		static, err := clusterView(cfg, port)
 		if err == nil {
-			n.cluster, err = startControlPlane(cfg, port, o.Listener != nil || cfg.Int("port") == 0, static, o.Logger)
+			n.cluster, err = startControlPlane(cfg, port, o.Listener != nil || cfg.Int("port") == 0, static, db, hub, o.Logger)
 		}
 		if err != nil {
 			ln.Close()
 			db.Close()
 			return nil, fmt.Errorf("larder: %w", err)
 		}
-		view = static
+		view, gate, clusterInfo = migrate.NewView(static, hub), hub, n.cluster.appendInfo
 	}
 	n.cmds = command.New(command.Options{
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
-		Shutdown: func() { go n.Close() }, TCPPort: port, ConfigFile: o.ConfigFile,
-		Cluster: view,
+		Shutdown: func() { go n.Leave(context.Background()) }, TCPPort: port, ConfigFile: o.ConfigFile,
+		Cluster: view, Migrations: gate, ClusterInfo: clusterInfo,
 	})
 	changes.Store(n.cmds)
 	n.srv = server.New(server.Options{
@@ -135,6 +146,23 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 // Done is closed once the node has stopped, by Close or by a client's
 // SHUTDOWN.
 func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Leave takes the node out of its cluster, then closes it: it hands its
+// slots to the other nodes (serving them, then redirecting, meanwhile) and
+// waits until the cluster map no longer has it, for as long as ctx allows.
+// A node alone in its cluster, or not in cluster mode, just closes. A node
+// that left cannot come back with the same data directory: start it with a
+// new one to join again. SIGTERM and SHUTDOWN leave; Close does not.
+func (n *Node) Leave(ctx context.Context) error {
+	var err error
+	if n.cluster != nil {
+		err = n.cluster.leave(ctx)
+		if err != nil {
+			n.log.Error("could not hand the slots over; stopping anyway", "err", err)
+		}
+	}
+	return errors.Join(err, n.Close())
+}
 
 // Close stops the node gracefully: it stops accepting clients, lets the
 // commands in flight finish and flush their replies (for up to

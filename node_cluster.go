@@ -15,21 +15,35 @@ import (
 	"github.com/larderdb/larder/internal/bus"
 	"github.com/larderdb/larder/internal/clusterview"
 	"github.com/larderdb/larder/internal/config"
+	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/internal/membership"
+	"github.com/larderdb/larder/internal/migrate"
 	"github.com/larderdb/larder/internal/topology"
+	"github.com/larderdb/larder/internal/types/hash"
+	"github.com/larderdb/larder/internal/types/zset"
 )
 
 // clusterStartTimeout bounds how long Open waits for the node to bootstrap,
 // join, or rejoin its cluster.
 const clusterStartTimeout = 30 * time.Second
 
+// leaveLinger is how long a node that left its cluster keeps answering
+// clients (with redirects) before it stops.
+const leaveLinger = 2 * time.Second
+
+// moveRetry is how long the mover waits before retrying a failed move.
+const moveRetry = time.Second
+
 // controlPlane is a node's part in its cluster: the cluster bus (gRPC and
-// Raft), gossip, and the Raft-held cluster map, which it copies into the
-// command layer's view at every change.
+// Raft), gossip, the Raft-held cluster map, which it copies into the command
+// layer's view at every change, and the slot mover, which moves the slots
+// the map takes from this node to their new owners.
 type controlPlane struct {
 	bus    *bus.Bus
 	gossip *membership.Gossip
 	topo   *topology.Node
+	hub    *migrate.Hub
+	src    *migrate.Source
 	view   *clusterview.Static
 	log    *slog.Logger
 	dir    string // removed at close when the node made it for one run
@@ -137,7 +151,7 @@ func joinTargets(setting string) ([]string, error) {
 // startControlPlane starts the node's cluster parts and returns once the node
 // is a member of its cluster (bootstrapped, joined, or restarted as itself),
 // with the view following the cluster map.
-func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *clusterview.Static, log *slog.Logger) (*controlPlane, error) {
+func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *clusterview.Static, db *engine.DB, hub *migrate.Hub, log *slog.Logger) (*controlPlane, error) {
 	a, err := addrsOf(cfg, port, ephemeral)
 	if err != nil {
 		return nil, err
@@ -153,7 +167,7 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 		}
 		return nil, fmt.Errorf("invalid cluster-port: cannot listen on %s: %w", a.bus, unwrapOp(err))
 	}
-	cp := &controlPlane{bus: b, view: view, log: log, done: make(chan struct{})}
+	cp := &controlPlane{bus: b, view: view, hub: hub, log: log, done: make(chan struct{})}
 	if a.tempDir {
 		cp.dir = a.dir
 	}
@@ -182,6 +196,17 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 	if err != nil {
 		return fail(err)
 	}
+	cp.src = migrate.NewSource(db, hub, migrate.SourceOptions{ID: id, Logger: log,
+		Flip: func(ctx context.Context, target string, slots []uint16) error {
+			s := make([]int, len(slots))
+			for i, v := range slots {
+				s[i] = int(v)
+			}
+			return cp.topo.SlotsMovedTo(ctx, target, s...)
+		}})
+	tgt := migrate.NewTarget(db, hub, migrate.TargetOptions{Logger: log, Limits: limitsFrom(cfg),
+		Accept: cp.accept, Owns: cp.owns})
+	migrate.Register(b.Server(), tgt)
 	b.Serve()
 	ctx, cancel := context.WithTimeout(context.Background(), clusterStartTimeout)
 	defer cancel()
@@ -205,13 +230,19 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 	}
 	fctx, stop := context.WithCancel(context.Background())
 	cp.stop = stop
+	moved := make(chan struct{})
 	go func() {
 		defer close(cp.done)
+		defer func() { <-moved }()
 		cp.topo.Follow(fctx, func(m *topology.Map) {
 			if err := cp.apply(m); err != nil {
 				log.Error("cluster map not applied", "epoch", m.Epoch, "err", err)
 			}
 		})
+	}()
+	go func() {
+		defer close(moved)
+		cp.runMoves(fctx)
 	}()
 	log.Info("cluster member", "id", cp.topo.ID(), "cluster", m.ClusterID, "members", len(m.Members),
 		"bus", b.Addr(), "gossip", cp.gossip.Addr(), "dir", a.dir)
@@ -225,6 +256,136 @@ func (cp *controlPlane) apply(m *topology.Map) error {
 		return err
 	}
 	return cp.view.Set(v)
+}
+
+// appendInfo appends the node's cluster fields to INFO's cluster section:
+// the map (epoch, members, slots this node serves, slots in migration
+// across the cluster) and the progress of this node's slot moves.
+func (cp *controlPlane) appendInfo(b []byte) []byte {
+	m := cp.topo.Map()
+	members := 0
+	for _, mb := range m.Members {
+		if mb.State != topology.Gone {
+			members++
+		}
+	}
+	b = fmt.Appendf(b, "cluster_id:%s\r\ncluster_node_id:%s\r\ncluster_map_epoch:%d\r\ncluster_members:%d\r\n"+
+		"cluster_slots_served:%d\r\ncluster_migrations:%d\r\n",
+		m.ClusterID, cp.topo.ID(), m.Epoch, members, len(m.Slots(cp.topo.ID())), len(m.Migrations()))
+	return cp.src.Progress().AppendInfo(b)
+}
+
+// limitsFrom returns the encodings moved values are rebuilt with: the node's
+// settings at start.
+func limitsFrom(cfg *config.Store) migrate.Limits {
+	return migrate.Limits{
+		Hash:     hash.Limits{MaxEntries: int(cfg.Int("hash-max-listpack-entries")), MaxValue: int(cfg.Int("hash-max-listpack-value"))},
+		ZSet:     zset.Limits{MaxEntries: int(cfg.Int("zset-max-listpack-entries")), MaxValue: int(cfg.Int("zset-max-listpack-value"))},
+		Intset:   int(cfg.Int("set-max-intset-entries")),
+		ListFill: int(cfg.Int("list-max-listpack-size")),
+	}
+}
+
+// accept tells the migration target whether to take slots from the node
+// source: the map (once this node's copy has caught up, for up to a few
+// seconds) must show each of them migrating from source to this node.
+func (cp *controlPlane) accept(source string, slots []uint16) error {
+	me := cp.topo.ID()
+	ok := func(m *topology.Map) bool {
+		for _, s := range slots {
+			mg, in := m.Migration(int(s))
+			if !in || mg.From != source || mg.To != me {
+				return false
+			}
+		}
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := cp.topo.Wait(ctx, ok); err != nil {
+		return fmt.Errorf("the cluster map does not move these slots from %s to %s", source, me)
+	}
+	return nil
+}
+
+// owns tells the migration target whether the map gives slot to this node.
+func (cp *controlPlane) owns(slot uint16) bool {
+	p := cp.topo.Map().Primary(int(slot))
+	return p != nil && p.ID == cp.topo.ID()
+}
+
+// runMoves moves the slots the map takes from this node to their new
+// owners, one stream per target at a time, until ctx ends; a failed move is
+// retried after moveRetry (the source kept serving the slots meanwhile).
+func (cp *controlPlane) runMoves(ctx context.Context) {
+	me := cp.topo.ID()
+	for ctx.Err() == nil {
+		m := cp.topo.Map()
+		byTarget := map[string][]uint16{}
+		for _, mg := range m.Migrations() {
+			if mg.From == me {
+				byTarget[mg.To] = append(byTarget[mg.To], uint16(mg.Slot))
+			}
+		}
+		failed := false
+		done := make(chan bool, len(byTarget))
+		for to, slots := range byTarget {
+			go func() { done <- cp.move(ctx, m, to, slots) }()
+		}
+		for range byTarget {
+			failed = !<-done || failed
+		}
+		if len(byTarget) > 0 && !failed && cp.topo.Map() != m {
+			continue // the moves changed the map: look again
+		}
+		var retry <-chan time.Time
+		if failed {
+			retry = time.After(moveRetry)
+		}
+		select {
+		case <-ctx.Done():
+		case <-m.Changed():
+		case <-retry:
+		}
+	}
+}
+
+// move moves slots to the member to, and reports whether it succeeded.
+func (cp *controlPlane) move(ctx context.Context, m *topology.Map, to string, slots []uint16) bool {
+	t, ok := m.Member(to)
+	if !ok {
+		return false
+	}
+	conn, err := cp.bus.Conn(t.BusAddr)
+	if err == nil {
+		err = cp.src.Move(ctx, conn, to, slots)
+	}
+	if err != nil && ctx.Err() == nil {
+		cp.log.Warn("slot move failed; retrying", "to", to, "slots", len(slots), "err", err)
+		return false
+	}
+	return err == nil
+}
+
+// leave hands this node's slots to the others and takes it out of the
+// cluster, then says goodbye to gossip. A node alone in its cluster has no
+// one to hand its slots to: it stays a member, and comes back as itself.
+func (cp *controlPlane) leave(ctx context.Context) error {
+	if len(cp.topo.Map().Members) < 2 {
+		return nil
+	}
+	cp.log.Info("leaving the cluster: handing slots over", "slots", len(cp.topo.Map().Slots(cp.topo.ID())))
+	if err := cp.topo.Leave(ctx); err != nil {
+		return fmt.Errorf("leaving the cluster: %w", err)
+	}
+	// Clients that still come here get MOVED to the new owners for a moment,
+	// rather than a closed connection.
+	cp.log.Info("left the cluster; redirecting clients before stopping", "for", leaveLinger)
+	select {
+	case <-time.After(leaveLinger):
+	case <-ctx.Done():
+	}
+	return cp.gossip.Leave(2 * time.Second)
 }
 
 // close stops the cluster parts, without leaving the cluster: a node that

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -68,6 +69,19 @@ func run(args, environ []string) int {
 	select {
 	case s := <-sig:
 		logger.Info("signal received; shutting down", "signal", s.String())
+		// A cluster member hands its slots over first (a second signal stops it at once).
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-sig:
+				cancel()
+			case <-node.Done():
+			}
+		}()
+		if err := node.Leave(ctx); err != nil {
+			logger.Warn("shutdown did not finish cleanly", "err", err)
+		}
+		cancel()
 	case <-node.Done():
 	}
 	if err := node.Close(); err != nil {

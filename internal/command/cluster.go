@@ -50,6 +50,7 @@ var _ ClusterView = (*clusterview.Static)(nil)
 const (
 	errCrossSlot   = "CROSSSLOT Keys in request don't hash to the same slot"
 	errTryAgain    = "TRYAGAIN Multiple keys request during rehashing of slot"
+	errSlotPaused  = "TRYAGAIN Slot is changing hands; retry in a moment"
 	errSlotUnbound = "CLUSTERDOWN Hash slot not served"
 	errNoCluster   = "ERR This instance has cluster support disabled"
 )

@@ -3,6 +3,8 @@ package command
 import (
 	"strings"
 	"time"
+
+	"github.com/larderdb/larder/internal/engine"
 )
 
 // Dispatch runs the command in x.Args and writes its reply to x.W: it finds
@@ -116,6 +118,13 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 	if lock && cmd.Flags&FlagNoLock == 0 && (cmd.FirstKey > 0 || cmd.Keys != nil) {
 		x.keys = cmd.keysOf(args, x.keys[:0])
 		x.Lock(x.keys...)
+		if s.gate != nil && len(x.keys) > 0 && s.gate.Busy() && s.gate.Paused(engine.Slot(x.keys[0])) {
+			// The slot is changing hands (its keys are all in one slot: routeCluster).
+			x.Unlock()
+			clear(x.keys)
+			x.Err(errSlotPaused)
+			return
+		}
 	}
 	errs := x.errs
 	cmd.Handler(x)

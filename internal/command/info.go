@@ -287,6 +287,9 @@ func (s *Server) infoSection(b *strings.Builder, sec string, now time.Time) {
 	case "cluster":
 		w.header("Cluster")
 		w.int("cluster_enabled", boolInt(s.cfg.Bool("cluster-enabled")))
+		if s.cinfo != nil {
+			b.Write(s.cinfo(nil))
+		}
 	case "keyspace":
 		w.header("Keyspace")
 		st := s.db.Stats()

@@ -36,6 +36,24 @@ type Options struct {
 	// serving every slot, with a new random node ID. Unused when
 	// cluster-enabled is no.
 	Cluster ClusterView
+	// Migrations, in cluster mode, tells which slots are paused at the end of
+	// a move to another node: a command on a paused slot is refused with
+	// TRYAGAIN, checked while it holds its keys' locks, so that nothing is
+	// written behind the move's last catch-up. Default: none ever is.
+	Migrations SlotGate
+	// ClusterInfo, in cluster mode, appends the node's cluster fields
+	// ("name:value\r\n") to INFO's cluster section. Default: none.
+	ClusterInfo func(dst []byte) []byte
+}
+
+// SlotGate tells the command layer which slots are paused by a slot
+// migration (internal/migrate.Hub). Its methods must be cheap and never
+// block: Busy is asked on every keyed command while anything migrates.
+type SlotGate interface {
+	// Busy reports whether any slot is in migration here.
+	Busy() bool
+	// Paused reports whether slot is paused.
+	Paused(slot uint16) bool
 }
 
 // Server holds what every command handler of one node shares: the command
@@ -52,12 +70,14 @@ type Server struct {
 	runID   string
 	clients clients
 	slowlog slowlog
-	info    infoState     // INFO's own state: error stats, peak memory, samples (info.go)
-	ps      pubsub        // subscriptions, keyspace notifications (pubsub_registry.go)
-	watches watchRegistry // WATCHed keys (watch.go)
-	blocked blocking      // clients waiting in blocking commands (blocking.go)
-	cluster ClusterView   // the cluster map; nil when cluster mode is off (cluster.go)
-	execCmd *Command      // EXEC, which the cluster check treats apart
+	info    infoState           // INFO's own state: error stats, peak memory, samples (info.go)
+	ps      pubsub              // subscriptions, keyspace notifications (pubsub_registry.go)
+	watches watchRegistry       // WATCHed keys (watch.go)
+	blocked blocking            // clients waiting in blocking commands (blocking.go)
+	cluster ClusterView         // the cluster map; nil when cluster mode is off (cluster.go)
+	gate    SlotGate            // slots paused by a migration; nil when none can be
+	cinfo   func([]byte) []byte // INFO cluster fields; nil when none
+	execCmd *Command            // EXEC, which the cluster check treats apart
 	// Stats are the node-wide counters INFO reports; the network layer
 	// updates the connection and byte counters.
 	Stats Stats
@@ -99,6 +119,9 @@ func New(opts Options) *Server {
 	}
 	s.start = s.now()
 	s.initCluster(opts)
+	if s.cluster != nil {
+		s.gate, s.cinfo = opts.Migrations, opts.ClusterInfo
+	}
 	s.clients.init()
 	s.initPubSub()
 	s.slowlog.init()

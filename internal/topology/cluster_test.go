@@ -3,6 +3,7 @@ package topology
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -344,4 +345,48 @@ func TestWholeClusterRestart(t *testing.T) {
 		t.Fatalf("epoch %d (was %d), %d members", m.Epoch, epoch, len(m.Members))
 	}
 	assertServing(t, back)
+}
+
+// TestSlotsMovedToChecksTheTarget: a move reported for another node than the
+// one the map now moves the slot to is refused and changes nothing; the
+// right target succeeds, and again (a retried call) without harm.
+func TestSlotsMovedToChecksTheTarget(t *testing.T) {
+	ctx := context.Background()
+	ns := cluster(t, 2)
+	finishMigrations(t, ctx, leader(t, ns))
+	ns = append(ns, startNode(t, filepath.Join(t.TempDir(), "n3"), []string{ns[0].bus.Addr()}))
+	waitAgree(t, ns)
+	l := leader(t, ns)
+	n3 := ns[2].ID()
+	var mg Migration
+	for _, m := range l.Map().Migrations() {
+		if m.To == n3 {
+			mg = m
+			break
+		}
+	}
+	if mg.To != n3 {
+		t.Fatalf("no slot migrates to the new node: %v", l.Map().Migrations())
+	}
+	wrong := ns[0].ID()
+	if wrong == mg.From {
+		wrong = ns[1].ID()
+	}
+	if err := l.SlotsMovedTo(ctx, wrong, mg.Slot); !errors.Is(err, ErrStaleMove) {
+		t.Fatalf("SlotsMovedTo(%s) for a slot migrating to %s: %v, want ErrStaleMove", wrong[:8], n3[:8], err)
+	}
+	if got, ok := l.Map().Migration(mg.Slot); !ok || got.To != n3 || l.Map().Primary(mg.Slot).ID != mg.From {
+		t.Fatalf("a refused move changed the map: migration %+v %v, primary %s", got, ok, l.Map().Primary(mg.Slot).ID)
+	}
+	for range 2 {
+		if err := l.SlotsMovedTo(ctx, n3, mg.Slot); err != nil {
+			t.Fatal(err)
+		}
+		if p := l.Map().Primary(mg.Slot); p.ID != n3 {
+			t.Fatalf("slot %d primary %s after its move to %s", mg.Slot, p.ID[:8], n3[:8])
+		}
+	}
+	if err := l.SlotsMovedTo(ctx, wrong, mg.Slot); !errors.Is(err, ErrStaleMove) {
+		t.Fatalf("SlotsMovedTo(%s) for a slot %s owns: %v, want ErrStaleMove", wrong[:8], n3[:8], err)
+	}
 }

@@ -35,4 +35,7 @@ var (
 	ErrLastNode = errors.New("topology: cannot drain the last active node")
 	// ErrBadRequest is returned for a malformed request from a peer.
 	ErrBadRequest = errors.New("topology: bad request")
+	// ErrStaleMove is returned by SlotsMovedTo for a slot the map no longer
+	// moves to the given node.
+	ErrStaleMove = errors.New("topology: slot no longer moves to that node")
 )

@@ -247,15 +247,25 @@ func (n *Node) leaderDrainEpoch(id string) error {
 	return nil
 }
 
-func (n *Node) leaderSlotsMoved(slots []uint32) (*buspb.SlotsMovedResponse, error) {
+func (n *Node) leaderSlotsMoved(slots []uint32, target string) (*buspb.SlotsMovedResponse, error) {
 	_, done, err := n.leaderBegin()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	m := n.Map()
 	for _, s := range slots {
 		if s >= NumSlots {
 			return nil, fmt.Errorf("%w: slot %d", ErrBadRequest, s)
+		}
+		if target == "" {
+			continue
+		}
+		// opMu is held: no join or drain can re-plan the slot before the entry commits.
+		if mg, ok := m.Migration(int(s)); ok && mg.To != target {
+			return nil, fmt.Errorf("%w: slot %d now migrates to %s, not %s", ErrStaleMove, s, mg.To, target)
+		} else if p := m.Primary(int(s)); !ok && (p == nil || p.ID != target) {
+			return nil, fmt.Errorf("%w: slot %d is not migrating to %s", ErrStaleMove, s, target)
 		}
 	}
 	if err := n.apply(&pb.Entry{Op: &pb.Entry_SlotsMoved{SlotsMoved: &pb.SlotsMoved{Slots: slots}}}); err != nil {
@@ -365,6 +375,14 @@ func (n *Node) Leave(ctx context.Context) error {
 // slot's owners become its migration's target. Slots not in migration are
 // ignored. It may be called on any node.
 func (n *Node) SlotsMoved(ctx context.Context, slots ...int) error {
+	return n.SlotsMovedTo(ctx, "", slots...)
+}
+
+// SlotsMovedTo is SlotsMoved for a move to the node target: it fails with
+// ErrStaleMove, and changes nothing, if any of the slots is migrating to
+// another node by now (a join or drain re-planned it while its keys went
+// to target) or is neither migrating to nor owned by target.
+func (n *Node) SlotsMovedTo(ctx context.Context, target string, slots ...int) error {
 	u := make([]uint32, len(slots))
 	for i, s := range slots {
 		if s < 0 || s >= NumSlots {
@@ -374,9 +392,9 @@ func (n *Node) SlotsMoved(ctx context.Context, slots ...int) error {
 	}
 	return n.retry(ctx, func() error {
 		_, err := leaderCall(ctx, n, false,
-			func() (*buspb.SlotsMovedResponse, error) { return n.leaderSlotsMoved(u) },
+			func() (*buspb.SlotsMovedResponse, error) { return n.leaderSlotsMoved(u, target) },
 			func(ctx context.Context, c buspb.ClusterClient) (*buspb.SlotsMovedResponse, error) {
-				return c.SlotsMoved(ctx, &buspb.SlotsMovedRequest{Slots: u, Forwarded: true})
+				return c.SlotsMoved(ctx, &buspb.SlotsMovedRequest{Slots: u, Forwarded: true, Target: target})
 			})
 		return err
 	})

@@ -58,9 +58,9 @@ func (s *service) Leave(ctx context.Context, req *buspb.LeaveRequest) (*buspb.Le
 func (s *service) SlotsMoved(ctx context.Context, req *buspb.SlotsMovedRequest) (*buspb.SlotsMovedResponse, error) {
 	n := s.n
 	resp, err := leaderCall(ctx, n, req.Forwarded,
-		func() (*buspb.SlotsMovedResponse, error) { return n.leaderSlotsMoved(req.Slots) },
+		func() (*buspb.SlotsMovedResponse, error) { return n.leaderSlotsMoved(req.Slots, req.Target) },
 		func(ctx context.Context, c buspb.ClusterClient) (*buspb.SlotsMovedResponse, error) {
-			return c.SlotsMoved(ctx, &buspb.SlotsMovedRequest{Slots: req.Slots, Forwarded: true})
+			return c.SlotsMoved(ctx, &buspb.SlotsMovedRequest{Slots: req.Slots, Forwarded: true, Target: req.Target})
 		})
 	return resp, toStatus(err)
 }

@@ -459,9 +459,13 @@ func (x *LeaveResponse) GetEpoch() uint64 {
 }
 
 type SlotsMovedRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Slots         []uint32               `protobuf:"varint,1,rep,packed,name=slots,proto3" json:"slots,omitempty"`
-	Forwarded     bool                   `protobuf:"varint,2,opt,name=forwarded,proto3" json:"forwarded,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Slots     []uint32               `protobuf:"varint,1,rep,packed,name=slots,proto3" json:"slots,omitempty"`
+	Forwarded bool                   `protobuf:"varint,2,opt,name=forwarded,proto3" json:"forwarded,omitempty"`
+	// When set, every slot must be migrating to this node id (or already
+	// owned by it): a move whose destination the map has changed meanwhile
+	// is refused rather than handing the slot to a node without its keys.
+	Target        string `protobuf:"bytes,3,opt,name=target,proto3" json:"target,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -508,6 +512,13 @@ func (x *SlotsMovedRequest) GetForwarded() bool {
 		return x.Forwarded
 	}
 	return false
+}
+
+func (x *SlotsMovedRequest) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
 }
 
 type SlotsMovedResponse struct {
@@ -592,10 +603,11 @@ const file_cluster_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
 	"\tforwarded\x18\x02 \x01(\bR\tforwarded\"%\n" +
 	"\rLeaveResponse\x12\x14\n" +
-	"\x05epoch\x18\x01 \x01(\x04R\x05epoch\"G\n" +
+	"\x05epoch\x18\x01 \x01(\x04R\x05epoch\"_\n" +
 	"\x11SlotsMovedRequest\x12\x14\n" +
 	"\x05slots\x18\x01 \x03(\rR\x05slots\x12\x1c\n" +
-	"\tforwarded\x18\x02 \x01(\bR\tforwarded\"*\n" +
+	"\tforwarded\x18\x02 \x01(\bR\tforwarded\x12\x16\n" +
+	"\x06target\x18\x03 \x01(\tR\x06target\"*\n" +
 	"\x12SlotsMovedResponse\x12\x14\n" +
 	"\x05epoch\x18\x01 \x01(\x04R\x05epoch2\xa5\x02\n" +
 	"\aCluster\x12B\n" +
