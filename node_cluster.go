@@ -204,7 +204,7 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 			}
 			return cp.topo.SlotsMovedTo(ctx, target, s...)
 		}})
-	tgt := migrate.NewTarget(db, hub, migrate.TargetOptions{Logger: log, Limits: limitsFrom(cfg),
+	tgt := migrate.NewTarget(db, hub, migrate.TargetOptions{Logger: log, Limits: func() migrate.Limits { return limitsFrom(cfg) },
 		Accept: cp.accept, Owns: cp.owns})
 	migrate.Register(b.Server(), tgt)
 	b.Serve()
@@ -276,7 +276,7 @@ func (cp *controlPlane) appendInfo(b []byte) []byte {
 }
 
 // limitsFrom returns the encodings moved values are rebuilt with: the node's
-// settings at start.
+// settings now.
 func limitsFrom(cfg *config.Store) migrate.Limits {
 	return migrate.Limits{
 		Hash:     hash.Limits{MaxEntries: int(cfg.Int("hash-max-listpack-entries")), MaxValue: int(cfg.Int("hash-max-listpack-value"))},
