@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 func TestConfigGet(t *testing.T) {
 	forEachProto(t, func(t *testing.T, ctx context.Context, c *redis.Client) {
 		m := srvMap(t, srvDo(t, ctx, c, "config", "get", "maxmemory", "HZ", "maxmemory-pol*", "nosuch"))
-		want := map[string]string{"maxmemory": "0", "HZ": "10", "maxmemory-policy": "noeviction"}
+		want := map[string]string{"maxmemory": strconv.FormatInt(config.DefaultMaxMemory(), 10), "HZ": "10", "maxmemory-policy": "allkeys-tinylfu"}
 		if len(m) != len(want) {
 			t.Fatalf("CONFIG GET = %v, want %v", m, want)
 		}
@@ -53,7 +54,7 @@ func TestConfigSet(t *testing.T) {
 			t.Errorf("INFO maxmemory = %q after CONFIG SET", got)
 		}
 		// All or nothing: the bad value fails the whole command.
-		srvErr(t, ctx, c, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+		srvErr(t, ctx, c, "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction, allkeys-tinylfu",
 			"config", "set", "hz", "30", "maxmemory-policy", "bogus")
 		if m := srvMap(t, srvDo(t, ctx, c, "config", "get", "hz")); m["hz"] != "20" {
 			t.Errorf("hz = %v after a failed CONFIG SET", m["hz"])

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/larderdb/larder"
+	"github.com/larderdb/larder/internal/config"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -83,7 +84,7 @@ func TestInfoFieldFormats(t *testing.T) {
 	for k, want := range map[string]string{
 		"redis_version": "7.0.15", "larder_version": larder.Version, "redis_mode": "standalone",
 		"tcp_port": port, "role": "master", "connected_slaves": "0", "cluster_enabled": "0",
-		"maxmemory": "0", "maxmemory_policy": "noeviction", "maxclients": "10000",
+		"maxmemory": strconv.FormatInt(config.DefaultMaxMemory(), 10), "maxmemory_policy": "allkeys-tinylfu", "maxclients": "10000",
 		"loading": "0", "rdb_bgsave_in_progress": "0", "rdb_last_bgsave_status": "ok",
 		"aof_enabled": "0", "master_repl_offset": "0", "hz": "10", "blocked_clients": "0",
 	} {
