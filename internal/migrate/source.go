@@ -318,14 +318,18 @@ func (s *Source) moveSession(ctx context.Context, conn grpc.ClientConnInterface,
 			"target", target, "writes", late)
 	}
 	s.hub.uninstall(slots)
+	// The slots stay paused until the target serves them: were this node to answer MOVED
+	// first, a client could bounce between it and a target whose map has not caught up,
+	// and run out of redirects. A paused slot's TRYAGAIN is retried after a pause.
+	cerr := x.send(&pb.Frame{Kind: &pb.Frame_Commit{Commit: &pb.Commit{}}})
+	if cerr == nil {
+		_, cerr = x.await(ctx, "committed")
+	}
 	s.hub.setState(slots, Moved)
 	s.prog.pause(time.Since(paused))
-	if err := x.send(&pb.Frame{Kind: &pb.Frame_Commit{Commit: &pb.Commit{}}}); err == nil {
-		_, err = x.await(ctx, "committed")
-	}
-	if err != nil {
+	if cerr != nil {
 		// The map has changed: the target owns the slots and keeps what it has.
-		s.log.Warn("migrate: target did not confirm the commit", "target", target, "err", err)
+		s.log.Warn("migrate: target did not confirm the commit", "target", target, "err", cerr)
 	}
 	_ = x.st.CloseSend()
 	cancel()
