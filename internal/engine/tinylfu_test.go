@@ -104,3 +104,61 @@ func TestTinyLFUTunesTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTinyLFUConcurrent runs readers, writers, deleters and expiry on four goroutines against
+// a DB at its memory limit under TinyLFU, then checks the storage and the lists.
+func TestTinyLFUConcurrent(t *testing.T) {
+	db := openTest(t, Options{Shards: 8})
+	db.SetMaxMemory(256 << 10)
+	done := make(chan struct{})
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			r := rand.New(rand.NewPCG(uint64(g), 7))
+			var tx Txn
+			val := make([]byte, 200)
+			for i := range 20_000 {
+				k := []byte(fmt.Sprint("k", r.IntN(5000)))
+				now := t0 + int64(i)
+				switch n := r.IntN(10); {
+				case n < 6:
+					db.Begin(&tx, now, k)
+					hit := tx.Get(k) != nil
+					tx.End()
+					if hit {
+						continue
+					}
+					fallthrough
+				case n < 9:
+					if err := db.CheckMemory(now); err != nil {
+						t.Error(err)
+						return
+					}
+					var at int64
+					if r.IntN(4) == 0 {
+						at = now + r.Int64N(50)
+					}
+					db.Begin(&tx, now, k)
+					tx.SetString(k, val[:r.IntN(len(val))], at)
+					tx.End()
+				default:
+					db.Begin(&tx, now, k)
+					tx.Delete(k)
+					tx.End()
+				}
+				if g == 0 && i%1000 == 0 {
+					db.ExpireCycle(now)
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	if s := db.Stats(); s.EvictedKeys == 0 {
+		t.Error("nothing was evicted")
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
