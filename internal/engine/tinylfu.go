@@ -150,12 +150,22 @@ type tuning struct {
 	t     *evict.Tuner
 	shift atomic.Uint32 // t.Shift(), read without mu to skip the requests outside the sample
 	frac  atomic.Uint64 // float64 bits: the window share
+	// keys is the DB's key count as the tuner last asked for it, counted again every 64th
+	// time (it sums every shard's counter); guarded by mu.
+	keys, asked int
 }
 
 // tuneTarget is the DB as its tuner's target.
 type tuneTarget struct{ db *DB }
 
-func (t tuneTarget) TuneKeys() int       { return t.db.Len() }
+func (t tuneTarget) TuneKeys() int {
+	tu := &t.db.tune
+	if tu.asked%64 == 0 {
+		tu.keys = t.db.Len()
+	}
+	tu.asked++
+	return tu.keys
+}
 func (t tuneTarget) TuneCapacity() int64 { return t.db.maxMemory.Load() }
 func (t tuneTarget) TuneFrac() float64   { return t.db.windowFrac() }
 func (t tuneTarget) SetTuneFrac(frac float64) {
