@@ -167,11 +167,11 @@ func Open(opts Options) (*DB, error) {
 	db.maxMemory.Store(o.MaxMemory)
 	db.tune.frac.Store(math.Float64bits(initialWindow))
 	db.recShare.Store(math.Float64bits(1))
+	db.policy.Store(newPolicyBox(p))
 	for i := range db.shards {
 		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
 	db.samples.Store(int32(o.Samples))
-	db.policy.Store(newPolicyBox(p))
 	go db.expireLoop(o.Clock, time.Second/time.Duration(o.Hz))
 	return db, nil
 }

@@ -59,10 +59,12 @@ type shard struct {
 	// shifted right by epochShift (see stampLocked).
 	moves      [evict.NumLists]uint64
 	epochShift [evict.NumLists]uint8
-	// seen holds the DB's maxmemory, record share and window share as pol last applied them.
+	// seen holds the DB's maxmemory, record share, window share and policy as pol last
+	// applied them.
 	seen struct {
 		maxMemory      int64
 		recShare, frac uint64
+		policy         *policyBox
 	}
 	// sketchBytes is the memory of pol's sketch counted in used memory.
 	sketchBytes int64

@@ -106,6 +106,7 @@ func (sh *shard) recentLocked(h *hdr, q int) bool { return h.lfu == sh.epochLock
 // initPolLocked empties the shard's eviction lists.
 func (sh *shard) initPolLocked() {
 	sh.seen.maxMemory, sh.seen.recShare, sh.seen.frac = sh.db.maxMemory.Load(), sh.db.recShare.Load(), sh.db.tune.frac.Load()
+	sh.seen.policy = sh.db.policy.Load()
 	sh.polCap = sh.db.shardCapacity()
 	sh.pol.SetSketchShare(sketchShare)
 	sh.pol.Init(recNodes{sh}, sh.polCap, sh.db.windowFrac())
@@ -125,11 +126,11 @@ func (sh *shard) accountSketchLocked() {
 // three atomic words with the ones it last applied, and does more only when one changed.
 func (sh *shard) syncPolLocked() {
 	db := sh.db
-	m, share, frac := db.maxMemory.Load(), db.recShare.Load(), db.tune.frac.Load()
-	if m == sh.seen.maxMemory && share == sh.seen.recShare && frac == sh.seen.frac {
+	m, share, frac, box := db.maxMemory.Load(), db.recShare.Load(), db.tune.frac.Load(), db.policy.Load()
+	if m == sh.seen.maxMemory && share == sh.seen.recShare && frac == sh.seen.frac && box == sh.seen.policy {
 		return
 	}
-	sh.seen.maxMemory, sh.seen.recShare, sh.seen.frac = m, share, frac
+	sh.seen.maxMemory, sh.seen.recShare, sh.seen.frac, sh.seen.policy = m, share, frac, box
 	if c := db.shardCapacity(); c != sh.polCap {
 		sh.polCap = c
 		sh.pol.SetCapacity(c)
@@ -212,6 +213,11 @@ func (db *DB) tuneResize() {
 // shardCapacity returns the capacity each shard's evict.Core is given: its share of maxmemory,
 // or, without a limit, one so large that the sketch never starts.
 func (db *DB) shardCapacity() int64 {
+	if !db.policy.Load().tiny {
+		// Other policies do not read the lists' order or the sketch: a Core that is never
+		// half full keeps every key in its window and never starts its sketch.
+		return math.MaxInt64 / 4
+	}
 	if m := db.maxMemory.Load(); m > 0 {
 		share := math.Float64frombits(db.recShare.Load())
 		return max(int64(float64(m)*share)/int64(len(db.shards)), 1)

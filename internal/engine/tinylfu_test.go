@@ -162,3 +162,37 @@ func TestTinyLFUConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSketchOnlyUnderTinyLFU checks that other policies pay nothing for TinyLFU's sketch, and
+// that switching to TinyLFU starts it.
+func TestSketchOnlyUnderTinyLFU(t *testing.T) {
+	db := openTest(t, Options{Shards: 4, Policy: "allkeys-lru", MaxMemory: 64 << 10})
+	val := make([]byte, 100)
+	var keys []string
+	for i := range 2000 {
+		keys = append(keys, fmt.Sprint("k", i%500))
+	}
+	readThrough(t, db, keys, val)
+	sketches := func() (n int64) {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			sh.lock(t0)
+			n += sh.sketchBytes
+			sh.unlock()
+		}
+		return n
+	}
+	if n := sketches(); n != 0 {
+		t.Fatalf("allkeys-lru: %d bytes of sketch", n)
+	}
+	if err := db.SetPolicy(TinyLFU); err != nil {
+		t.Fatal(err)
+	}
+	readThrough(t, db, keys, val)
+	if n := sketches(); n == 0 {
+		t.Fatal("allkeys-tinylfu at the limit has no sketch")
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
