@@ -41,7 +41,7 @@ serve() {
       redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --daemonize no \
         --maxmemory "$2" --maxmemory-policy "allkeys-${1#redis-}" >"$TMP/$1.log" 2>&1 & ;;
     larder)
-      "$TMP/larder" --port "$port" --loglevel warning --maxmemory "$2" \
+      "$TMP/larder" --port "$port" --loglevel warning --cluster-enabled no --maxmemory "$2" \
         ${POLICY:+--maxmemory-policy "$POLICY"} >"$TMP/$1.log" 2>&1 & ;;
   esac
   echo $! >"$TMP/$1.pid"; PIDS+=($!)

@@ -24,7 +24,7 @@ ensure_redis() {
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 25000)) # below 45536: a cluster node also takes port+10000 and +20000
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }

@@ -45,7 +45,7 @@ start_servers() {
   PID[redis]=$! && PIDS+=($!)
   wait_ready "${PORT[redis]}" redis
   PORT[larder]=$(free_port)
-  "$TMP/larder" --port "${PORT[larder]}" --loglevel warning >"$TMP/larder.log" 2>&1 &
+  "$TMP/larder" --port "${PORT[larder]}" --loglevel warning --cluster-enabled no >"$TMP/larder.log" 2>&1 &
   PID[larder]=$! && PIDS+=($!)
   wait_ready "${PORT[larder]}" larder
 }
