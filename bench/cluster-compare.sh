@@ -31,13 +31,19 @@ source "$ROOT/bench/lib.sh"
 ensure_redis
 (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
 
-declare -A PORT PID
+declare -A PORT PID TAKEN
+# port sets PICKED to a free port no node of this run was given yet.
+port() {
+  local p
+  while p=$(free_port); [ -n "${TAKEN[$p]:-}" ]; do :; done
+  TAKEN[$p]=1 PICKED=$p
+}
 # start NAME [larder flags...]: a node on free client, bus and gossip ports, its state in $TMP.
 start() {
-  local name=$1; shift
-  PORT[$name]=$(free_port)
-  (cd "$TMP" && exec ./larder --port "${PORT[$name]}" --cluster-port "$(free_port)" \
-    --cluster-gossip-port "$(free_port)" --loglevel notice "$@" >"$TMP/$name.log" 2>&1) &
+  local name=$1 bus gossip; shift
+  port; PORT[$name]=$PICKED; port; bus=$PICKED; port; gossip=$PICKED
+  (cd "$TMP" && exec ./larder --port "${PORT[$name]}" --cluster-port "$bus" \
+    --cluster-gossip-port "$gossip" --loglevel notice "$@" >"$TMP/$name.log" 2>&1) &
   PID[$name]=$! && PIDS+=($!)
   wait_ready "${PORT[$name]}" "$name"
 }
