@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,6 +46,21 @@ type eventLoop struct {
 	now      time.Time // time of the last wake-up when an idle timeout is set
 }
 
+// keptPs counts the event loops of the process (of every Server in it: tests
+// and programs may run several nodes) that keep their P while they sleep.
+var keptPs atomic.Int32
+
+// claimP reports whether a new loop may keep its P while it sleeps: only
+// while at least one P is left for the rest of the program, whose goroutines
+// would otherwise wait for the runtime to preempt a sleeping loop (10 ms).
+func claimP() bool {
+	if keptPs.Add(1) < int32(runtime.GOMAXPROCS(0)) {
+		return true
+	}
+	keptPs.Add(-1)
+	return false
+}
+
 // startLoops starts n event loops; it returns nil, and the server stays in
 // goroutine mode, when epoll is unavailable.
 func (s *Server) startLoops(n int) []*eventLoop {
@@ -55,7 +71,7 @@ func (s *Server) startLoops(n int) []*eventLoop {
 			s.log.Warn("epoll_create failed", "err", err, "loops", len(loops))
 			return loops // nil: goroutine mode; the loops started exit with Shutdown
 		}
-		l := &eventLoop{s: s, epfd: epfd, conns: make(map[int32]*loopConn), keepP: n < runtime.GOMAXPROCS(0)}
+		l := &eventLoop{s: s, epfd: epfd, conns: make(map[int32]*loopConn), keepP: claimP()}
 		loops = append(loops, l)
 		s.wg.Add(1)
 		go l.run()
@@ -140,6 +156,9 @@ func (l *eventLoop) register(lc *loopConn) {
 func (l *eventLoop) run() {
 	defer l.s.wg.Done()
 	defer syscall.Close(l.epfd)
+	if l.keepP {
+		defer keptPs.Add(-1)
+	}
 	var events [128]syscall.EpollEvent
 	ready := make([]*loopConn, 0, len(events))
 	for {

@@ -1,0 +1,152 @@
+package larder_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/larderdb/larder"
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+)
+
+// openClusterNode starts a cluster-mode node on a free port, joining join
+// ("host:port@bus") unless empty.
+func openClusterNode(t *testing.T, join string) *larder.Node {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]string{"cluster-enabled": "yes"}
+	if join != "" {
+		settings["join"] = join
+	}
+	n, err := larder.Open(&larder.Options{Listener: ln, Settings: settings, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// joinAddr returns n's client address with its bus port, as --join takes it.
+func joinAddr(t *testing.T, n *larder.Node) string {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: n.Addr().String()})
+	defer c.Close()
+	nodes, err := c.ClusterNodes(context.Background()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(nodes, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && strings.Contains(f[2], "myself") {
+			_, bus, _ := strings.Cut(f[1], "@")
+			return n.Addr().String() + "@" + bus
+		}
+	}
+	t.Fatalf("no myself line in CLUSTER NODES: %q", nodes)
+	return ""
+}
+
+// infoField reads one field of INFO cluster from n.
+func infoField(t *testing.T, n *larder.Node, name string) string {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: n.Addr().String()})
+	defer c.Close()
+	info, err := c.Info(context.Background(), "cluster").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// waitSettled waits until every node sees want members and no slot in
+// migration.
+func waitSettled(t *testing.T, ns []*larder.Node, want int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for _, n := range ns {
+		for infoField(t, n, "cluster_members") != strconv.Itoa(want) || infoField(t, n, "cluster_migrations") != "0" {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: members %s, migrations %s; want %d members, none moving", n.Addr(),
+					infoField(t, n, "cluster_members"), infoField(t, n, "cluster_migrations"), want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// TestClusterRueidis runs rueidis's cluster client against three nodes in
+// one process: it finds the nodes from one address, routes every key to its
+// owner, and reads back what it wrote; each node ends up with a share.
+func TestClusterRueidis(t *testing.T) {
+	start := time.Now()
+	n1 := openClusterNode(t, "")
+	n2 := openClusterNode(t, joinAddr(t, n1))
+	waitSettled(t, []*larder.Node{n1, n2}, 2)
+	n3 := openClusterNode(t, joinAddr(t, n1))
+	ns := []*larder.Node{n1, n2, n3}
+	waitSettled(t, ns, 3)
+	t.Logf("three nodes settled at %v", time.Since(start))
+
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{n1.Addr().String()},
+		// Larder has no CLIENT TRACKING, so no server-assisted client-side caching.
+		DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if nodes := c.Nodes(); len(nodes) != 3 {
+		t.Fatalf("rueidis found %d nodes, want 3", len(nodes))
+	}
+	t.Logf("rueidis connected at %v", time.Since(start))
+	ctx := context.Background()
+	const keys = 2000
+	cmds := make(rueidis.Commands, 0, keys)
+	for i := range keys {
+		cmds = append(cmds, c.B().Set().Key(fmt.Sprint("k", i)).Value(fmt.Sprint("v", i)).Build())
+	}
+	for i, r := range c.DoMulti(ctx, cmds...) {
+		if err := r.Error(); err != nil {
+			t.Fatalf("SET k%d: %v", i, err)
+		}
+	}
+	for i := range keys {
+		v, err := c.Do(ctx, c.B().Get().Key(fmt.Sprint("k", i)).Build()).ToString()
+		if err != nil || v != fmt.Sprint("v", i) {
+			t.Fatalf("GET k%d = %q, %v", i, v, err)
+		}
+	}
+	t.Logf("keys written and read at %v", time.Since(start))
+	// Keys under one hash tag go to one node together; keys across slots do not.
+	if err := c.Do(ctx, c.B().Mset().KeyValue().KeyValue("{user:1}:a", "1").KeyValue("{user:1}:b", "2").Build()).Error(); err != nil {
+		t.Fatalf("MSET under a hash tag: %v", err)
+	}
+	if vs, err := c.Do(ctx, c.B().Mget().Key("{user:1}:a", "{user:1}:b").Build()).AsStrSlice(); err != nil || strings.Join(vs, ",") != "1,2" {
+		t.Fatalf("MGET under a hash tag = %v, %v", vs, err)
+	}
+	total := 0
+	for _, n := range ns {
+		rc := redis.NewClient(&redis.Options{Addr: n.Addr().String()})
+		k, err := rc.DBSize(ctx).Result()
+		rc.Close()
+		if err != nil || k < keys/6 {
+			t.Fatalf("%s holds %d keys (%v), want about a third of %d", n.Addr(), k, err, keys)
+		}
+		total += int(k)
+	}
+	if total != keys+2 {
+		t.Fatalf("the nodes hold %d keys in all, want %d", total, keys+2)
+	}
+}
