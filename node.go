@@ -108,10 +108,12 @@ func Open(opts *Options) (*Node, error) {
 	var view command.ClusterView
 	var gate command.SlotGate
 	var clusterInfo func([]byte) []byte
+	var removeNode func(string) error
 	if hub != nil {
 		static, err := clusterView(cfg, port)
 		if err == nil {
-			n.cluster, err = startControlPlane(cfg, port, o.Listener != nil || cfg.Int("port") == 0, static, db, hub, o.Logger)
+			n.cluster, err = startControlPlane(cfg, port, o.Listener != nil || cfg.Int("port") == 0, static, db, hub,
+				func() { n.Close() }, o.Logger)
 		}
 		if err != nil {
 			ln.Close()
@@ -119,11 +121,12 @@ func Open(opts *Options) (*Node, error) {
 			return nil, fmt.Errorf("larder: %w", err)
 		}
 		view, gate, clusterInfo = migrate.NewView(static, hub), hub, n.cluster.appendInfo
+		removeNode = n.cluster.remove
 	}
 	n.cmds = command.New(command.Options{
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
 		Shutdown: func() { go n.Leave(context.Background()) }, TCPPort: port, ConfigFile: o.ConfigFile,
-		Cluster: view, Migrations: gate, ClusterInfo: clusterInfo,
+		Cluster: view, Migrations: gate, ClusterInfo: clusterInfo, RemoveNode: removeNode,
 	})
 	changes.Store(n.cmds)
 	n.srv = server.New(server.Options{

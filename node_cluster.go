@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/larderdb/larder/internal/bus"
@@ -46,9 +47,13 @@ type controlPlane struct {
 	src    *migrate.Source
 	view   *clusterview.Static
 	log    *slog.Logger
-	dir    string // removed at close when the node made it for one run
-	stop   context.CancelFunc
-	done   chan struct{} // closed when the map follower has returned
+	// removed is called once when the map says this node has left the
+	// cluster (CLUSTER FORGET elsewhere, or its own leave): the node stops.
+	removed  func()
+	goneOnce sync.Once
+	dir      string // removed at close when the node made it for one run
+	stop     context.CancelFunc
+	done     chan struct{} // closed when the map follower has returned
 }
 
 // clusterAddrs are the addresses a node's cluster parts listen on and
@@ -151,7 +156,7 @@ func joinTargets(setting string) ([]string, error) {
 // startControlPlane starts the node's cluster parts and returns once the node
 // is a member of its cluster (bootstrapped, joined, or restarted as itself),
 // with the view following the cluster map.
-func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *clusterview.Static, db *engine.DB, hub *migrate.Hub, log *slog.Logger) (*controlPlane, error) {
+func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *clusterview.Static, db *engine.DB, hub *migrate.Hub, removed func(), log *slog.Logger) (*controlPlane, error) {
 	a, err := addrsOf(cfg, port, ephemeral)
 	if err != nil {
 		return nil, err
@@ -167,7 +172,7 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 		}
 		return nil, fmt.Errorf("invalid cluster-port: cannot listen on %s: %w", a.bus, unwrapOp(err))
 	}
-	cp := &controlPlane{bus: b, view: view, hub: hub, log: log, done: make(chan struct{})}
+	cp := &controlPlane{bus: b, view: view, hub: hub, log: log, removed: removed, done: make(chan struct{})}
 	if a.tempDir {
 		cp.dir = a.dir
 	}
@@ -249,8 +254,18 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 	return cp, nil
 }
 
-// apply copies map m into the command layer's view.
+// apply copies map m into the command layer's view, and stops the node once
+// m says it has left the cluster.
 func (cp *controlPlane) apply(m *topology.Map) error {
+	if me, ok := m.Member(cp.topo.ID()); ok && me.State == topology.Gone && cp.removed != nil {
+		cp.goneOnce.Do(func() {
+			cp.log.Info("removed from the cluster; redirecting clients before stopping", "for", leaveLinger)
+			go func() {
+				time.Sleep(leaveLinger)
+				cp.removed()
+			}()
+		})
+	}
 	v, err := m.View(cp.topo.ID())
 	if err != nil {
 		return err
@@ -365,6 +380,28 @@ func (cp *controlPlane) move(ctx context.Context, m *topology.Map, to string, sl
 		return false
 	}
 	return err == nil
+}
+
+// remove starts taking the member id out of the cluster (CLUSTER FORGET):
+// its slots move to the others, then the map drops it, and it stops.
+func (cp *controlPlane) remove(id string) error {
+	m := cp.topo.Map()
+	mb, ok := m.Member(id)
+	if !ok || mb.State == topology.Gone {
+		return fmt.Errorf("Unknown node %s", id)
+	}
+	if len(m.Members) < 2 {
+		return errors.New("the last node of a cluster cannot be removed")
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cp.log.Info("removing a node: handing its slots over", "id", id)
+		if err := cp.topo.Drain(ctx, id); err != nil {
+			cp.log.Error("could not remove the node", "id", id, "err", err)
+		}
+	}()
+	return nil
 }
 
 // leave hands this node's slots to the others and takes it out of the

@@ -150,3 +150,52 @@ func TestClusterRueidis(t *testing.T) {
 		t.Fatalf("the nodes hold %d keys in all, want %d", total, keys+2)
 	}
 }
+
+// TestClusterForgetRemovesANode: CLUSTER FORGET <id>, sent to any member,
+// moves the node's slots to the others, takes it out of the map and stops
+// it; no key is lost. An unknown ID is an error.
+func TestClusterForgetRemovesANode(t *testing.T) {
+	n1 := openClusterNode(t, "")
+	n2 := openClusterNode(t, joinAddr(t, n1))
+	waitSettled(t, []*larder.Node{n1, n2}, 2)
+	n3 := openClusterNode(t, joinAddr(t, n1))
+	waitSettled(t, []*larder.Node{n1, n2, n3}, 3)
+
+	ctx := context.Background()
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{n1.Addr().String()}})
+	defer cc.Close()
+	const keys = 3000
+	for i := range keys {
+		if err := cc.Set(ctx, fmt.Sprint("k", i), i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c1 := redis.NewClient(&redis.Options{Addr: n1.Addr().String()})
+	defer c1.Close()
+	if err := c1.Do(ctx, "cluster", "forget", strings.Repeat("ab", 20)).Err(); err == nil || !strings.Contains(err.Error(), "Unknown node") {
+		t.Fatalf("CLUSTER FORGET of an unknown node: %v, want Unknown node", err)
+	}
+	c3 := redis.NewClient(&redis.Options{Addr: n3.Addr().String()})
+	id3, err := c3.ClusterMyID(ctx).Result()
+	c3.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c1.Do(ctx, "cluster", "forget", id3).Err(); err != nil {
+		t.Fatalf("CLUSTER FORGET %s: %v", id3, err)
+	}
+	select {
+	case <-n3.Done():
+	case <-time.After(60 * time.Second):
+		t.Fatal("the forgotten node did not stop within 60 s")
+	}
+	waitSettled(t, []*larder.Node{n1, n2}, 2)
+	// The client sent nothing while the removed node redirected (2 s), so its slot map
+	// still names that node: a client learns the new map from MOVED or a reload.
+	cc.ReloadState(ctx)
+	for i := range keys {
+		if v, err := cc.Get(ctx, fmt.Sprint("k", i)).Int(); err != nil || v != i {
+			t.Fatalf("k%d = %d, %v after the node was removed", i, v, err)
+		}
+	}
+}

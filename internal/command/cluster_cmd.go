@@ -69,14 +69,17 @@ var clusterCommand = &Command{
 			Complexity: "O(1)", Summary: "Lists the CLUSTER subcommands.", Handler: clusterOnly(cmdClusterHelp)},
 
 		// Redis's manual topology: Larder places slots and replicas itself.
-		"addslots":         manualTopology("addslots", -3, errSlotsAutomatic),
-		"addslotsrange":    manualTopology("addslotsrange", -4, errSlotsAutomatic),
-		"delslots":         manualTopology("delslots", -3, errSlotsAutomatic),
-		"delslotsrange":    manualTopology("delslotsrange", -4, errSlotsAutomatic),
-		"flushslots":       manualTopology("flushslots", 2, errSlotsAutomatic),
-		"setslot":          manualTopology("setslot", -4, errSlotsAutomatic),
-		"meet":             manualTopology("meet", -4, errJoin),
-		"forget":           manualTopology("forget", 3, errLeave),
+		"addslots":      manualTopology("addslots", -3, errSlotsAutomatic),
+		"addslotsrange": manualTopology("addslotsrange", -4, errSlotsAutomatic),
+		"delslots":      manualTopology("delslots", -3, errSlotsAutomatic),
+		"delslotsrange": manualTopology("delslotsrange", -4, errSlotsAutomatic),
+		"flushslots":    manualTopology("flushslots", 2, errSlotsAutomatic),
+		"setslot":       manualTopology("setslot", -4, errSlotsAutomatic),
+		"meet":          manualTopology("meet", -4, errJoin),
+		"forget": {Name: "forget", Arity: 3, Flags: clusterAdmin, ACL: clusterAdminACL, Since: "3.0.0",
+			Complexity: "O(1) to start; the node's slots then move in the background",
+			Summary:    "Removes a node from the cluster: it hands its slots to the others first, then stops.",
+			Handler:    clusterOnly(cmdClusterForget)},
 		"reset":            manualTopology("reset", -2, errLeave),
 		"replicate":        manualTopology("replicate", 3, errReplicas),
 		"failover":         manualTopology("failover", -2, errReplicas),
@@ -89,10 +92,26 @@ var clusterCommand = &Command{
 const (
 	errSlotsAutomatic = "Larder places slots itself: they move automatically when a node joins (larder --join host:port) or leaves (SIGTERM or SHUTDOWN)"
 	errJoin           = "a Larder node joins a cluster at start: larder --join host:port (any member's client address)"
-	errLeave          = "a Larder node leaves its cluster by stopping (SIGTERM or SHUTDOWN): it hands its slots over first, and the others forget it"
+	errLeave          = "a Larder node leaves its cluster by stopping (SIGTERM or SHUTDOWN) or by CLUSTER FORGET <node-id>: it hands its slots over first"
 	errReplicas       = "Larder chooses primaries and replicas itself and promotes a replica when its primary fails"
 	errEpoch          = "Larder's cluster map and its epochs are kept by the Raft control plane"
 )
+
+// cmdClusterForget is CLUSTER FORGET <node-id>: unlike Redis's (which only
+// drops a node from this node's table), it removes the node from the cluster
+// the way SIGTERM does: its slots move to the others, then it stops. It
+// answers once the removal has started; INFO cluster shows its progress.
+func cmdClusterForget(x *Ctx) {
+	if x.Srv.removeNode == nil {
+		x.Err("ERR this node cannot remove cluster members")
+		return
+	}
+	if err := x.Srv.removeNode(string(x.Args[2])); err != nil {
+		x.Err("ERR " + err.Error())
+		return
+	}
+	x.OK()
+}
 
 // manualTopology returns the subcommand name of CLUSTER, which Larder refuses
 // with an error saying what it does instead.

@@ -237,7 +237,7 @@ func TestClusterCommandErrors(t *testing.T) {
 		{[]any{"cluster", "setslot", "1", "stable"}, "ERR CLUSTER SETSLOT is not supported: Larder places slots itself"},
 		{[]any{"cluster", "meet", "127.0.0.1", "7000"}, "ERR CLUSTER MEET is not supported: a Larder node joins a cluster at start: larder --join"},
 		{[]any{"cluster", "replicate", "abc"}, "ERR CLUSTER REPLICATE is not supported: Larder chooses primaries and replicas itself"},
-		{[]any{"cluster", "forget", "abc"}, "ERR CLUSTER FORGET is not supported: a Larder node leaves its cluster by stopping"},
+		{[]any{"cluster", "forget", "abc"}, "ERR Unknown node abc"}, // FORGET removes a member: see the root package's TestClusterForgetRemovesANode
 		{[]any{"cluster", "failover"}, "ERR CLUSTER FAILOVER is not supported"},
 		{[]any{"cluster", "reset"}, "ERR CLUSTER RESET is not supported"},
 	} {

@@ -44,6 +44,10 @@ type Options struct {
 	// ClusterInfo, in cluster mode, appends the node's cluster fields
 	// ("name:value\r\n") to INFO's cluster section. Default: none.
 	ClusterInfo func(dst []byte) []byte
+	// RemoveNode, in cluster mode, starts removing the member with this node
+	// ID (CLUSTER FORGET): its slots move to the others, then it stops. An
+	// error says why it cannot (unknown node, last node). Default: refused.
+	RemoveNode func(id string) error
 }
 
 // SlotGate tells the command layer which slots are paused by a slot
@@ -60,24 +64,25 @@ type SlotGate interface {
 // table, the keyspace, the settings, the connected clients and the
 // statistics. It is safe for concurrent use.
 type Server struct {
-	table   *Table
-	db      *engine.DB
-	cfg     *config.Store
-	log     *slog.Logger
-	now     func() time.Time
-	opts    Options
-	start   time.Time
-	runID   string
-	clients clients
-	slowlog slowlog
-	info    infoState           // INFO's own state: error stats, peak memory, samples (info.go)
-	ps      pubsub              // subscriptions, keyspace notifications (pubsub_registry.go)
-	watches watchRegistry       // WATCHed keys (watch.go)
-	blocked blocking            // clients waiting in blocking commands (blocking.go)
-	cluster ClusterView         // the cluster map; nil when cluster mode is off (cluster.go)
-	gate    SlotGate            // slots paused by a migration; nil when none can be
-	cinfo   func([]byte) []byte // INFO cluster fields; nil when none
-	execCmd *Command            // EXEC, which the cluster check treats apart
+	table      *Table
+	db         *engine.DB
+	cfg        *config.Store
+	log        *slog.Logger
+	now        func() time.Time
+	opts       Options
+	start      time.Time
+	runID      string
+	clients    clients
+	slowlog    slowlog
+	info       infoState             // INFO's own state: error stats, peak memory, samples (info.go)
+	ps         pubsub                // subscriptions, keyspace notifications (pubsub_registry.go)
+	watches    watchRegistry         // WATCHed keys (watch.go)
+	blocked    blocking              // clients waiting in blocking commands (blocking.go)
+	cluster    ClusterView           // the cluster map; nil when cluster mode is off (cluster.go)
+	gate       SlotGate              // slots paused by a migration; nil when none can be
+	cinfo      func([]byte) []byte   // INFO cluster fields; nil when none
+	removeNode func(id string) error // CLUSTER FORGET; nil when refused
+	execCmd    *Command              // EXEC, which the cluster check treats apart
 	// Stats are the node-wide counters INFO reports; the network layer
 	// updates the connection and byte counters.
 	Stats Stats
@@ -120,7 +125,7 @@ func New(opts Options) *Server {
 	s.start = s.now()
 	s.initCluster(opts)
 	if s.cluster != nil {
-		s.gate, s.cinfo = opts.Migrations, opts.ClusterInfo
+		s.gate, s.cinfo, s.removeNode = opts.Migrations, opts.ClusterInfo, opts.RemoveNode
 	}
 	s.clients.init()
 	s.initPubSub()
