@@ -51,9 +51,12 @@ type controlPlane struct {
 	// cluster (CLUSTER FORGET elsewhere, or its own leave): the node stops.
 	removed  func()
 	goneOnce sync.Once
-	dir      string // removed at close when the node made it for one run
-	stop     context.CancelFunc
-	done     chan struct{} // closed when the map follower has returned
+
+	applyMu sync.Mutex // serializes apply
+	applied uint64     // epoch of the map in view; guarded by applyMu
+	dir     string     // removed at close when the node made it for one run
+	stop    context.CancelFunc
+	done    chan struct{} // closed when the map follower has returned
 }
 
 // clusterAddrs are the addresses a node's cluster parts listen on and
@@ -207,7 +210,12 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 			for i, v := range slots {
 				s[i] = int(v)
 			}
-			return cp.topo.SlotsMovedTo(ctx, target, s...)
+			if err := cp.topo.SlotsMovedTo(ctx, target, s...); err != nil {
+				return err
+			}
+			// The command layer must route by the new map before the source answers
+			// MOVED and deletes its copy: the map follower may not have run yet.
+			return cp.apply(cp.topo.Map())
 		}})
 	tgt := migrate.NewTarget(db, hub, migrate.TargetOptions{Logger: log, Limits: func() migrate.Limits { return limitsFrom(cfg) },
 		Accept: cp.accept, Owns: cp.owns})
@@ -254,9 +262,15 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 	return cp, nil
 }
 
-// apply copies map m into the command layer's view, and stops the node once
-// m says it has left the cluster.
+// apply copies map m into the command layer's view, unless a newer map is
+// there already (the follower and a slot flip both apply), and stops the
+// node once m says it has left the cluster.
 func (cp *controlPlane) apply(m *topology.Map) error {
+	cp.applyMu.Lock()
+	defer cp.applyMu.Unlock()
+	if m.Epoch < cp.applied {
+		return nil
+	}
 	if me, ok := m.Member(cp.topo.ID()); ok && me.State == topology.Gone && cp.removed != nil {
 		cp.goneOnce.Do(func() {
 			cp.log.Info("removed from the cluster; redirecting clients before stopping", "for", leaveLinger)
@@ -270,7 +284,11 @@ func (cp *controlPlane) apply(m *topology.Map) error {
 	if err != nil {
 		return err
 	}
-	return cp.view.Set(v)
+	if err := cp.view.Set(v); err != nil {
+		return err
+	}
+	cp.applied = m.Epoch
+	return nil
 }
 
 // appendInfo appends the node's cluster fields to INFO's cluster section:
