@@ -4,8 +4,9 @@
 // map given by the caller: the one-node cluster a lone node starts as, and
 // hand-made maps for tests.
 //
-// The control plane (internal/topology) implements the same view over the
-// Raft cluster map; the command layer's interface is command.ClusterView.
+// View is the interface the command layer routes by; internal/migrate wraps
+// it with the node's slot moves, and the control plane keeps a Static
+// current with the Raft cluster map (internal/topology).
 package clusterview
 
 import (
@@ -27,6 +28,39 @@ const IDLen = 40
 // ErrInvalidMap is returned by NewStatic and Static.Set for a map that is not
 // self-consistent; the error wrapping it says why.
 var ErrInvalidMap = errors.New("clusterview: invalid map")
+
+// View is the cluster map as the command layer needs it: who this node
+// is, which node serves a slot and at which client address, the slots in
+// flight, and the member list for CLUSTER NODES, SLOTS and SHARDS.
+//
+// Implementations must be safe for concurrent use and must not block: every
+// method is called from any connection's goroutine, Slot and OwnsAll on the
+// path of every keyed command, so they answer from an in-memory snapshot (an
+// atomic pointer swapped when the map changes, as Static does).
+// Values and nodes handed out are never modified afterwards; the caller does
+// not modify them either. Consecutive calls may see different versions of
+// the map; each answer must be self-consistent.
+type View interface {
+	// MyID returns this node's ID: 40 lower-case hex characters, the same
+	// for the life of the view.
+	MyID() string
+	// Epoch returns the cluster's current epoch (CLUSTER INFO's
+	// cluster_current_epoch); it only grows.
+	Epoch() uint64
+	// OwnsAll reports whether this node serves all 16384 slots and none is
+	// migrating or importing, as a cluster of one does. The command layer
+	// then skips the per-key slot lookup and checks only CROSSSLOT.
+	OwnsAll() bool
+	// Slot returns where slot (below 16384) lives: its owner, whether that
+	// is this node, and the node it migrates to or is imported from.
+	Slot(slot uint16) Slot
+	// Nodes returns every member, this node included, in the order CLUSTER
+	// NODES lists them. Their Slots agree with Slot: CLUSTER INFO and NODES
+	// read the ranges, CLUSTER SLOTS, SHARDS and the redirections Slot.
+	Nodes() []Node
+}
+
+var _ View = (*Static)(nil)
 
 // SlotRange is the slots Start to End, both included, of a primary.
 type SlotRange struct {

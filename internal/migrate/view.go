@@ -2,16 +2,6 @@ package migrate
 
 import "github.com/larderdb/larder/internal/clusterview"
 
-// ClusterView is the cluster map as the command layer reads it; it has the method set of
-// command.ClusterView, which View implements.
-type ClusterView interface {
-	MyID() string
-	Epoch() uint64
-	OwnsAll() bool
-	Slot(slot uint16) clusterview.Slot
-	Nodes() []clusterview.Node
-}
-
 // View is the command layer's cluster view with this node's migrations applied to it. The
 // control plane's map marks a slot migrating for the whole of a move; Redis's rules for such a
 // slot (ASK for keys the source lacks, the target serving ASKING clients) would let clients
@@ -28,14 +18,14 @@ type ClusterView interface {
 // Otherwise the underlying view's answer stands, without MigratingTo or ImportingFrom. View is
 // safe for concurrent use and costs one atomic load over the underlying view per Slot call.
 type View struct {
-	inner ClusterView
+	inner clusterview.View
 	hub   *Hub
 }
 
 // NewView returns inner with hub's migrations applied.
-func NewView(inner ClusterView, hub *Hub) *View { return &View{inner: inner, hub: hub} }
+func NewView(inner clusterview.View, hub *Hub) *View { return &View{inner: inner, hub: hub} }
 
-var _ ClusterView = (*View)(nil)
+var _ clusterview.View = (*View)(nil)
 
 // MyID returns the underlying view's MyID.
 func (v *View) MyID() string { return v.inner.MyID() }

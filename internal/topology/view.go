@@ -11,7 +11,7 @@ import (
 )
 
 // View returns the map as the command layer sees it from node me (see
-// command.ClusterView): the members that are not gone, in join order, each
+// clusterview.View): the members that are not gone, in join order, each
 // with its slot ranges (runs of slots with the same owners, replicas
 // named), and the slots migrating out of or importing into me. A node
 // keeps a clusterview.Static current with it:
