@@ -162,6 +162,14 @@ func (n *Node) Leave(ctx context.Context) error {
 		err = n.cluster.leave(ctx)
 		if err != nil {
 			n.log.Error("could not hand the slots over; stopping anyway", "err", err)
+		} else {
+			// Gone from the map, the node redirects clients for leaveLinger, then
+			// closes itself (controlPlane.apply).
+			select {
+			case <-n.done:
+			case <-ctx.Done():
+			case <-time.After(leaveLinger + 5*time.Second):
+			}
 		}
 	}
 	return errors.Join(err, n.Close())

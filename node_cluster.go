@@ -423,8 +423,9 @@ func (cp *controlPlane) remove(id string) error {
 }
 
 // leave hands this node's slots to the others and takes it out of the
-// cluster, then says goodbye to gossip. A node alone in its cluster has no
-// one to hand its slots to: it stays a member, and comes back as itself.
+// cluster, then says goodbye to gossip; the node stops by itself soon after
+// (see apply). A node alone in its cluster has no one to hand its slots to:
+// it stays a member, and comes back as itself.
 func (cp *controlPlane) leave(ctx context.Context) error {
 	if len(cp.topo.Map().Members) < 2 {
 		return nil
@@ -433,13 +434,8 @@ func (cp *controlPlane) leave(ctx context.Context) error {
 	if err := cp.topo.Leave(ctx); err != nil {
 		return fmt.Errorf("leaving the cluster: %w", err)
 	}
-	// Clients that still come here get MOVED to the new owners for a moment,
-	// rather than a closed connection.
-	cp.log.Info("left the cluster; redirecting clients before stopping", "for", leaveLinger)
-	select {
-	case <-time.After(leaveLinger):
-	case <-ctx.Done():
-	}
+	// The map says this node is gone now: apply stops it after leaveLinger of
+	// redirects, as it does for a node removed by CLUSTER FORGET.
 	return cp.gossip.Leave(2 * time.Second)
 }
 
