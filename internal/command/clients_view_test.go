@@ -42,6 +42,7 @@ func connRun(t *testing.T, s *Server, x *Ctx, buf *bytes.Buffer, args ...string)
 		x.Args = append(x.Args, []byte(a))
 	}
 	s.Dispatch(x)
+	x.EndBatch() // as the server does before it flushes
 	if err := x.W.Flush(); err != nil {
 		t.Fatal(err)
 	}

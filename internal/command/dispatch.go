@@ -19,7 +19,11 @@ func (s *Server) Dispatch(x *Ctx) {
 	if len(args) == 0 {
 		return
 	}
-	start := s.now()
+	start := x.tick
+	if start.IsZero() {
+		start = s.now()
+		x.tick = start
+	}
 	x.Now = start.UnixMilli()
 	x.C.lastActive.Store(x.Now)
 
@@ -133,7 +137,9 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 		clear(x.keys)
 	}
 
-	d := time.Since(start)
+	end := s.now()
+	x.tick = end
+	d := end.Sub(start)
 	if x.pend.cmd != cmd { // EXEC ran other commands in between
 		x.FlushStats()
 		x.pend.cmd = cmd
@@ -154,6 +160,14 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 type pendingStats struct {
 	cmd         *Command
 	calls, usec int64
+}
+
+// EndBatch ends a batch of commands: the connection is about to flush its
+// replies and wait for more. It publishes the pending statistics, and the
+// next command reads the clock afresh.
+func (x *Ctx) EndBatch() {
+	x.FlushStats()
+	x.tick = time.Time{}
 }
 
 // FlushStats adds the connection's pending command statistics to the shared

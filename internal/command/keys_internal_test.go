@@ -57,6 +57,7 @@ func (h *keysHarness) run(args ...string) string {
 	}
 	h.out.Reset()
 	h.srv.Dispatch(&h.x)
+	h.x.EndBatch() // as the server does before it flushes
 	if err := h.x.W.Flush(); err != nil {
 		h.t.Fatal(err)
 	}

@@ -210,7 +210,7 @@ func cmdExec(x *Ctx) {
 	for i := range m.queue {
 		q := &m.queue[i]
 		x.Args = q.args
-		s.execute(x, q.cmd, s.now(), false)
+		s.execute(x, q.cmd, x.tick, false) // tick: the previous command's end
 	}
 	// The replies of the queued commands are theirs: EXEC itself failed
 	// only if it replied an error of its own.

@@ -47,6 +47,7 @@ func (h *strHarness) do(args ...string) string {
 		h.x.Args = append(h.x.Args, []byte(a))
 	}
 	h.s.Dispatch(h.x)
+	h.x.EndBatch() // as the server does before it flushes
 	if err := h.x.W.Flush(); err != nil {
 		h.t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func (s *Server) runConn(nc net.Conn, ss *session, first [][]byte) {
 		// A subscribed client's pushes wait while a reply holds the
 		// socket: flush it and release the socket before reading on.
 		if x.Close || rd.Buffered() == 0 || c.MustFlush() {
-			x.FlushStats()
+			x.EndBatch()
 			err := x.W.Flush()
 			c.ReleaseOutput()
 			if err != nil {

@@ -229,7 +229,7 @@ func (l *eventLoop) serve(lc *loopConn) {
 		s.cmds.Dispatch(x)
 		x.Args = nil
 		if x.Close {
-			x.FlushStats()
+			x.EndBatch()
 			x.W.Flush()
 			c.ReleaseOutput()
 			l.drop(lc)
@@ -252,7 +252,7 @@ func (l *eventLoop) serve(lc *loopConn) {
 			return
 		}
 	}
-	x.FlushStats()
+	x.EndBatch()
 	err := x.W.Flush()
 	c.ReleaseOutput()
 	if err != nil {
