@@ -29,6 +29,8 @@ type Txn struct {
 	// views are the entries handed out since Begin; nview of them are in use.
 	views []*Entry
 	nview int
+
+	sink uint64 // written by prefetchLocked's loads, never read
 }
 
 // loc is where a key is: its shard, slot, hash fragment and record (ref 0: absent).
@@ -65,6 +67,9 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 	t.held = h
 	for _, i := range h {
 		db.shards[i].lock(now)
+	}
+	if len(keys) > 1 && prefetch {
+		t.sink = db.prefetchLocked(keys)
 	}
 }
 
