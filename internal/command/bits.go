@@ -70,7 +70,7 @@ func bitOffsetArg(x *Ctx, arg []byte, width int64) (uint64, bool) {
 			n *= width
 		}
 	}
-	if !ok || n < 0 || n>>3 >= x.Srv.cfg.Int("proto-max-bulk-len") {
+	if !ok || n < 0 || n>>3 >= x.Srv.hot.maxBulkLen.Load() {
 		x.Err(errBitOffset)
 		return 0, false
 	}

@@ -58,10 +58,10 @@ func hashCmd(name string, arity int, flags Flag, since, complexity, summary stri
 
 // hashLimits returns the compact-encoding thresholds from the settings.
 func hashLimits(x *Ctx) hash.Limits {
-	cfg := x.Srv.Config()
+	h := &x.Srv.hot
 	return hash.Limits{
-		MaxEntries: int(min(cfg.Int("hash-max-listpack-entries"), 1<<30)),
-		MaxValue:   int(min(cfg.Int("hash-max-listpack-value"), 1<<30)),
+		MaxEntries: int(min(h.hashEntries.Load(), 1<<30)),
+		MaxValue:   int(min(h.hashValue.Load(), 1<<30)),
 	}
 }
 

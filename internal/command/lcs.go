@@ -60,7 +60,7 @@ func cmdLCS(x *Ctx) {
 		return
 	}
 	cells := uint64(len(a)+1) * uint64(len(b)+1)
-	if cells*4 > uint64(x.Srv.cfg.Int("proto-max-bulk-len")) {
+	if cells*4 > uint64(x.Srv.hot.maxBulkLen.Load()) {
 		x.Err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
 		return
 	}

@@ -99,7 +99,7 @@ func numkeysAt(i int) func(args, dst [][]byte) [][]byte {
 }
 
 // listFill returns the node rule new lists get (list-max-listpack-size).
-func (x *Ctx) listFill() int { return int(x.Srv.cfg.Int("list-max-listpack-size")) }
+func (x *Ctx) listFill() int { return int(x.Srv.hot.listFill.Load()) }
 
 // listAt returns key's entry and list for a write (or a read with read),
 // nil when the key does not exist. On a key of another kind it replies

@@ -80,6 +80,7 @@ type Server struct {
 	blocked    blocking              // clients waiting in blocking commands (blocking.go)
 	cluster    ClusterView           // the cluster map; nil when cluster mode is off (cluster.go)
 	gate       SlotGate              // slots paused by a migration; nil when none can be
+	hot        hotSettings           // settings read by every command of a kind
 	cinfo      func([]byte) []byte   // INFO cluster fields; nil when none
 	removeNode func(id string) error // CLUSTER FORGET; nil when refused
 	execCmd    *Command              // EXEC, which the cluster check treats apart
@@ -123,6 +124,7 @@ func New(opts Options) *Server {
 		runID: hex.EncodeToString(id[:]),
 	}
 	s.start = s.now()
+	s.hot.init(s.cfg)
 	s.initCluster(opts)
 	if s.cluster != nil {
 		s.gate, s.cinfo, s.removeNode = opts.Migrations, opts.ClusterInfo, opts.RemoveNode
@@ -143,6 +145,25 @@ func New(opts Options) *Server {
 		return nil
 	})
 	return s
+}
+
+// hotSettings are live views of the settings that commands read on every call (the compact
+// encodings' limits): a config.Store lookup costs a name lookup and a lock each time.
+type hotSettings struct {
+	listFill                  *config.IntVar // list-max-listpack-size
+	hashEntries, hashValue    *config.IntVar // hash-max-listpack-entries, -value
+	zsetEntries, zsetValue    *config.IntVar // zset-max-listpack-entries, -value
+	intsetEntries, maxBulkLen *config.IntVar // set-max-intset-entries, proto-max-bulk-len
+}
+
+func (h *hotSettings) init(cfg *config.Store) {
+	h.listFill = cfg.IntVar("list-max-listpack-size")
+	h.hashEntries = cfg.IntVar("hash-max-listpack-entries")
+	h.hashValue = cfg.IntVar("hash-max-listpack-value")
+	h.zsetEntries = cfg.IntVar("zset-max-listpack-entries")
+	h.zsetValue = cfg.IntVar("zset-max-listpack-value")
+	h.intsetEntries = cfg.IntVar("set-max-intset-entries")
+	h.maxBulkLen = cfg.IntVar("proto-max-bulk-len")
 }
 
 // Table returns the command table.

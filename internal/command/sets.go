@@ -80,7 +80,7 @@ func sinterCardCmd() *Command {
 }
 
 // setMaxIntset returns set-max-intset-entries.
-func setMaxIntset(x *Ctx) int { return int(min(x.Srv.Config().Int("set-max-intset-entries"), 1<<30)) }
+func setMaxIntset(x *Ctx) int { return int(min(x.Srv.hot.intsetEntries.Load(), 1<<30)) }
 
 // setAt returns the set in e (nil when e is nil). When e holds another
 // type it replies WRONGTYPE and returns false.

@@ -10,7 +10,7 @@ const errStringTooBig = "ERR string exceeds maximum allowed size (proto-max-bulk
 // bytes within proto-max-bulk-len, replying with Redis's error if not.
 func checkStringLength(x *Ctx, size, add int64) bool {
 	total := int64(uint64(size) + uint64(add))
-	if total > x.Srv.cfg.Int("proto-max-bulk-len") || total < size || total < add {
+	if total > x.Srv.hot.maxBulkLen.Load() || total < size || total < add {
 		x.Err(errStringTooBig)
 		return false
 	}

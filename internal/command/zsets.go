@@ -148,10 +148,10 @@ func zsetsNumKeys(idx int, dst bool) func(args, dst [][]byte) [][]byte {
 
 // zsetLimits returns the compact-form thresholds from the configuration.
 func zsetLimits(x *Ctx) zset.Limits {
-	cfg := x.Srv.Config()
+	h := &x.Srv.hot
 	return zset.Limits{
-		MaxEntries: int(min(cfg.Int("zset-max-listpack-entries"), 1<<40)),
-		MaxValue:   int(min(cfg.Int("zset-max-listpack-value"), 1<<40)),
+		MaxEntries: int(min(h.zsetEntries.Load(), 1<<40)),
+		MaxValue:   int(min(h.zsetValue.Load(), 1<<40)),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/larderdb/larder/internal/glob"
 )
@@ -24,7 +25,18 @@ type Store struct {
 	vals map[string]value // by Param.Name
 
 	onChange map[string][]func(string) error // by Param.Name; guarded by setMu
+	vars     map[string]*IntVar               // by Param.Name; guarded by mu
 }
+
+// IntVar is a live view of one int or memory setting: Load returns its current value without
+// the Store's lock or a lookup by name, for settings read by every command (the listpack
+// limits of HSET, RPUSH, SADD, ZADD). See Store.IntVar.
+type IntVar struct {
+	v atomic.Int64
+}
+
+// Load returns the setting's current value, as Store.Int would.
+func (v *IntVar) Load() int64 { return v.v.Load() }
 
 // NewStore returns a Store holding every setting's default. The "dir"
 // setting defaults to the current working directory, as in Redis.
@@ -32,6 +44,7 @@ func NewStore() *Store {
 	s := &Store{
 		vals:     make(map[string]value, len(params)),
 		onChange: map[string][]func(string) error{},
+		vars:     map[string]*IntVar{},
 	}
 	for _, p := range params {
 		s.vals[p.Name] = makeValue(p, p.Default)
@@ -94,6 +107,25 @@ func (s *Store) mustGet(name string) value {
 // maxmemory-clients allows, comes back negative as in Redis). It panics if
 // no setting is called name, a programmer's error.
 func (s *Store) Int(name string) int64 { return s.mustGet(name).n }
+
+// IntVar returns the live view of the int or memory setting called name: every call for one
+// setting returns the same IntVar, which Set keeps current. It panics if no setting is called
+// name, a programmer's error.
+func (s *Store) IntVar(name string) *IntVar {
+	p, ok := Lookup(name)
+	if !ok {
+		panic("config: unknown setting " + strconv.Quote(name))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.vars[p.Name]
+	if v == nil {
+		v = new(IntVar)
+		v.v.Store(s.vals[p.Name].n)
+		s.vars[p.Name] = v
+	}
+	return v
+}
 
 // Bool reports whether a yes/no setting is yes. It panics if no setting is
 // called name.
@@ -253,7 +285,11 @@ func (s *Store) Set(pairs ...[2]string) error {
 
 	s.mu.Lock()
 	for _, p := range order {
-		s.vals[p.Name] = makeValue(p, next[p.Name])
+		v := makeValue(p, next[p.Name])
+		s.vals[p.Name] = v
+		if iv := s.vars[p.Name]; iv != nil {
+			iv.v.Store(v.n)
+		}
 	}
 	s.mu.Unlock()
 	return nil

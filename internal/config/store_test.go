@@ -223,3 +223,38 @@ func TestStoreConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestIntVar(t *testing.T) {
+	s, err := NewStoreWith([][2]string{{"hash-max-listpack-entries", "64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := s.IntVar("hash-max-listpack-entries")
+	if s.IntVar("HASH-MAX-ZIPLIST-ENTRIES") != v {
+		t.Error("the alias, in capitals, gave another IntVar")
+	}
+	if got := v.Load(); got != 64 {
+		t.Errorf("Load = %d, want the start-up value 64", got)
+	}
+	if err := s.Set([2]string{"hash-max-listpack-entries", "7"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Load(); got != 7 {
+		t.Errorf("after CONFIG SET 7: Load = %d", got)
+	}
+	// A Set that fails changes nothing, the IntVar included.
+	s.OnChange("maxclients", func(string) error { return errors.New("no") })
+	if err := s.Set([2]string{"hash-max-listpack-entries", "9"}, [2]string{"maxclients", "5"}); err == nil {
+		t.Fatal("Set with a failing change succeeded")
+	}
+	if got := v.Load(); got != 7 {
+		t.Errorf("after a failed Set: Load = %d, want 7", got)
+	}
+	m := s.IntVar("maxmemory")
+	if err := s.Set([2]string{"maxmemory", "2mb"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Load(); got != 2<<20 {
+		t.Errorf("maxmemory 2mb: Load = %d", got)
+	}
+}
