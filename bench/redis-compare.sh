@@ -23,7 +23,7 @@ done
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/larder-bench.XXXXXX")
 LOG=$(mktemp "${TMPDIR:-/tmp}/larder-bench-$(date +%Y%m%d-%H%M%S).XXXXXX.log")
-RAW=$TMP/raw.tsv   # server pipeline round test rps avg min p50 p95 p99 max
+RAW=$TMP/raw.tsv   # server pipeline round test rps avg min p50 p95 p99 max server_cpu_us client_cpu_us
 PIDS=()
 declare -A PORT PID   # per server name (redis, larder): its port and pid
 
@@ -55,23 +55,47 @@ check_alive() {
   exit 1
 }
 
+# cpu_ticks prints the user+system CPU time of process $1 so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 # run_one runs redis-benchmark against server $1 with pipeline depth $2 in
-# round $3 and appends one row per test to $RAW. A failed run (e.g. a command
-# the server does not implement yet) is logged and skipped.
+# round $3, one test at a time, and appends one row per test to $RAW, with the
+# CPU time the server and the benchmark client each spent per request (in
+# microseconds: on two cores, each of them can take a core, and the ratio of
+# ops/s says which one ran out). A failed run (e.g. a command the server does
+# not implement yet) is logged and skipped.
 run_one() {
-  check_alive "$1"
-  local out args=(-h 127.0.0.1 -p "${PORT[$1]}" -t "$TESTS" -n "$REQUESTS" -r 100000
-                  -c "$CLIENTS" -P "$2" -q --csv)
-  [ -n "$DATASIZE" ] && args+=(-d "$DATASIZE")
-  echo "== round $3 $1 -P $2: redis-benchmark ${args[*]}" >>"$LOG"
-  if ! out=$(redis-benchmark "${args[@]}" 2>>"$LOG"); then
-    echo "   FAILED, see $LOG; skipped" | tee -a "$LOG" >&2
-  fi
-  echo "$out" >>"$LOG"
-  # CSV rows look like "SET","123.45","0.3",...; the header row starts with "test".
-  printf '%s\n' "$out" | awk -F'","' -v s="$1" -v p="$2" -v r="$3" '
-    /^"/ && !/^"test"/ { gsub(/^"|"\r?$/, ""); OFS = "\t"
-                         print s, p, r, $1, $2, $3, $4, $5, $6, $7, $8 }' >>"$RAW"
+  local t out s0 s1 ct hz
+  hz=$(getconf CLK_TCK)
+  for t in ${TESTS//,/ }; do
+    check_alive "$1"
+    local args=(-h 127.0.0.1 -p "${PORT[$1]}" -t "$t" -n "$REQUESTS" -r 100000
+                -c "$CLIENTS" -P "$2" -q --csv)
+    [ -n "$DATASIZE" ] && args+=(-d "$DATASIZE")
+    echo "== round $3 $1 -P $2: redis-benchmark ${args[*]}" >>"$LOG"
+    s0=$(cpu_ticks "${PID[$1]}")
+    # The client's CPU time: bash's time keyword reports its child's user+sys.
+    if ! ct=$( { TIMEFORMAT='%U %S'; time redis-benchmark "${args[@]}" >"$TMP/out" 2>>"$LOG"; } 2>&1 ); then
+      echo "   FAILED, see $LOG; skipped" | tee -a "$LOG" >&2
+      continue
+    fi
+    s1=$(cpu_ticks "${PID[$1]}")
+    out=$(cat "$TMP/out")
+    echo "$out" >>"$LOG"
+    # redis-benchmark may print more than one row for a test (LRANGE first
+    # pushes its list): the CPU times are the whole run's, per request, on
+    # each of its rows. CSV rows look like "SET","123.45","0.3",...; the
+    # header row starts with "test".
+    printf '%s\n' "$out" | awk -F'","' -v s="$1" -v p="$2" -v r="$3" -v n="$REQUESTS" \
+        -v sc="$(( s1 - s0 ))" -v hz="$hz" -v ct="$ct" '
+      /^"/ && !/^"test"/ { gsub(/^"|"\r?$/, ""); row[++rows] = $0 }
+      END { split(ct, c, " "); OFS = "\t"
+            for (i = 1; i <= rows; i++) {
+              $0 = row[i]
+              print s, p, r, $1, $2, $3, $4, $5, $6, $7, $8,
+                    sprintf("%.2f", sc / hz * 1e6 / (n * rows)), sprintf("%.2f", (c[1] + c[2]) * 1e6 / (n * rows))
+            } }' >>"$RAW"
+  done
 }
 
 # report prints, per test and pipeline depth, the medians over rounds and
@@ -86,17 +110,22 @@ report() {
     }
     function cell(v, fmt) { return v == "" ? "n/a" : sprintf(fmt, v) }
     { k = $4 SUBSEP $2; if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
-      rps[k, $1] = rps[k, $1] " " $5; p50[k, $1] = p50[k, $1] " " $8; p99[k, $1] = p99[k, $1] " " $10 }
+      rps[k, $1] = rps[k, $1] " " $5; p50[k, $1] = p50[k, $1] " " $8; p99[k, $1] = p99[k, $1] " " $10
+      cpu[k, $1] = cpu[k, $1] " " $12; ccpu[k, $1] = ccpu[k, $1] " " $13 }
     END {
-      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", "test", "P", "redis_ops/s", "redis_p50", "redis_p99",
-             "larder_ops/s", "larder_p50", "larder_p99", "larder/redis"
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", "test", "P", "redis_ops/s", "redis_p50", "redis_p99",
+             "larder_ops/s", "larder_p50", "larder_p99", "larder/redis",
+             "redis_cpu_us", "larder_cpu_us", "cpu_redis/larder", "client_cpu_us"
       for (i = 1; i <= nk; i++) {
         k = keys[i]; split(k, tp, SUBSEP)
         rr = median(rps[k, "redis"]); lr = median(rps[k, "larder"])
-        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tp[1], tp[2],
+        rc = median(cpu[k, "redis"]); lc = median(cpu[k, "larder"])
+        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tp[1], tp[2],
           cell(rr, "%.0f"), cell(median(p50[k, "redis"]), "%.3f"), cell(median(p99[k, "redis"]), "%.3f"),
           cell(lr, "%.0f"), cell(median(p50[k, "larder"]), "%.3f"), cell(median(p99[k, "larder"]), "%.3f"),
-          (rr > 0 && lr != "") ? sprintf("%.2f", lr / rr) : "n/a"
+          (rr > 0 && lr != "") ? sprintf("%.2f", lr / rr) : "n/a",
+          cell(rc, "%.2f"), cell(lc, "%.2f"), (rc != "" && lc > 0) ? sprintf("%.2f", rc / lc) : "n/a",
+          cell(median(ccpu[k, "redis"] ccpu[k, "larder"]), "%.2f")
       }
     }' "$RAW" | column -t -s $'\t'
 }
@@ -125,9 +154,11 @@ main() {
       done
     done
   done
-  { echo; echo "raw rows (server P round test rps avg min p50 p95 p99 max):"; cat "$RAW"; } >>"$LOG"
+  { echo; echo "raw rows (server P round test rps avg min p50 p95 p99 max server_cpu_us client_cpu_us):"; cat "$RAW"; } >>"$LOG"
   echo
-  echo "medians over $ROUNDS round(s); latencies in ms; ratio = Larder ops/s / Redis ops/s"
+  echo "medians over $ROUNDS round(s); latencies in ms; ratio = Larder ops/s / Redis ops/s;"
+  echo "cpu_us = the server's CPU time per request (user+system), cpu_redis/larder above 1 favours Larder;"
+  echo "client_cpu_us = redis-benchmark's own, against both: at most 1e6/client_cpu_us requests/s on one core"
   report | tee -a "$LOG"
   echo
   echo "raw per-round figures: $LOG"
