@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/larderdb/larder/internal/memlimit"
 )
 
 // redisVersion is the Redis version INFO reports, for the tools that check
@@ -339,7 +341,12 @@ func (s *Server) infoMemory(w infoWriter, now time.Time) {
 	m := s.info.memStats(now)
 	used := st.UsedMemory
 	peak := s.info.notePeak(used)
-	rss := int64(m.Sys - m.HeapReleased)
+	// The process's resident set, as Redis reports it: the Go heap, the engine's arenas
+	// outside it and the binary's pages. Where it cannot be read, the Go runtime's share.
+	rss := memlimit.Resident()
+	if rss == 0 {
+		rss = int64(m.Sys - m.HeapReleased)
+	}
 	alloc := int64(m.HeapAlloc)
 	sysMem := systemMemory()
 	w.int("used_memory", used)
@@ -379,8 +386,9 @@ func (s *Server) infoMemory(w infoWriter, now time.Time) {
 	w.int("allocator_rss_bytes", int64(m.HeapSys-m.HeapReleased)-int64(m.HeapInuse))
 	w.str("rss_overhead_ratio", ratio(rss, int64(m.HeapSys-m.HeapReleased)))
 	w.int("rss_overhead_bytes", rss-int64(m.HeapSys-m.HeapReleased))
-	w.str("mem_fragmentation_ratio", ratio(rss, alloc))
-	w.int("mem_fragmentation_bytes", rss-alloc)
+	// As Redis: the resident set over the memory accounted to the data.
+	w.str("mem_fragmentation_ratio", ratio(rss, used))
+	w.int("mem_fragmentation_bytes", rss-used)
 	for _, name := range []string{"mem_not_counted_for_evict", "mem_replication_backlog",
 		"mem_total_replication_buffers", "mem_clients_slaves", "mem_clients_normal",
 		"mem_cluster_links", "mem_aof_buffer"} {

@@ -292,3 +292,36 @@ func skipRESP(t *testing.T, r *bufio.Reader) {
 		}
 	}
 }
+
+// TestInfoMemoryRSS checks that used_memory_rss is the process's resident set, as Redis
+// reports it: it includes the keys' bytes, which live in the engine's arenas outside the Go
+// heap, so it is at least used_memory once the data is large; and mem_fragmentation_ratio is
+// used_memory_rss over used_memory.
+func TestInfoMemoryRSS(t *testing.T) {
+	n := startNode(t, nil)
+	ctx := context.Background()
+	c := newClient(t, n, 2)
+	val := strings.Repeat("v", 4096)
+	for i := range 64 {
+		p := c.Pipeline()
+		for j := range 256 {
+			p.Set(ctx, fmt.Sprintf("key:%d:%d", i, j), val, 0)
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info := srvInfo(t, ctx, c, "memory")
+	used, _ := strconv.ParseInt(info["used_memory"], 10, 64)
+	rss, _ := strconv.ParseInt(info["used_memory_rss"], 10, 64)
+	if used < 64<<20 {
+		t.Fatalf("used_memory %d after 64 MiB of values", used)
+	}
+	if rss < used {
+		t.Errorf("used_memory_rss %d < used_memory %d: not the process's resident set", rss, used)
+	}
+	frag, _ := strconv.ParseFloat(info["mem_fragmentation_ratio"], 64)
+	if want := float64(rss) / float64(used); frag < want-0.011 || frag > want+0.011 {
+		t.Errorf("mem_fragmentation_ratio %s, want used_memory_rss/used_memory = %.2f", info["mem_fragmentation_ratio"], want)
+	}
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# maxmemory-rss.sh: does maxmemory bound the process? Start Larder (default policy) and a real
+# redis-server 7 (allkeys-lru) with the same maxmemory, write each about three times its
+# maxmemory in SETs of random keys, phase after phase of different value sizes (which leaves
+# holes of one size where the next phase writes another), and sample each process's resident
+# set (VmRSS) every 100 ms throughout. Prints, per server and maxmemory, the peak RSS, the RSS
+# and used_memory at the end, and the peak over maxmemory.
+#
+# Usage: bench/maxmemory-rss.sh [-m "64mb 256mb"] [-d "32 1024 16384 100"] [-x 3]
+#   -m  maxmemory values to try, Redis syntax (default "64mb 256mb")
+#   -d  value sizes of the phases, in bytes, in order (default "32 1024 16384 100")
+#   -x  bytes written per phase, as a multiple of maxmemory (default 3)
+set -euo pipefail
+
+MAXMEMS="64mb 256mb" SIZES="32 1024 16384 100" TIMES=3
+usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+while getopts "m:d:x:h" opt; do
+  case $opt in
+    m) MAXMEMS=$OPTARG ;; d) SIZES=$OPTARG ;; x) TIMES=$OPTARG ;;
+    h) usage 0 ;; *) usage 2 >&2 ;;
+  esac
+done
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/larder-rss.XXXXXX")
+PIDS=()
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+
+# bytes converts a Redis memory size (64mb, 1gb, 100000) to bytes.
+bytes() {
+  local v=${1,,} n u
+  n=${v%%[a-z]*} u=${v#"$n"}
+  case $u in
+    "" | b) echo "$n" ;; k) echo $((n * 1000)) ;; kb) echo $((n << 10)) ;;
+    m) echo $((n * 1000000)) ;; mb) echo $((n << 20)) ;;
+    g) echo $((n * 1000000000)) ;; gb) echo $((n << 30)) ;;
+    *) echo "bad size $1" >&2; exit 2 ;;
+  esac
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# sample writes the peak VmRSS (kB) of pid $1 to file $2 every 100 ms until the file $3 exists.
+sample() {
+  local peak=0 r
+  while [ ! -e "$3" ]; do
+    r=$(rss_kb "$1")
+    ((r > peak)) && peak=$r && echo "$peak" >"$2"
+    sleep 0.1
+  done
+}
+
+# run_server starts server $1 (redis or larder) with maxmemory $2, fills it phase by phase,
+# and prints one result row.
+run_server() {
+  local name=$1 mm=$2 mmb port pid peakf stop size n
+  mmb=$(bytes "$mm")
+  port=$(free_port)
+  mkdir -p "$TMP/dir-$name"
+  if [ "$name" = redis ]; then
+    redis-server --bind 127.0.0.1 --port "$port" --dir "$TMP/dir-$name" --save "" --appendonly no \
+      --maxmemory "$mm" --maxmemory-policy allkeys-lru >"$TMP/$name.log" 2>&1 &
+  else
+    "$TMP/larder" --port "$port" --maxmemory "$mm" --loglevel warning --cluster-enabled no \
+      >"$TMP/$name.log" 2>&1 &
+  fi
+  pid=$! && PIDS+=("$pid")
+  wait_ready "$port" "$name"
+  peakf=$TMP/$name.peak stop=$TMP/$name.stop
+  rm -f "$stop" && echo 0 >"$peakf"
+  sample "$pid" "$peakf" "$stop" &
+  local sampler=$!
+  for size in $SIZES; do
+    # Each SET costs about its value, its key (16 B) and some 50 B of overhead.
+    n=$((TIMES * mmb / (size + 66)))
+    redis-benchmark -h 127.0.0.1 -p "$port" -t set -n "$n" -r 100000000 -d "$size" -c 50 -P 16 -q \
+      >>"$TMP/$name.bench" 2>&1 || { echo "$name: redis-benchmark failed" >&2; cat "$TMP/$name.bench" >&2; exit 1; }
+  done
+  sleep 1
+  touch "$stop" && wait "$sampler"
+  local used peak end
+  used=$(redis-cli -h 127.0.0.1 -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
+  peak=$(cat "$peakf") end=$(rss_kb "$pid")
+  kill "$pid" && wait "$pid" 2>/dev/null || true
+  awk -v s="$name" -v mm="$mm" -v mmb="$mmb" -v peak="$peak" -v end="$end" -v used="$used" 'BEGIN {
+    printf "%s\t%s\t%.1f\t%.1f\t%.1f\t%+.1f\t%.2f\n", s, mm, peak / 1024, end / 1024, used / 1048576,
+      (peak * 1024 - mmb) / 1048576, peak * 1024 / mmb }'
+}
+
+main() {
+  ensure_redis
+  (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+  echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "redis:   $(redis-server --version)"
+  echo "larder:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "phases:  value sizes $SIZES, each writing about ${TIMES}x maxmemory in SETs of random keys (-r 100000000)"
+  echo
+  {
+    printf "server\tmaxmemory\tpeak_RSS_MiB\tend_RSS_MiB\tend_used_MiB\tpeak-maxmemory_MiB\tpeak/maxmemory\n"
+    local mm
+    for mm in $MAXMEMS; do
+      run_server redis "$mm"
+      run_server larder "$mm"
+    done
+  } | column -t -s $'\t'
+}
+
+main
