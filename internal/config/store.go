@@ -25,7 +25,7 @@ type Store struct {
 	vals map[string]value // by Param.Name
 
 	onChange map[string][]func(string) error // by Param.Name; guarded by setMu
-	vars     map[string]*IntVar               // by Param.Name; guarded by mu
+	vars     map[string]*IntVar              // by Param.Name; guarded by mu
 }
 
 // IntVar is a live view of one int or memory setting: Load returns its current value without
