@@ -109,11 +109,17 @@ func Open(opts *Options) (*Node, error) {
 	var gate command.SlotGate
 	var clusterInfo func([]byte) []byte
 	var removeNode func(string) error
+	var publish func(channel, payload []byte)
 	if hub != nil {
 		static, err := clusterView(cfg, port)
 		if err == nil {
+			deliver := func(channel, payload []byte) { // forwarded by another member
+				if s := changes.Load(); s != nil {
+					s.DeliverForwarded(channel, payload)
+				}
+			}
 			n.cluster, err = startControlPlane(cfg, port, o.Listener != nil || cfg.Int("port") == 0, static, db, hub,
-				func() { n.Close() }, o.Logger)
+				deliver, func() { n.Close() }, o.Logger)
 		}
 		if err != nil {
 			ln.Close()
@@ -122,11 +128,12 @@ func Open(opts *Options) (*Node, error) {
 		}
 		view, gate, clusterInfo = migrate.NewView(static, hub), hub, n.cluster.appendInfo
 		removeNode = n.cluster.remove
+		publish = n.cluster.fan.Publish
 	}
 	n.cmds = command.New(command.Options{
 		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
 		Shutdown: func() { go n.Leave(context.Background()) }, TCPPort: port, ConfigFile: o.ConfigFile,
-		Cluster: view, Migrations: gate, ClusterInfo: clusterInfo, RemoveNode: removeNode,
+		Cluster: view, Migrations: gate, ClusterInfo: clusterInfo, RemoveNode: removeNode, Publish: publish,
 	})
 	changes.Store(n.cmds)
 	n.srv = server.New(server.Options{

@@ -17,11 +17,14 @@ import (
 	"github.com/larderdb/larder/internal/clusterview"
 	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
+	"github.com/larderdb/larder/internal/fanout"
 	"github.com/larderdb/larder/internal/membership"
 	"github.com/larderdb/larder/internal/migrate"
 	"github.com/larderdb/larder/internal/topology"
 	"github.com/larderdb/larder/internal/types/hash"
 	"github.com/larderdb/larder/internal/types/zset"
+
+	"google.golang.org/grpc"
 )
 
 // clusterStartTimeout bounds how long Open waits for the node to bootstrap,
@@ -41,6 +44,7 @@ const moveRetry = time.Second
 // the map takes from this node to their new owners.
 type controlPlane struct {
 	bus    *bus.Bus
+	fan    *fanout.Fanout // PUBLISH to and from the other members
 	gossip *membership.Gossip
 	topo   *topology.Node
 	hub    *migrate.Hub
@@ -159,7 +163,10 @@ func joinTargets(setting string) ([]string, error) {
 // startControlPlane starts the node's cluster parts and returns once the node
 // is a member of its cluster (bootstrapped, joined, or restarted as itself),
 // with the view following the cluster map.
-func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *clusterview.Static, db *engine.DB, hub *migrate.Hub, removed func(), log *slog.Logger) (*controlPlane, error) {
+//
+// deliver hands the command layer a message PUBLISHed on another member.
+func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *clusterview.Static, db *engine.DB, hub *migrate.Hub,
+	deliver func(channel, payload []byte), removed func(), log *slog.Logger) (*controlPlane, error) {
 	a, err := addrsOf(cfg, port, ephemeral)
 	if err != nil {
 		return nil, err
@@ -220,6 +227,9 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 	tgt := migrate.NewTarget(db, hub, migrate.TargetOptions{Logger: log, Limits: func() migrate.Limits { return limitsFrom(cfg) },
 		Accept: cp.accept, Owns: cp.owns})
 	migrate.Register(b.Server(), tgt)
+	cp.fan = fanout.New(fanout.Options{Deliver: deliver, Logger: log,
+		Conn: func(addr string) (grpc.ClientConnInterface, error) { return b.Conn(addr) }})
+	fanout.Register(b.Server(), cp.fan)
 	b.Serve()
 	ctx, cancel := context.WithTimeout(context.Background(), clusterStartTimeout)
 	defer cancel()
@@ -288,6 +298,15 @@ func (cp *controlPlane) apply(m *topology.Map) error {
 		return err
 	}
 	cp.applied = m.Epoch
+	if cp.fan != nil {
+		var peers []string
+		for _, mb := range m.Members {
+			if mb.ID != cp.topo.ID() && mb.State != topology.Gone && mb.BusAddr != "" {
+				peers = append(peers, mb.BusAddr)
+			}
+		}
+		cp.fan.SetPeers(peers)
+	}
 	return nil
 }
 
@@ -303,8 +322,8 @@ func (cp *controlPlane) appendInfo(b []byte) []byte {
 		}
 	}
 	b = fmt.Appendf(b, "cluster_id:%s\r\ncluster_node_id:%s\r\ncluster_map_epoch:%d\r\ncluster_members:%d\r\n"+
-		"cluster_slots_served:%d\r\ncluster_migrations:%d\r\n",
-		m.ClusterID, cp.topo.ID(), m.Epoch, members, len(m.Slots(cp.topo.ID())), len(m.Migrations()))
+		"cluster_slots_served:%d\r\ncluster_migrations:%d\r\ncluster_publish_lost:%d\r\n",
+		m.ClusterID, cp.topo.ID(), m.Epoch, members, len(m.Slots(cp.topo.ID())), len(m.Migrations()), cp.fan.Dropped())
 	return cp.src.Progress().AppendInfo(b)
 }
 
@@ -445,6 +464,9 @@ func (cp *controlPlane) close() error {
 	if cp.stop != nil {
 		cp.stop()
 		<-cp.done
+	}
+	if cp.fan != nil {
+		cp.fan.Close()
 	}
 	var errs []error
 	if cp.topo != nil {

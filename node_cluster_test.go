@@ -199,3 +199,69 @@ func TestClusterForgetRemovesANode(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterPublishReachesEveryNode: as in Redis Cluster, a PUBLISH on one node reaches the
+// channel and pattern subscribers of every node, in publish order, and its reply counts this
+// node's receivers only.
+func TestClusterPublishReachesEveryNode(t *testing.T) {
+	n1 := openClusterNode(t, "")
+	n2 := openClusterNode(t, joinAddr(t, n1))
+	n3 := openClusterNode(t, joinAddr(t, n1))
+	waitSettled(t, []*larder.Node{n1, n2, n3}, 3)
+	ctx := context.Background()
+	client := func(n *larder.Node) *redis.Client {
+		c := redis.NewClient(&redis.Options{Addr: n.Addr().String()})
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	sub2 := client(n2).Subscribe(ctx, "news")
+	defer sub2.Close()
+	psub3 := client(n3).PSubscribe(ctx, "ne*")
+	defer psub3.Close()
+	for _, s := range []*redis.PubSub{sub2, psub3} {
+		if _, err := s.Receive(ctx); err != nil { // the subscription's confirmation
+			t.Fatal(err)
+		}
+	}
+	pub := client(n1)
+	const n = 200
+	for i := range n {
+		got, err := pub.Publish(ctx, "news", fmt.Sprint("item ", i)).Result()
+		if err != nil || got != 0 {
+			t.Fatalf("PUBLISH on a node without subscribers = %d, %v; want 0 (this node's receivers)", got, err)
+		}
+	}
+	for name, s := range map[string]*redis.PubSub{"SUBSCRIBE on node 2": sub2, "PSUBSCRIBE on node 3": psub3} {
+		ch := s.Channel()
+		for i := range n {
+			select {
+			case m := <-ch:
+				if m.Channel != "news" || m.Payload != fmt.Sprint("item ", i) {
+					t.Fatalf("%s: message %d is %q on %q, want %q on news", name, i, m.Payload, m.Channel, fmt.Sprint("item ", i))
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: got %d of %d messages", name, i, n)
+			}
+		}
+	}
+	// And back the other way, to a subscriber on the first node.
+	sub1 := client(n1).Subscribe(ctx, "news")
+	defer sub1.Close()
+	if _, err := sub1.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := client(n3).Publish(ctx, "news", "from node 3").Result(); err != nil || got != 1 {
+		t.Fatalf("PUBLISH on node 3, with its pattern subscriber = %d, %v; want 1", got, err)
+	}
+	select {
+	case m := <-sub1.Channel():
+		if m.Payload != "from node 3" {
+			t.Fatalf("node 1 got %q", m.Payload)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("node 1's subscriber got nothing from node 3")
+	}
+	if lost := infoField(t, n1, "cluster_publish_lost"); lost != "0" {
+		t.Errorf("cluster_publish_lost = %q on node 1, want 0", lost)
+	}
+}

@@ -141,7 +141,18 @@ func cmdSUnsubscribe(x *Ctx) {
 }
 
 func cmdPublish(x *Ctx) {
+	// As in Redis Cluster, the count is of this node's receivers only.
 	x.W.Int(int64(x.Srv.publish(x.Args[1], x.Args[2], false, x.Now)))
+	if fwd := x.Srv.opts.Publish; fwd != nil {
+		fwd(x.Args[1], x.Args[2])
+	}
+}
+
+// DeliverForwarded delivers a message PUBLISHed on another member of the
+// cluster to this node's subscribers (channels and patterns), as a local
+// PUBLISH would, without forwarding it again.
+func (s *Server) DeliverForwarded(channel, payload []byte) {
+	s.publish(channel, payload, false, s.now().UnixMilli())
 }
 
 func cmdSPublish(x *Ctx) {

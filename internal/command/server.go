@@ -48,6 +48,11 @@ type Options struct {
 	// ID (CLUSTER FORGET): its slots move to the others, then it stops. An
 	// error says why it cannot (unknown node, last node). Default: refused.
 	RemoveNode func(id string) error
+	// Publish, in cluster mode, is called with every PUBLISH once this node's
+	// subscribers have it, to forward it to the other members, as Redis
+	// Cluster does; it must copy what it keeps and not block. Messages the
+	// other members forward come in through DeliverForwarded. Nil: none.
+	Publish func(channel, payload []byte)
 }
 
 // SlotGate tells the command layer which slots are paused by a slot
