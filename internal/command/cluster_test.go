@@ -240,6 +240,9 @@ func TestClusterCommandErrors(t *testing.T) {
 		{[]any{"cluster", "forget", "abc"}, "ERR Unknown node abc"}, // FORGET removes a member: see the root package's TestClusterForgetRemovesANode
 		{[]any{"cluster", "failover"}, "ERR CLUSTER FAILOVER is not supported"},
 		{[]any{"cluster", "reset"}, "ERR CLUSTER RESET is not supported"},
+		// Other keys than the sorted one may be on other nodes, as Redis says.
+		{[]any{"sort", "l", "by", "w_*"}, "ERR BY option of SORT denied in Cluster mode."},
+		{[]any{"sort", "l", "get", "#"}, "ERR GET option of SORT denied in Cluster mode."},
 	} {
 		err := c.Do(ctx, tc.args...).Err()
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {

@@ -74,6 +74,17 @@ func (x *Ctx) Lock(keys ...[]byte) {
 	x.W.Hold(true)
 }
 
+// LockAll takes every shard's lock, for a handler that finds the keys it
+// needs only as it runs (SORT BY and GET patterns). Dispatch releases them.
+func (x *Ctx) LockAll() {
+	if x.tx.holdsAll { // inside EXEC: every shard is held already
+		return
+	}
+	x.Srv.db.BeginAll(&x.Txn, x.Now)
+	x.locked = true
+	x.W.Hold(true)
+}
+
 // Unlock releases the locks taken for the command before the handler
 // returns, for handlers that must do slow work afterwards.
 func (x *Ctx) Unlock() {

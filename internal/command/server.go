@@ -120,7 +120,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		table: newTable(connCommands, stringCommands, keyCommands, expireCommands,
 			serverCommands, introspectionCommands, pubsubCommands, multiCommands, listCommands, zsetCommands,
-			hashCommands, setCommands, bitCommands, clusterCommands),
+			hashCommands, setCommands, bitCommands, clusterCommands, sortCommands),
 		db:    opts.DB,
 		cfg:   opts.Config,
 		log:   opts.Logger,
