@@ -50,7 +50,7 @@ func (v *SlotView) Len() int { return v.sh.tabs[v.li].n }
 // Lookup returns key's entry, or nil when key is absent, expired or not in the view's slot.
 // Unlike Txn.Get it deletes nothing and records no access.
 func (v *SlotView) Lookup(key []byte) *Entry {
-	if Slot(key) != v.slot {
+	if v.db.slotOf(key) != v.slot {
 		return nil
 	}
 	_, ref := v.sh.tabs[v.li].find(v.sh, v.db.frag(key), key)
