@@ -25,11 +25,11 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 		}
 	}
 	if ref == 0 {
-		sh.misses.Add(1)
+		sh.misses.incLocked()
 		sh.unlock()
 		return dst, false
 	}
-	sh.hits.Add(1)
+	sh.hits.incLocked()
 	db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
 	h := sh.at(ref)
 	ok := h.Kind() == KindString

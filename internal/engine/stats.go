@@ -32,7 +32,7 @@ func (db *DB) Stats() Stats {
 	s := Stats{
 		UsedMemory: db.used.Load(),
 		MaxMemory:  db.maxMemory.Load(),
-		Offset:     db.offset.Load(),
+		Offset:     db.Offset(),
 	}
 	s.ExpiredStalePerc = int64(math.Round(100 * math.Float64frombits(db.expire.stalePerc.Load())))
 	s.ExpireCycleTime = time.Duration(db.expire.nanos.Load())
@@ -56,8 +56,8 @@ func (db *DB) ResetStats() {
 		sh := &db.shards[i]
 		sh.expired.Store(0)
 		sh.evicted.Store(0)
-		sh.hits.Store(0)
-		sh.misses.Store(0)
+		sh.hits.reset()
+		sh.misses.reset()
 	}
 	db.expire.stalePerc.Store(0)
 	db.expire.nanos.Store(0)
