@@ -21,7 +21,9 @@ func (s *Server) Dispatch(x *Ctx) {
 	}
 	start := s.now()
 	x.Now = start.UnixMilli()
-	x.C.lastActive.Store(x.Now)
+	if x.C.lastActive.Load() != x.Now { // a store is an atomic exchange: skip it when it changes nothing
+		x.C.lastActive.Store(x.Now)
+	}
 
 	cmd := x.Lookup(args[0])
 	if cmd == nil {
@@ -146,7 +148,9 @@ func (s *Server) execute(x *Ctx, cmd *Command, start time.Time, lock bool) {
 	if th := s.slowlog.threshold.Load(); th >= 0 && d.Microseconds() >= th && cmd.Flags&FlagSkipSlowlog == 0 {
 		s.slowlog.add(start, d, args, x.C)
 	}
-	x.C.lastCmd.Store(cmd)
+	if x.C.lastCmd.Load() != cmd {
+		x.C.lastCmd.Store(cmd)
+	}
 }
 
 // pendingStats are the statistics of a connection's latest run of one
