@@ -84,7 +84,7 @@ type Change struct {
 func (db *DB) publishLocked(sh *shard, op Op, why Reason, slot uint16, key []byte, e *Entry) {
 	if db.onChange == nil {
 		// Nobody sees offsets: count the change in the shard, off the DB's shared line.
-		sh.changes.incLocked()
+		sh.changes.Add(1)
 		sh.change.Created = false
 		return
 	}
@@ -106,7 +106,7 @@ func (db *DB) Offset() uint64 {
 	off := db.offset.Load()
 	if db.onChange == nil {
 		for i := range db.shards {
-			off += uint64(db.shards[i].changes.n.Load())
+			off += uint64(db.shards[i].changes.Load())
 		}
 	}
 	return off

@@ -25,11 +25,11 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 		}
 	}
 	if ref == 0 {
-		sh.misses.incLocked()
+		sh.misses.Add(1)
 		sh.unlock()
 		return dst, false
 	}
-	sh.hits.incLocked()
+	sh.hits.Add(1)
 	db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
 	h := sh.at(ref)
 	ok := h.Kind() == KindString

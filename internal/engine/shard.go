@@ -29,10 +29,10 @@ type shard struct {
 	segs  []segment
 	now   int64 // the time the holder works at (see lock)
 	dirty bool  // unlock has work: rolled, pending or an all-dead head
-	// Keyspace hits and misses, and changes made while the DB has no OnChange sink (see
-	// DB.Offset): counters written only under mu, by count, so that they need no atomic
-	// read-modify-write, and read without it (Stats).
-	hits, misses, changes counter
+	// Keyspace hits and misses, and the changes made while the DB has no OnChange sink (see
+	// DB.Offset, counted here rather than on the DB's shared line); written under mu and read
+	// without it (Stats).
+	hits, misses, changes atomic.Int64
 
 	freeSegs   []uint32
 	head       uint32
@@ -243,23 +243,6 @@ func (sh *shard) randomLocked(volatile bool) uint32 {
 		}
 	}
 }
-
-// counter is a statistic that only its shard's lock holder increments (inc, a load and a store
-// rather than an atomic add: no lock prefix) and anyone may read (Load). ResetStats does not
-// write it: it records a base to subtract, so a reset never races an increment.
-type counter struct {
-	n    atomic.Int64
-	base atomic.Int64 // n at the last reset
-}
-
-// incLocked adds one; the caller holds the counter's shard lock.
-func (c *counter) incLocked() { c.n.Store(c.n.Load() + 1) }
-
-// Load returns the count since the last reset.
-func (c *counter) Load() int64 { return c.n.Load() - c.base.Load() }
-
-// reset starts the count again from zero.
-func (c *counter) reset() { c.base.Store(c.n.Load()) }
 
 // expired reports whether h's TTL has passed at now. As in Redis, a key expires after its
 // expiry time, not at it.

@@ -56,8 +56,8 @@ func (db *DB) ResetStats() {
 		sh := &db.shards[i]
 		sh.expired.Store(0)
 		sh.evicted.Store(0)
-		sh.hits.reset()
-		sh.misses.reset()
+		sh.hits.Store(0)
+		sh.misses.Store(0)
 	}
 	db.expire.stalePerc.Store(0)
 	db.expire.nanos.Store(0)

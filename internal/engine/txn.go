@@ -195,10 +195,10 @@ func (db *DB) fill(e *Entry, sh *shard, ref uint32) {
 func (t *Txn) Get(key []byte) *Entry {
 	l := t.find(key)
 	if l.ref == 0 {
-		l.sh.misses.incLocked()
+		l.sh.misses.Add(1)
 		return nil
 	}
-	l.sh.hits.incLocked()
+	l.sh.hits.Add(1)
 	t.db.hitLocked(l, t.now)
 	return t.view(l)
 }
