@@ -33,10 +33,13 @@ type CacheOptions struct {
 	// Default "allkeys-tinylfu".
 	Policy string
 	// Clock returns the current time, for TTLs and for the eviction policy's access times.
-	// It is called by every operation and by the cache's background expiry, so it must be
-	// safe for concurrent use. The cache's time resolution is a millisecond. Default: the
-	// wall clock as read at OpenCache, advanced by the monotonic clock, so that TTLs are
-	// measured in elapsed time even if the wall clock is set.
+	// When set, it is called by every operation and by the cache's background expiry, so it
+	// must be safe for concurrent use. The cache's time resolution is a millisecond.
+	// Default: the wall clock as read at OpenCache, advanced by the monotonic clock, so that
+	// TTLs are measured in elapsed time even if the wall clock is set; it is read only where
+	// a TTL needs it (a Set with a TTL, a Get of an entry that has one, Delete), and the
+	// eviction policy's clock, which counts seconds, is the time of the background expiry's
+	// last run (ten a second).
 	Clock func() time.Time
 }
 
@@ -56,10 +59,13 @@ type CacheOptions struct {
 // releases the other. A Cache that becomes unreachable without Close is closed by a cleanup
 // (runtime.AddCleanup), at a time the garbage collector chooses; call Close.
 type Cache struct {
-	db      atomic.Pointer[engine.DB] // nil once closed
-	clock   func() int64              // unix ms
-	txns    sync.Pool                 // *engine.Txn, so that an operation allocates none
-	cleanup runtime.Cleanup           // closes db if the Cache is dropped without Close
+	db    atomic.Pointer[engine.DB] // nil once closed
+	clock func() int64              // the exact time, unix ms
+	// coarse returns the time for the eviction policy and for writes without a TTL: clock
+	// itself when CacheOptions.Clock is set, else the time the background expiry last read.
+	coarse  func() int64
+	txns    sync.Pool       // *engine.Txn for Delete, so that it allocates none
+	cleanup runtime.Cleanup // closes db if the Cache is dropped without Close
 }
 
 // OpenCache creates a cache with opts (nil means all defaults). An invalid option (a negative
@@ -81,18 +87,32 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	start := time.Now()
 	startNs := start.UnixNano()
 	clock := func() int64 { return (startNs + int64(time.Since(start))) / int64(time.Millisecond) }
+	coarse, expiryClock := clock, clock
 	if o.Clock != nil {
 		now := o.Clock
 		clock = func() int64 { return now().UnixMilli() }
+		coarse, expiryClock = clock, clock
+	} else {
+		// The background expiry reads the clock Hz times a second (engine default 10) and
+		// leaves the time for the operations that need no more than that.
+		last := new(atomic.Int64)
+		last.Store(clock())
+		coarse = last.Load
+		expiryClock = func() int64 {
+			t := clock()
+			last.Store(t)
+			return t
+		}
 	}
 	if _, err := engine.NewPolicy(o.Policy, 0, 0); err != nil {
 		return nil, fmt.Errorf("larder: invalid CacheOptions.Policy %q: %w", o.Policy, err)
 	}
-	db, err := engine.Open(engine.Options{MaxMemory: o.MaxMemory, Policy: o.Policy, Clock: clock})
+	db, err := engine.Open(engine.Options{MaxMemory: o.MaxMemory, Policy: o.Policy, Clock: expiryClock,
+		HashSlots: true})
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)
 	}
-	c := &Cache{clock: clock}
+	c := &Cache{clock: clock, coarse: coarse}
 	c.txns.New = func() any { return new(engine.Txn) }
 	c.db.Store(db)
 	c.cleanup = runtime.AddCleanup(c, func(db *engine.DB) { db.Close() }, db)
@@ -113,17 +133,7 @@ func (c *Cache) GetAppend(dst []byte, key string) ([]byte, bool) {
 	if db == nil {
 		return dst, false
 	}
-	k := keyBytes(key)
-	t := c.txns.Get().(*engine.Txn)
-	db.Begin(t, c.clock(), k)
-	e := t.Get(k)
-	ok := e != nil && e.Kind() == engine.KindString
-	if ok {
-		dst = append(dst, e.Str...) // e.Str is valid only until End
-	}
-	t.End()
-	c.txns.Put(t)
-	return dst, ok
+	return db.GetString(dst, keyBytes(key), c.coarse(), c.clock)
 }
 
 // Set stores a copy of value under key, replacing any value it had. A positive ttl makes the
@@ -138,10 +148,13 @@ func (c *Cache) Set(key string, value []byte, ttl time.Duration) error {
 	if db == nil {
 		return ErrClosed
 	}
-	now := c.clock()
 	if ttl < 0 {
-		c.delete(db, now, key)
+		c.delete(db, c.clock(), key)
 		return nil
+	}
+	now := c.coarse()
+	if ttl > 0 {
+		now = c.clock()
 	}
 	// As the node does for a write command: make room first, holding no shard.
 	if err := db.CheckMemory(now); err != nil {
@@ -155,12 +168,7 @@ func (c *Cache) Set(key string, value []byte, ttl time.Duration) error {
 		}
 		expireAt = now + ms
 	}
-	k := keyBytes(key)
-	t := c.txns.Get().(*engine.Txn)
-	db.Begin(t, now, k)
-	t.SetString(k, value, expireAt)
-	t.End()
-	c.txns.Put(t)
+	db.SetString(keyBytes(key), value, expireAt, now)
 	return nil
 }
 

@@ -152,6 +152,46 @@ func TestCacheTTL(t *testing.T) {
 	}
 }
 
+// TestCacheTTLDefaultClock checks TTLs on the default clock, which an operation reads only
+// for an entry with a TTL (the others use the background expiry's last reading): an entry
+// is there until its TTL and gone after it, however recently the background expiry ran.
+func TestCacheTTLDefaultClock(t *testing.T) {
+	c := openTestCache(t, nil)
+	const ttl = 30 * time.Millisecond
+	start := time.Now()
+	if err := c.Set("k", []byte("v"), ttl); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("forever", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	_, ok := c.Get("k")
+	if !ok && time.Since(start) < ttl-2*time.Millisecond { // a loaded machine may pass the TTL
+		t.Fatal("a key with a TTL must be there before it passes")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		before := time.Since(start) // the Get reads the clock after this
+		_, ok := c.Get("k")
+		if elapsed := before; ok && elapsed > ttl+2*time.Millisecond {
+			t.Fatalf("a key with a %v TTL still there after %v", ttl, elapsed)
+		}
+		if !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a key with a TTL never expired")
+		}
+		runtime.Gosched()
+	}
+	if time.Since(start) < ttl {
+		t.Fatalf("a key with a %v TTL gone after %v", ttl, time.Since(start))
+	}
+	if _, ok := c.Get("forever"); !ok {
+		t.Fatal("a key without a TTL must stay")
+	}
+}
+
 func TestCacheEvicts(t *testing.T) {
 	for _, policy := range []string{"", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-ttl", "allkeys-tinylfu"} {
 		t.Run("policy="+policy, func(t *testing.T) {

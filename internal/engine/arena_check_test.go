@@ -35,7 +35,7 @@ func (db *DB) checkStorage() error {
 					if !h.live() {
 						return fmt.Errorf("shard %d: cell %x points at a dead record", si, c)
 					}
-					if slot := Slot(h.key()); db.localSlot(slot) != li || db.shardOf(slot) != uint32(si) {
+					if slot := db.slotOf(h.key()); db.localSlot(slot) != li || db.shardOf(slot) != uint32(si) {
 						return fmt.Errorf("shard %d: record %q in local slot %d has slot %d", si, h.key(), li, slot)
 					}
 					if db.frag(h.key()) != cellFrag(c) {
@@ -133,7 +133,7 @@ func (sh *shard) checkListsLocked(si, cells int) error {
 				return fmt.Errorf("shard %d list %d: %q is not linked both ways", si, q, h.key())
 			}
 			key := h.key()
-			if _, ref := sh.tabs[sh.db.localSlot(Slot(key))].find(sh, sh.db.frag(key), key); ref != i {
+			if _, ref := sh.tabs[sh.db.localSlot(sh.db.slotOf(key))].find(sh, sh.db.frag(key), key); ref != i {
 				return fmt.Errorf("shard %d list %d: %q at %d is not the indexed record %d", si, q, key, i, ref)
 			}
 			n++

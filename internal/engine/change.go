@@ -82,11 +82,13 @@ type Change struct {
 // publishLocked assigns the next offset to a change and hands it to the sink. The caller holds
 // the lock of sh, whose scratch Change is reused so publishing does not allocate.
 func (db *DB) publishLocked(sh *shard, op Op, why Reason, slot uint16, key []byte, e *Entry) {
-	off := db.offset.Add(1)
 	if db.onChange == nil {
+		// Nobody sees offsets: count the change in the shard, off the DB's shared line.
+		sh.changes.Add(1)
 		sh.change.Created = false
 		return
 	}
+	off := db.offset.Add(1)
 	created := sh.change.Created // set by the caller for OpSet of a new key
 	sh.change = Change{Offset: off, Op: op, Reason: why, Slot: slot, Key: key, Entry: e, Created: created}
 	db.onChange(&sh.change)
@@ -98,5 +100,14 @@ func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// Offset returns the offset of the last change published.
-func (db *DB) Offset() uint64 { return db.offset.Load() }
+// Offset returns the offset of the last change published: without an OnChange sink, the
+// number of changes made. It takes no lock.
+func (db *DB) Offset() uint64 {
+	off := db.offset.Load()
+	if db.onChange == nil {
+		for i := range db.shards {
+			off += uint64(db.shards[i].changes.Load())
+		}
+	}
+	return off
+}

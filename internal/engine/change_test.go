@@ -81,3 +81,26 @@ func TestOpReasonStrings(t *testing.T) {
 		t.Error("wrong Op or Reason name")
 	}
 }
+
+// TestDirectCounts checks DB.GetString and DB.SetString's counting without a sink: the
+// offset counts their changes, the hits and misses count their reads, and ResetStats zeroes
+// the hits and misses.
+func TestDirectCounts(t *testing.T) {
+	db := openTest(t, Options{HashSlots: true})
+	exact := func() int64 { return t0 }
+	db.SetString([]byte("a"), []byte("1"), 0, t0)
+	db.SetString([]byte("a"), []byte("2"), 0, t0)
+	db.SetString([]byte("b"), []byte("3"), 0, t0)
+	if v, ok := db.GetString(nil, []byte("a"), t0, exact); !ok || string(v) != "2" {
+		t.Fatalf("GetString(a) = %q, %v", v, ok)
+	}
+	db.GetString(nil, []byte("c"), t0, exact)
+	if s := db.Stats(); db.Offset() != 3 || s.Offset != 3 || s.Hits != 1 || s.Misses != 1 {
+		t.Fatalf("Offset %d, stats %+v; want offset 3, 1 hit, 1 miss", db.Offset(), s)
+	}
+	db.ResetStats()
+	db.GetString(nil, []byte("b"), t0, exact)
+	if s := db.Stats(); s.Hits != 1 || s.Misses != 0 || s.Offset != 3 {
+		t.Fatalf("after ResetStats: %+v; want 1 hit, 0 misses, offset 3", s)
+	}
+}

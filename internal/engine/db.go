@@ -38,6 +38,13 @@ type Options struct {
 	// Seed seeds the random sampling of active expiry, eviction and RandomKey, so that tests
 	// can repeat a run. Default 0: a random seed.
 	Seed uint64
+	// HashSlots places each key by a hash of its own instead of its Redis Cluster slot, for a
+	// keyspace no cluster routes (larder.Cache): a key is hashed once per operation, not
+	// twice, and only the first Shards slots are used, one per shard, so that each shard has
+	// one index table rather than many small ones. Slot numbers (SlotLen, SlotKeys, ViewSlot,
+	// Change.Slot) follow that placement and mean nothing to a cluster client. Default false:
+	// Redis Cluster slots (Slot).
+	HashSlots bool
 }
 
 // DB is the keyspace of one node: shards of keys with per-slot entry lists, TTLs, memory accounting,
@@ -49,6 +56,8 @@ type DB struct {
 	shift  int    // log2(len(shards)): slot >> shift is the slot's index in its shard
 	decay  uint16 // lfu-decay-time, reported by Entry.Freq
 	seed   maphash.Seed
+	// hashSlots: a key's slot comes from its maphash, not CRC16 (Options.HashSlots).
+	hashSlots bool
 
 	logFactor, decayTime int
 	onChange             func(*Change)
@@ -161,6 +170,7 @@ func Open(opts Options) (*DB, error) {
 		thaw:      o.Thaw,
 		rng:       rand.New(rand.NewPCG(seed, ^seed)),
 		seed:      maphash.MakeSeed(),
+		hashSlots: o.HashSlots,
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -289,8 +299,46 @@ func (db *DB) access(l loc, now int64) {
 	}
 }
 
+// hitLocked records a read hit on the record at l (Txn.Get, DB.GetString): the access, and
+// for TinyLFU the tuner's sample.
+func (db *DB) hitLocked(l loc, now int64) {
+	h := l.sh.at(l.ref)
+	box := db.policy.Load()
+	switch {
+	case box.tiny:
+		touchLRU(h, now)
+		l.sh.accessLocked(l.ref, l.frag)
+		db.tuneLocked(l.frag, h.size(), false)
+	case box.p != nil:
+		box.p.Access(h, now)
+	default:
+		touchLRU(h, now)
+	}
+}
+
 // frag returns the hash fragment of key that its index cell holds and places it by.
 func (db *DB) frag(key []byte) uint32 { return uint32(maphash.Bytes(db.seed, key)) }
+
+// place returns key's slot and hash fragment. With hashSlots both come from one maphash (the
+// slot, which is its shard's index, from bits the fragment does not use); otherwise the slot
+// is Redis Cluster's (Slot).
+func (db *DB) place(key []byte) (slot uint16, frag uint32) {
+	h := maphash.Bytes(db.seed, key)
+	if db.hashSlots {
+		return uint16(uint32(h>>32) & db.mask), uint32(h)
+	}
+	return Slot(key), uint32(h)
+}
+
+// slotOf returns the slot of key in this DB: its Redis Cluster slot, or with hashSlots the
+// one place gives.
+func (db *DB) slotOf(key []byte) uint16 {
+	if db.hashSlots {
+		slot, _ := db.place(key)
+		return slot
+	}
+	return Slot(key)
+}
 
 // randIntN returns a random int in [0, n).
 func (db *DB) randIntN(n int) int {

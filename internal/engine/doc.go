@@ -6,7 +6,8 @@
 // # Layout
 //
 // A key maps to one of NumSlots Redis Cluster slots (Slot). Slot s belongs to shard
-// s&(Shards-1). A key and its value are one record (record.go) in the shard's arena
+// s&(Shards-1). A keyspace no cluster routes (Options.HashSlots, as larder.Cache opens it)
+// places keys by their maphash instead, one slot per shard, and hashes a key once. A key and its value are one record (record.go) in the shard's arena
 // (arena.go): 256 KiB segments mapped outside the Go heap, appended to and compacted when a
 // quarter of a segment is dead, so millions of keys cost the garbage collector nothing. Each
 // slot's index (index.go) is an open-addressing table of 8-byte cells: a 32-bit hash fragment
@@ -19,7 +20,8 @@
 // # Commands
 //
 // A command runs inside a Txn: DB.Begin locks the shards of its keys, Txn methods read and
-// write, Txn.End unlocks. Lookups apply lazy expiry. Every write is published to
+// write, Txn.End unlocks. DB.GetString and DB.SetString do a Txn's Get and SetString for one
+// key without one (larder.Cache). Lookups apply lazy expiry. Every write is published to
 // Options.OnChange as a Change with a strictly increasing offset.
 //
 // # Determinism

@@ -162,7 +162,7 @@ func (db *DB) sampleLocked(p Policy, now int64) bool {
 		sh.lock(now)
 		if ref := sh.randomLocked(p.Volatile()); ref != 0 {
 			h := sh.at(ref)
-			db.pool.add(candidate{rank: p.Rank(h, now), key: string(h.key()), slot: Slot(h.key()), ref: ref})
+			db.pool.add(candidate{rank: p.Rank(h, now), key: string(h.key()), slot: db.slotOf(h.key()), ref: ref})
 			found = true
 		}
 		sh.unlock()

@@ -42,7 +42,7 @@ func (v *SlotView) Slot() uint16 { return v.slot }
 
 // Offset returns the offset of the last change published: every change of the slot with an
 // offset at most this one is reflected in what the view shows, every later one is not.
-func (v *SlotView) Offset() uint64 { return v.db.offset.Load() }
+func (v *SlotView) Offset() uint64 { return v.db.Offset() }
 
 // Len returns the number of keys in the slot, expired keys not yet reclaimed included.
 func (v *SlotView) Len() int { return v.sh.tabs[v.li].n }
@@ -50,7 +50,7 @@ func (v *SlotView) Len() int { return v.sh.tabs[v.li].n }
 // Lookup returns key's entry, or nil when key is absent, expired or not in the view's slot.
 // Unlike Txn.Get it deletes nothing and records no access.
 func (v *SlotView) Lookup(key []byte) *Entry {
-	if Slot(key) != v.slot {
+	if v.db.slotOf(key) != v.slot {
 		return nil
 	}
 	_, ref := v.sh.tabs[v.li].find(v.sh, v.db.frag(key), key)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,7 +62,18 @@ func TestProperty(t *testing.T) {
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Logf("seed %d", seed)
-			runProperty(t, seed, 1000, 48, 1<<(seed%5), true)
+			runProperty(t, seed, 1000, 48, 1<<(seed%5), true, false)
+		})
+	}
+}
+
+// TestPropertyHashSlots runs the property test with Options.HashSlots, as larder.Cache opens
+// its DB, with half the reads and writes through DB.GetString and DB.SetString.
+func TestPropertyHashSlots(t *testing.T) {
+	for _, seed := range []uint64{2, uint64(time.Now().UnixNano())} {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Logf("seed %d", seed)
+			runProperty(t, seed, 1000, 48, 1<<(seed%5), true, true)
 		})
 	}
 }
@@ -71,13 +83,17 @@ func TestProperty(t *testing.T) {
 func TestPropertyCompaction(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	runProperty(t, seed, 4000, 400, 1, false)
+	runProperty(t, seed, 4000, 400, 1, false, false)
 }
 
-func runProperty(t *testing.T, seed uint64, steps, keys, shards int, flushes bool) {
+// runProperty holds a DB against the model for steps random operations on keys keys. With
+// direct, the DB places keys by hash (Options.HashSlots) and half the gets and sets go
+// through DB.GetString and DB.SetString.
+func runProperty(t *testing.T, seed uint64, steps, keys, shards int, flushes, direct bool) {
 	r := rand.New(rand.NewPCG(seed, seed))
 	m := &model{t: t, now: t0, keys: map[string]modelEntry{}}
-	db := openTest(t, Options{Shards: shards, Seed: seed, OnChange: m.sink})
+	db := openTest(t, Options{Shards: shards, Seed: seed, OnChange: m.sink, HashSlots: direct})
+	exact := func() int64 { return m.now }
 	var names []string
 	for i := range keys {
 		names = append(names, fmt.Sprint("k", i))
@@ -100,9 +116,14 @@ func runProperty(t *testing.T, seed uint64, steps, keys, shards int, flushes boo
 		case n < 30:
 			op = "set"
 			v, at := randValue(r), ttl()
-			db.Begin(&tx, m.now, kb)
-			tx.SetString(kb, []byte(v), at)
-			tx.End()
+			if direct && r.IntN(2) == 0 {
+				op = "direct set" // at a coarse time, as larder.Cache's
+				db.SetString(kb, []byte(v), at, m.now-r.Int64N(100))
+			} else {
+				db.Begin(&tx, m.now, kb)
+				tx.SetString(kb, []byte(v), at)
+				tx.End()
+			}
 			m.keys[k] = modelEntry{v, at}
 		case n < 33:
 			op = "append" // grows the value in place or moves the record
@@ -136,6 +157,15 @@ func runProperty(t *testing.T, seed uint64, steps, keys, shards int, flushes boo
 				t.Fatalf("step %d: Get(%s) missed, model %+v", step, k, want)
 			}
 			tx.End()
+		case n < 60 && direct && r.IntN(2) == 0:
+			op = "direct get" // at a coarse time, the exact one only for a key with a TTL
+			want, ok := m.live(k)
+			isStr := ok && !strings.HasPrefix(want.val, "obj:")
+			buf := []byte("prefix")
+			got, gotOK := db.GetString(buf, kb, m.now-r.Int64N(100), exact)
+			if gotOK != isStr || (isStr && string(got) != "prefix"+want.val) || (!isStr && string(got) != "prefix") {
+				t.Fatalf("step %d: GetString(%s) = %q %v, model %+v %v", step, k, got, gotOK, want, ok)
+			}
 		case n < 60:
 			op = "get"
 			want, ok := m.live(k)
@@ -247,7 +277,7 @@ func checkAgainstModel(t *testing.T, db *DB, m *model, r *rand.Rand, where strin
 	}
 	slots := map[uint16]int{}
 	for k := range m.keys {
-		slots[Slot([]byte(k))]++
+		slots[db.slotOf([]byte(k))]++
 	}
 	for s, n := range slots {
 		if got := db.SlotLen(s); got != n {

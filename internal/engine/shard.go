@@ -19,24 +19,31 @@ type shard struct {
 	mu sync.Mutex
 	db *DB
 
+	// The fields a read touches come first, to share as few cache lines as they can.
+
 	// tabs holds, per local slot index (slot / number of shards), the index of that slot's
 	// keys, so a slot is counted and iterated without touching the others.
 	tabs []table
-	// live lists the local indices of the non-empty tables, for uniform sampling;
-	// livePos[i] is 1 + the position of i in live, or 0 when tabs[i] is empty.
-	live    []uint16
-	livePos []int32
-
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.
-	segs       []segment
+	segs  []segment
+	now   int64 // the time the holder works at (see lock)
+	dirty bool  // unlock has work: rolled, pending or an all-dead head
+	// Keyspace hits and misses, and the changes made while the DB has no OnChange sink (see
+	// DB.Offset, counted here rather than on the DB's shared line); written under mu and read
+	// without it (Stats).
+	hits, misses, changes atomic.Int64
+
 	freeSegs   []uint32
 	head       uint32
 	rolled     uint32 // the previous head, to check for compaction at unlock
 	pending    [][]byte
 	compacting bool
-	dirty      bool  // unlock has work: rolled, pending or an all-dead head
-	now        int64 // the time the holder works at (see lock)
+
+	// live lists the local indices of the non-empty tables, for uniform sampling;
+	// livePos[i] is 1 + the position of i in live, or 0 when tabs[i] is empty.
+	live    []uint16
+	livePos []int32
 
 	// objs holds the collections in their full structure, objSize the bytes each is
 	// accounted for; freeObjs lists unused indices.
@@ -76,9 +83,10 @@ type shard struct {
 	dead    atomic.Int64 // dead bytes in the arena
 
 	// Keyspace statistics, written under mu and read without it (Stats).
-	hits, misses, expired, evicted atomic.Int64
+	expired, evicted atomic.Int64
 
 	change Change // scratch for publishing without allocating
+	entry  Entry  // scratch for DB.SetString's change
 
 	_ [64]byte // keeps neighbouring shards' locks off this cache line
 }
@@ -146,9 +154,8 @@ func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 // the record copied from old to its copy at nref.
 func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	h := sh.at(nref)
-	key := h.key()
-	frag := db.frag(key)
-	t := &sh.tabs[db.localSlot(Slot(key))]
+	slot, frag := db.place(h.key())
+	t := &sh.tabs[db.localSlot(slot)]
 	t.cells[t.findRef(frag, old)] = cell(frag, nref)
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, nref)

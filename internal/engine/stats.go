@@ -32,7 +32,7 @@ func (db *DB) Stats() Stats {
 	s := Stats{
 		UsedMemory: db.used.Load(),
 		MaxMemory:  db.maxMemory.Load(),
-		Offset:     db.offset.Load(),
+		Offset:     db.Offset(),
 	}
 	s.ExpiredStalePerc = int64(math.Round(100 * math.Float64frombits(db.expire.stalePerc.Load())))
 	s.ExpireCycleTime = time.Duration(db.expire.nanos.Load())

@@ -23,7 +23,7 @@ type Txn struct {
 	ck    []byte
 	cslot uint16
 	cfrag uint32
-	chash bool // cfrag is computed
+	chash bool // cslot and cfrag are ck's
 	cv    *Entry
 
 	// views are the entries handed out since Begin; nview of them are in use.
@@ -56,8 +56,8 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 	}
 	h := t.held[:0]
 	for _, k := range keys {
-		slot := Slot(k)
-		t.ck, t.cslot, t.chash = k, slot, false
+		slot, frag := db.place(k)
+		t.ck, t.cslot, t.cfrag, t.chash = k, slot, frag, true
 		h = append(h, db.shardOf(slot))
 	}
 	if len(h) > 1 {
@@ -126,11 +126,9 @@ func (t *Txn) locate(key []byte) loc {
 	if db == nil {
 		panic("engine: Txn used outside Begin/End")
 	}
-	if !sameSlice(key, t.ck) {
-		t.ck, t.cslot, t.chash, t.cv = key, Slot(key), false, nil
-	}
-	if !t.chash {
-		t.cfrag, t.chash = db.frag(key), true
+	if !sameSlice(key, t.ck) || !t.chash {
+		t.cslot, t.cfrag = db.place(key)
+		t.ck, t.chash, t.cv = key, true, nil
 	}
 	i := db.shardOf(t.cslot)
 	if !t.all && !t.holds(i) {
@@ -206,10 +204,7 @@ func (t *Txn) Get(key []byte) *Entry {
 		return nil
 	}
 	l.sh.hits.Add(1)
-	t.db.access(l, t.now)
-	if t.db.policy.Load().tiny {
-		t.db.tuneLocked(l.frag, l.sh.at(l.ref).size(), false)
-	}
+	t.db.hitLocked(l, t.now)
 	return t.view(l)
 }
 
@@ -239,17 +234,8 @@ func (t *Txn) Peek(key []byte) *Entry {
 // OpSet and returns the entry.
 func (t *Txn) SetString(key, val []byte, expireAt int64) *Entry {
 	l := t.locate(key)
-	created := l.ref == 0
-	if created {
-		t.db.createLocked(&l, key, len(val), expireAt != 0)
-		h := l.sh.at(l.ref)
-		copy(h.value()[:len(val)], val)
-		h.valLen = uint32(len(val))
-	} else {
-		t.db.access(l, t.now)
-		t.db.putStringLocked(&l, val, true)
-	}
-	return t.finishSet(l, key, expireAt, created)
+	created := t.db.setStringLocked(&l, key, val, expireAt, t.now)
+	return t.publishSet(l, key, created)
 }
 
 // SetObject creates or replaces key, whatever its kind, with obj, which must not be nil.
@@ -266,20 +252,12 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 		t.db.access(l, t.now)
 	}
 	t.db.putObjectLocked(&l, obj)
-	return t.finishSet(l, key, expireAt, created)
+	t.db.finishSetLocked(&l, expireAt, t.now, created)
+	return t.publishSet(l, key, created)
 }
 
-func (t *Txn) finishSet(l loc, key []byte, expireAt int64, created bool) *Entry {
-	if created {
-		touchLRU(l.sh.at(l.ref), t.now)
-	}
-	if expireAt != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
-		t.db.addTTLAreaLocked(&l)
-	}
-	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), expireAt)
-	if t.db.policy.Load().tiny {
-		t.db.tuneLocked(l.frag, l.sh.at(l.ref).size(), true)
-	}
+// publishSet publishes OpSet for key's record at l and returns its entry.
+func (t *Txn) publishSet(l loc, key []byte, created bool) *Entry {
 	e := t.view(l)
 	l.sh.change.Created = created
 	t.db.publishLocked(l.sh, OpSet, ReasonUser, l.slot, key, e)

@@ -27,6 +27,40 @@ func (db *DB) createLocked(l *loc, key []byte, valCap int, ttl bool) {
 	l.ref = ref
 }
 
+// setStringLocked creates or replaces key, located at l, with a copy of val and the TTL
+// expireAt (0 = none) at time now, and reports whether it created the key; the caller
+// publishes OpSet.
+func (db *DB) setStringLocked(l *loc, key, val []byte, expireAt, now int64) (created bool) {
+	created = l.ref == 0
+	if created {
+		db.createLocked(l, key, len(val), expireAt != 0)
+		h := l.sh.at(l.ref)
+		copy(h.value()[:len(val)], val)
+		h.valLen = uint32(len(val))
+	} else {
+		db.access(*l, now)
+		db.putStringLocked(l, val, true)
+	}
+	db.finishSetLocked(l, expireAt, now, created)
+	return created
+}
+
+// finishSetLocked sets the TTL of the record just written at l and shows the write to the
+// eviction policy's clock and tuner.
+func (db *DB) finishSetLocked(l *loc, expireAt, now int64, created bool) {
+	if created {
+		touchLRU(l.sh.at(l.ref), now)
+	}
+	if expireAt != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
+		db.addTTLAreaLocked(l)
+	}
+	h := l.sh.at(l.ref)
+	l.sh.setTTLLocked(l.ref, h, expireAt)
+	if db.policy.Load().tiny {
+		db.tuneLocked(l.frag, h.size(), true)
+	}
+}
+
 // growCap returns the value area for a string grown to n bytes by an in-place change
 // (APPEND, SETRANGE, SETBIT): doubled up to 1 MiB, then 1 MiB more, as Redis's sds.
 func growCap(n int) int {
@@ -204,18 +238,18 @@ func (db *DB) deleteLocked(sh *shard, ref, frag uint32, slot uint16, why Reason)
 func (db *DB) expireInPlaceLocked(sh *shard, ref uint32) {
 	h := sh.at(ref)
 	key := h.key()
-	slot := Slot(key)
+	slot, frag := db.place(key)
 	li := db.localSlot(slot)
-	sh.unlinkLocked(li, sh.tabs[li].findRef(db.frag(key), ref), ref)
+	sh.unlinkLocked(li, sh.tabs[li].findRef(frag, ref), ref)
 	db.slotLen[slot].Add(-1)
 	sh.expired.Add(1)
-	db.tuneRemoveLocked(db.frag(key))
+	db.tuneRemoveLocked(frag)
 	db.publishLocked(sh, OpDel, ReasonExpired, slot, key, nil)
 	h.kind &= flagTTL // dead, and still as long
 }
 
 // deleteRefLocked deletes the record ref, found by sampling (active expiry, eviction).
 func (db *DB) deleteRefLocked(sh *shard, ref uint32, why Reason) {
-	key := sh.at(ref).key()
-	db.deleteLocked(sh, ref, db.frag(key), Slot(key), why)
+	slot, frag := db.place(sh.at(ref).key())
+	db.deleteLocked(sh, ref, frag, slot, why)
 }

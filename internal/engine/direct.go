@@ -1,0 +1,64 @@
+package engine
+
+// The operations of larder.Cache: one key each, under its shard's lock alone, without a Txn.
+// They do what a Txn's Get and SetString do for one key, and skip what a Txn keeps for
+// commands: the held-shard list, the one-key cache and the entries handed out.
+
+// GetString appends key's value to dst when key holds a string, and reports whether it does.
+// Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
+// policy. now (unix ms) is the time of the policy's clock, which may lag a little (a coarse
+// clock: the LRU clock counts seconds); only a key with a TTL needs the exact time, and for it
+// GetString calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
+func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte, bool) {
+	slot, frag := db.place(key)
+	sh := &db.shards[db.shardOf(slot)]
+	sh.lock(now)
+	_, ref := sh.tabs[db.localSlot(slot)].find(sh, frag, key)
+	if ref != 0 {
+		if h := sh.at(ref); h.expireAt() != 0 {
+			now = max(now, exact())
+			sh.now = now
+			if expired(h, now) {
+				db.deleteLocked(sh, ref, frag, slot, ReasonExpired)
+				ref = 0
+			}
+		}
+	}
+	if ref == 0 {
+		sh.misses.Add(1)
+		sh.unlock()
+		return dst, false
+	}
+	sh.hits.Add(1)
+	db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
+	h := sh.at(ref)
+	ok := h.Kind() == KindString
+	if ok {
+		dst = append(dst, h.value()...)
+	}
+	sh.unlock()
+	return dst, ok
+}
+
+// SetString creates or replaces key, whatever its kind, with a copy of val and the TTL
+// expireAt (unix ms, 0 = none) at time now, and publishes OpSet, as Txn.SetString does. now
+// may lag a little, as GetString's; expireAt is the caller's to compute from the exact time.
+func (db *DB) SetString(key, val []byte, expireAt, now int64) {
+	slot, frag := db.place(key)
+	sh := &db.shards[db.shardOf(slot)]
+	sh.lock(now)
+	l := loc{sh: sh, slot: slot, frag: frag}
+	_, l.ref = sh.tabs[db.localSlot(slot)].find(sh, frag, key)
+	created := db.setStringLocked(&l, key, val, expireAt, now)
+	var e *Entry
+	if db.onChange != nil {
+		e = &sh.entry
+		db.fill(e, sh, l.ref)
+	}
+	sh.change.Created = created
+	db.publishLocked(sh, OpSet, ReasonUser, slot, key, e)
+	if e != nil {
+		*e = Entry{}
+	}
+	sh.unlock()
+}
