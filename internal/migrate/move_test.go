@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/larderdb/larder/internal/engine"
 	pb "github.com/larderdb/larder/internal/migrate/migratepb"
@@ -310,21 +311,60 @@ func TestFlushDuringMove(t *testing.T) {
 		a.setString(k, "old", 0)
 	}
 	slots := slotsOf(keys)
-	flushed := make(chan struct{})
+	// The source's 20th frame waits until the flush is done, so the flush lands mid-copy, not
+	// during the pause (where a write is lost by design, see doc.go): the copy of 5000 keys
+	// takes milliseconds, less than a goroutine may wait for the CPU on a loaded machine.
+	held, flushed := make(chan struct{}), make(chan struct{})
+	var frames atomic.Int64
+	conn := dialHeld(t, b, func() {
+		if frames.Add(1) == 20 {
+			close(held)
+			<-flushed
+		}
+	})
 	go func() {
-		waitFor(t, "the target to receive keys", func() bool { return b.db.Len() > 500 })
+		<-held
+		waitFor(t, "the target to receive keys", func() bool { return b.db.Len() > 0 })
 		a.db.Flush(t0, false)
 		a.setString("{1}after", "new", 0)
 		close(flushed)
 	}()
-	a.onFlip = func(string, []uint16) error { <-flushed; return nil }
-	if err := a.src.Move(context.Background(), dial(t, b), "b", slots); err != nil {
+	if err := a.src.Move(context.Background(), conn, "b", slots); err != nil {
 		t.Fatal(err)
 	}
 	got := b.contents(slots)
 	if len(got) != 1 || got["{1}after"].elems != "new" {
 		t.Fatalf("target holds %d keys after a flush mid-move, want only {1}after", len(got))
 	}
+}
+
+// dialHeld dials n with hold called before each message the client sends on a stream.
+func dialHeld(t testing.TB, n *node, hold func()) *grpc.ClientConn {
+	t.Helper()
+	c, err := grpc.NewClient(n.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn,
+			method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			cs, err := streamer(ctx, desc, cc, method, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return heldStream{cs, hold}, nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+type heldStream struct {
+	grpc.ClientStream
+	hold func()
+}
+
+func (h heldStream) SendMsg(m any) error {
+	h.hold()
+	return h.ClientStream.SendMsg(m)
 }
 
 // TestTargetVanishes stops the target's server mid-move: the move aborts, the source keeps
