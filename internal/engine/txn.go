@@ -26,11 +26,24 @@ type Txn struct {
 	chash bool // cslot and cfrag are ck's
 	cv    *Entry
 
+	// places are the keys given to Begin, when more than one, with their slots and
+	// fragments, so that neither is computed again when the command goes through its keys in
+	// order (MSET, MGET, DEL...); pnext is where the next key is expected.
+	places []keyPlace
+	pnext  int
+
 	// views are the entries handed out since Begin; nview of them are in use.
 	views []*Entry
 	nview int
 
 	sink uint64 // written by prefetchLocked's loads, never read
+}
+
+// keyPlace is a key given to Begin and where it goes.
+type keyPlace struct {
+	key  []byte
+	slot uint16
+	frag uint32
 }
 
 // loc is where a key is: its shard, slot, hash fragment and record (ref 0: absent).
@@ -55,10 +68,14 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 		t.held = t.inline[:0]
 	}
 	h := t.held[:0]
+	t.places, t.pnext = t.places[:0], 0
 	for _, k := range keys {
 		slot, frag := db.place(k)
 		t.ck, t.cslot, t.cfrag, t.chash = k, slot, frag, true
 		h = append(h, db.shardOf(slot))
+		if len(keys) > 1 {
+			t.places = append(t.places, keyPlace{k, slot, frag})
+		}
 	}
 	if len(h) > 1 {
 		slices.Sort(h)
@@ -69,7 +86,7 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 		db.shards[i].lock(now)
 	}
 	if len(keys) > 1 && prefetch {
-		t.sink = db.prefetchLocked(keys)
+		t.sink = db.prefetchLocked(t.places)
 	}
 }
 
@@ -115,6 +132,11 @@ func (t *Txn) End() {
 	t.nview = 0
 	t.db, t.all, t.held = nil, false, t.held[:0]
 	t.ck, t.cv, t.chash = nil, nil, false
+	clear(t.places) // the keys are the caller's: do not pin them
+	if cap(t.places) > 1024 {
+		t.places = nil
+	}
+	t.places, t.pnext = t.places[:0], 0
 }
 
 // Now returns the time the transaction runs at, in unix milliseconds.
@@ -127,7 +149,11 @@ func (t *Txn) locate(key []byte) loc {
 		panic("engine: Txn used outside Begin/End")
 	}
 	if !sameSlice(key, t.ck) || !t.chash {
-		t.cslot, t.cfrag = db.place(key)
+		if p := t.pnext; p < len(t.places) && sameSlice(key, t.places[p].key) {
+			t.cslot, t.cfrag, t.pnext = t.places[p].slot, t.places[p].frag, p+1
+		} else {
+			t.cslot, t.cfrag = db.place(key)
+		}
 		t.ck, t.chash, t.cv = key, true, nil
 	}
 	i := db.shardOf(t.cslot)
