@@ -11,7 +11,7 @@ import (
 func TestSketchNeverUnderestimates(t *testing.T) {
 	const keys = 1000
 	var k sketch
-	k.init(keys)
+	k.init(keys, keys)
 	rng := rand.New(rand.NewPCG(1, 2))
 	truth := map[uint64]int{}
 	for range 4 * keys {
@@ -37,10 +37,11 @@ func TestSketchNeverUnderestimates(t *testing.T) {
 	}
 }
 
-// TestSketchReset checks that a sample period's end halves every estimate.
+// TestSketchReset checks that a sample period's end halves every estimate, and the count of
+// additions less the half increments the odd counters lost.
 func TestSketchReset(t *testing.T) {
 	var k sketch
-	k.init(64)
+	k.init(64, 64)
 	for h := range uint64(64) {
 		for range h % 16 {
 			k.increment(mix(h))
@@ -50,6 +51,15 @@ func TestSketchReset(t *testing.T) {
 	for h := range before {
 		before[h] = k.estimate(mix(uint64(h)))
 	}
+	odd := 0
+	for _, w := range k.words {
+		for s := 0; s < 64; s += 4 {
+			odd += int(w>>s) & 1
+		}
+	}
+	if odd < 8 {
+		t.Fatalf("only %d odd counters: the test needs some", odd)
+	}
 	adds := k.additions
 	k.reset()
 	for h := range before {
@@ -57,29 +67,39 @@ func TestSketchReset(t *testing.T) {
 			t.Errorf("key %d: estimate %d before the reset, %d after, want %d", h, before[h], got, before[h]/2)
 		}
 	}
-	if k.additions != adds/2 {
-		t.Errorf("additions %d after the reset, want %d", k.additions, adds/2)
+	if want := (adds - odd/4) / 2; k.additions != want {
+		t.Errorf("additions %d after the reset (%d before, %d odd counters), want %d", k.additions, adds, odd, want)
 	}
-	// Counting a period's worth of additions resets on its own.
-	k.init(8)
-	prev := 0
-	for i := range 10 * k.period {
-		k.increment(mix(uint64(i)))
-		if k.additions < prev {
-			if k.additions != k.period/2 {
-				t.Errorf("additions %d after the automatic reset, want %d", k.additions, k.period/2)
-			}
-			return
+}
+
+// TestSketchPeriod checks that the sketch resets on its own after 10 additions per key the
+// cache holds, however many words it has.
+func TestSketchPeriod(t *testing.T) {
+	for _, c := range []struct{ words, keys int }{{8, 20}, {64, 20}, {1000, 700}, {16, 1}} {
+		var k sketch
+		k.init(c.words, c.keys)
+		if want := 10 * c.keys; k.period != want {
+			t.Errorf("init(%d, %d): period %d, want %d", c.words, c.keys, k.period, want)
 		}
-		prev = k.additions
+		prev, adds := 0, 0
+		for i := range 10 * k.period {
+			k.increment(mix(uint64(i)))
+			adds++
+			if k.additions < prev {
+				break
+			}
+			prev = k.additions
+		}
+		if adds != k.period {
+			t.Errorf("init(%d, %d): reset after %d additions, want %d", c.words, c.keys, adds, k.period)
+		}
 	}
-	t.Errorf("no reset after %d increments (period %d)", 10*k.period, k.period)
 }
 
 // TestSketchEnsureKeepsCounts checks that growing the sketch keeps every key's estimate.
 func TestSketchEnsureKeepsCounts(t *testing.T) {
 	var k sketch
-	k.init(16)
+	k.init(16, 16)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 100 {
 		k.increment(mix(rng.Uint64N(40)))
