@@ -109,7 +109,7 @@ func (r *refPolicy) insert(h uint64, size int64) []uint64 {
 			r.sk.ensure(len(r.where) - len(r.where)/5)
 		case 2*r.total >= r.capacity:
 			r.counting = true
-			r.sk.init(2*len(r.where), 2*len(r.where))
+			r.sk.init(2 * len(r.where))
 		}
 	}
 	if r.counting {

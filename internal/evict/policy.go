@@ -160,12 +160,11 @@ func (c *Core[N]) Evict(need int64, victims []uint64) []uint64 {
 	return c.makeRoom(max(c.total-max(need, 1), 0), victims)
 }
 
-// startCounting sizes the sketch, once the policy is half full, for twice the keys it holds then
-// (a word per key, divided by sketchDiv; its sample period is for that many keys whatever the
-// division), and grows it when the keys outnumber its words by a fifth (so that a policy at its
-// capacity, briefly one key over before it evicts, does not double it). Frequencies seen while
-// the cache fills (when nothing is evicted) are not counted: they would weigh the first keys
-// against the later ones.
+// startCounting sizes the sketch, once the policy is half full, for twice the keys it holds then,
+// and grows it when the keys outnumber its words by a fifth (so that a policy at its capacity,
+// briefly one key over before it evicts, does not double it). Frequencies seen while the cache
+// fills (when nothing is evicted) are not counted: they would weigh the first keys against the
+// later ones.
 func (c *Core[N]) startCounting() {
 	n := c.keys()
 	switch {
@@ -173,7 +172,7 @@ func (c *Core[N]) startCounting() {
 		c.sk.ensure((n - n/5) / c.sketchDiv)
 	case 2*c.total >= c.capacity:
 		c.counting = true
-		c.sk.init(2*n/c.sketchDiv, 2*n)
+		c.sk.init(2 * n / c.sketchDiv)
 	}
 }
 

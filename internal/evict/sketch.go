@@ -5,10 +5,11 @@ import "math/bits"
 // sketch is a count-min sketch of 4-bit counters that estimates how often each key hash was seen
 // recently (TinyLFU's frequency filter). It holds one 64-bit word, 16 counters, per key it is
 // sized for; a key's four counters lie in one 64-byte block of 8 words, so an update touches one
-// cache line. Every counter is halved after a sample period of 10 additions per key the cache
-// holds (Caffeine's period), so old popularity fades. The period follows the keys, not the
-// words: a sketch rounded up to a power of two words, or made smaller to save memory, ages as
-// fast as any other.
+// cache line. Every counter is halved after a sample period of 10 additions per word it was
+// sized for (Caffeine's period: a word per key of capacity, 10 additions per key), so old
+// popularity fades. The period follows the size asked for, not the power of two of words the
+// sketch rounds it up to: the rounding gives room against collisions, and must not slow the
+// aging by up to half.
 type sketch struct {
 	words     []uint64
 	blockMask uint64 // number of blocks - 1
@@ -24,10 +25,9 @@ const (
 	oddMask      = 0x1111111111111111 // the low bit of every counter
 )
 
-// init sizes the sketch at about words words (a power of two, at least 8) and clears it. keys is
-// the number of keys the cache holds at its capacity: the sample period is periodFactor
-// additions per key.
-func (k *sketch) init(words, keys int) {
+// init sizes the sketch for about words words (it takes a power of two, at least 8), clears it
+// and sets its sample period to periodFactor additions per word asked for.
+func (k *sketch) init(words int) {
 	n := blockWords
 	if words > n {
 		n = 1 << bits.Len(uint(words-1))
@@ -35,12 +35,12 @@ func (k *sketch) init(words, keys int) {
 	k.words = make([]uint64, n)
 	k.blockMask = uint64(n/blockWords - 1)
 	k.additions = 0
-	k.period = periodFactor * max(keys, 1)
+	k.period = periodFactor * max(words, 1)
 }
 
 // ensure grows the sketch to at least words words. Growing doubles the words, and every block is
-// copied to both its halves, so each key keeps exactly the counters it had; it doubles the
-// sample period too, as the keys the cache holds have outgrown the sketch.
+// copied to both its halves, so each key keeps exactly the counters it had; the sample period
+// doubles too.
 func (k *sketch) ensure(words int) {
 	for words > len(k.words) {
 		old := k.words

@@ -11,7 +11,7 @@ import (
 func TestSketchNeverUnderestimates(t *testing.T) {
 	const keys = 1000
 	var k sketch
-	k.init(keys, keys)
+	k.init(keys)
 	rng := rand.New(rand.NewPCG(1, 2))
 	truth := map[uint64]int{}
 	for range 4 * keys {
@@ -41,7 +41,7 @@ func TestSketchNeverUnderestimates(t *testing.T) {
 // additions less the half increments the odd counters lost.
 func TestSketchReset(t *testing.T) {
 	var k sketch
-	k.init(64, 64)
+	k.init(64)
 	for h := range uint64(64) {
 		for range h % 16 {
 			k.increment(mix(h))
@@ -72,14 +72,14 @@ func TestSketchReset(t *testing.T) {
 	}
 }
 
-// TestSketchPeriod checks that the sketch resets on its own after 10 additions per key the
-// cache holds, however many words it has.
+// TestSketchPeriod checks that the sketch resets on its own after 10 additions per word it was
+// sized for, not per word of the power of two it takes, and that growing doubles the period.
 func TestSketchPeriod(t *testing.T) {
-	for _, c := range []struct{ words, keys int }{{8, 20}, {64, 20}, {1000, 700}, {16, 1}} {
+	for _, c := range []struct{ words, period int }{{20, 200}, {1, 10}, {700, 7000}, {1024, 10240}} {
 		var k sketch
-		k.init(c.words, c.keys)
-		if want := 10 * c.keys; k.period != want {
-			t.Errorf("init(%d, %d): period %d, want %d", c.words, c.keys, k.period, want)
+		k.init(c.words)
+		if k.period != c.period {
+			t.Errorf("init(%d): period %d, want %d", c.words, k.period, c.period)
 		}
 		prev, adds := 0, 0
 		for i := range 10 * k.period {
@@ -90,8 +90,12 @@ func TestSketchPeriod(t *testing.T) {
 			}
 			prev = k.additions
 		}
-		if adds != k.period {
-			t.Errorf("init(%d, %d): reset after %d additions, want %d", c.words, c.keys, adds, k.period)
+		if adds != c.period {
+			t.Errorf("init(%d): reset after %d additions, want %d", c.words, adds, c.period)
+		}
+		k.ensure(2 * len(k.words))
+		if k.period != 2*c.period {
+			t.Errorf("init(%d) and one doubling: period %d, want %d", c.words, k.period, 2*c.period)
 		}
 	}
 }
@@ -99,7 +103,7 @@ func TestSketchPeriod(t *testing.T) {
 // TestSketchEnsureKeepsCounts checks that growing the sketch keeps every key's estimate.
 func TestSketchEnsureKeepsCounts(t *testing.T) {
 	var k sketch
-	k.init(16, 16)
+	k.init(16)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 100 {
 		k.increment(mix(rng.Uint64N(40)))
