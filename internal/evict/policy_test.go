@@ -304,11 +304,23 @@ func TestTunerFollowsTheWorkload(t *testing.T) {
 	if recent.frac < 0.2 {
 		t.Errorf("recency-biased workload: window %.3f of the capacity, want at least 0.2", recent.frac)
 	}
+	// In a loop the shadows' hits differ by chance now and then, and the window wanders for a
+	// few periods: the test checks its mean over the second half, sampled every 1000 requests.
 	loop := New(capacity)
+	var sum float64
+	var n, over int
 	for i := range uint64(400_000) {
 		request(loop, i%(capacity*5/4))
+		if i >= 200_000 && i%1000 == 0 {
+			sum += loop.frac
+			n++
+			if loop.frac > 0.02 {
+				over++
+			}
+		}
 	}
-	if loop.frac > 0.02 {
-		t.Errorf("a loop: window %.3f of the capacity, want at most 0.02", loop.frac)
+	t.Logf("a loop: mean window %.4f, over 0.02 in %d of %d samples, last %.4f", sum/float64(n), over, n, loop.frac)
+	if mean := sum / float64(n); mean > 0.01 {
+		t.Errorf("a loop: mean window %.4f of the capacity over the second half, want at most 0.01", mean)
 	}
 }

@@ -5,8 +5,11 @@ import "math/bits"
 // sketch is a count-min sketch of 4-bit counters that estimates how often each key hash was seen
 // recently (TinyLFU's frequency filter). It holds one 64-bit word, 16 counters, per key it is
 // sized for; a key's four counters lie in one 64-byte block of 8 words, so an update touches one
-// cache line. Every counter is halved after a sample period of 10 additions per word, so old
-// popularity fades.
+// cache line. Every counter is halved after a sample period of 10 additions per word it was
+// sized for (Caffeine's period: a word per key of capacity, 10 additions per key), so old
+// popularity fades. The period follows the size asked for, not the power of two of words the
+// sketch rounds it up to: the rounding gives room against collisions, and must not slow the
+// aging by up to half.
 type sketch struct {
 	words     []uint64
 	blockMask uint64 // number of blocks - 1
@@ -18,31 +21,28 @@ type sketch struct {
 const (
 	blockWords   = 8
 	periodFactor = 10
-	resetMask    = 0x7777777777777777
+	resetMask    = 0x7777777777777777 // the bits a counter keeps when shifted right by one
+	oddMask      = 0x1111111111111111 // the low bit of every counter
 )
 
-// init sizes the sketch for about keys keys and clears it.
-func (k *sketch) init(keys int) {
+// init sizes the sketch for about words words (it takes a power of two, at least 8), clears it
+// and sets its sample period to periodFactor additions per word asked for.
+func (k *sketch) init(words int) {
 	n := blockWords
-	if keys > n {
-		n = 1 << bits.Len(uint(keys-1))
+	if words > n {
+		n = 1 << bits.Len(uint(words-1))
 	}
 	k.words = make([]uint64, n)
 	k.blockMask = uint64(n/blockWords - 1)
 	k.additions = 0
-	k.period = periodFactor * n
-	if SketchExactPeriod && keys > 0 {
-		k.period = periodFactor * keys
-	}
+	k.period = periodFactor * max(words, 1)
 }
 
-// SketchExactPeriod is temporary.
-var SketchExactPeriod bool
-
-// ensure grows the sketch to hold keys keys. Growing doubles the words, and every block is copied
-// to both its halves, so each key keeps exactly the counters it had.
-func (k *sketch) ensure(keys int) {
-	for keys > len(k.words) {
+// ensure grows the sketch to at least words words. Growing doubles the words, and every block is
+// copied to both its halves, so each key keeps exactly the counters it had; the sample period
+// doubles too.
+func (k *sketch) ensure(words int) {
+	for words > len(k.words) {
 		old := k.words
 		k.words = make([]uint64, 2*len(old))
 		copy(k.words, old)
@@ -105,12 +105,17 @@ func (k *sketch) increment(m uint64) {
 	}
 }
 
-// reset halves every counter.
+// reset halves every counter, and the count of additions as the counters are halved: less the
+// half increment each odd counter loses, an eighth of an addition (which increments four
+// counters). This is Caffeine's correction; it keeps the count in step with what the counters
+// hold, and so the period to the next reset.
 func (k *sketch) reset() {
+	odd := 0
 	for i, w := range k.words {
+		odd += bits.OnesCount64(w & oddMask)
 		k.words[i] = (w >> 1) & resetMask
 	}
-	k.additions /= 2
+	k.additions = max(k.additions-odd/4, 0) / 2
 }
 
 // bytes returns the memory the sketch's counters take.

@@ -37,7 +37,8 @@ func TestSketchNeverUnderestimates(t *testing.T) {
 	}
 }
 
-// TestSketchReset checks that a sample period's end halves every estimate.
+// TestSketchReset checks that a sample period's end halves every estimate, and the count of
+// additions less the half increments the odd counters lost.
 func TestSketchReset(t *testing.T) {
 	var k sketch
 	k.init(64)
@@ -50,6 +51,15 @@ func TestSketchReset(t *testing.T) {
 	for h := range before {
 		before[h] = k.estimate(mix(uint64(h)))
 	}
+	odd := 0
+	for _, w := range k.words {
+		for s := 0; s < 64; s += 4 {
+			odd += int(w>>s) & 1
+		}
+	}
+	if odd < 8 {
+		t.Fatalf("only %d odd counters: the test needs some", odd)
+	}
 	adds := k.additions
 	k.reset()
 	for h := range before {
@@ -57,23 +67,37 @@ func TestSketchReset(t *testing.T) {
 			t.Errorf("key %d: estimate %d before the reset, %d after, want %d", h, before[h], got, before[h]/2)
 		}
 	}
-	if k.additions != adds/2 {
-		t.Errorf("additions %d after the reset, want %d", k.additions, adds/2)
+	if want := (adds - odd/4) / 2; k.additions != want {
+		t.Errorf("additions %d after the reset (%d before, %d odd counters), want %d", k.additions, adds, odd, want)
 	}
-	// Counting a period's worth of additions resets on its own.
-	k.init(8)
-	prev := 0
-	for i := range 10 * k.period {
-		k.increment(mix(uint64(i)))
-		if k.additions < prev {
-			if k.additions != k.period/2 {
-				t.Errorf("additions %d after the automatic reset, want %d", k.additions, k.period/2)
-			}
-			return
+}
+
+// TestSketchPeriod checks that the sketch resets on its own after 10 additions per word it was
+// sized for, not per word of the power of two it takes, and that growing doubles the period.
+func TestSketchPeriod(t *testing.T) {
+	for _, c := range []struct{ words, period int }{{20, 200}, {1, 10}, {700, 7000}, {1024, 10240}} {
+		var k sketch
+		k.init(c.words)
+		if k.period != c.period {
+			t.Errorf("init(%d): period %d, want %d", c.words, k.period, c.period)
 		}
-		prev = k.additions
+		prev, adds := 0, 0
+		for i := range 10 * k.period {
+			k.increment(mix(uint64(i)))
+			adds++
+			if k.additions < prev {
+				break
+			}
+			prev = k.additions
+		}
+		if adds != c.period {
+			t.Errorf("init(%d): reset after %d additions, want %d", c.words, adds, c.period)
+		}
+		k.ensure(2 * len(k.words))
+		if k.period != 2*c.period {
+			t.Errorf("init(%d) and one doubling: period %d, want %d", c.words, k.period, 2*c.period)
+		}
 	}
-	t.Errorf("no reset after %d increments (period %d)", 10*k.period, k.period)
 }
 
 // TestSketchEnsureKeepsCounts checks that growing the sketch keeps every key's estimate.
