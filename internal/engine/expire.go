@@ -44,6 +44,10 @@ const (
 	expireVisitsPerMs = 8000
 	// expireMaxElapsed caps the time since the previous cycle that the budget counts, in ms.
 	expireMaxElapsed = 1000
+	// expireFullRoundAfter is the length of a round, in ms, after which the next round reads
+	// every record instead of trusting the TTL set's hints (see endRound): the first round
+	// is full too. Two rounds shorter than this take under 2^15 s, the span of the hints.
+	expireFullRoundAfter = 1 << 14 * 1000
 )
 
 // expireState is what active expiry keeps between cycles. The sweeps and last are guarded by
@@ -66,6 +70,7 @@ type sweep struct {
 	took    int64  // ms the previous round took; 0 before the first ended
 	visited int32  // keys visited in the round
 	found   int32  // of them, expired
+	full    bool   // the round reads every record, not trusting the set's hints
 }
 
 // ExpireCycle is one deterministic step of active expiry, run by the background goroutine
@@ -90,7 +95,7 @@ func (db *DB) ExpireCycle(now int64) int {
 	if x.sweeps == nil {
 		x.sweeps = make([]sweep, len(db.shards))
 		for i := range x.sweeps {
-			x.sweeps[i] = sweep{period: expireMaxPeriod, began: now}
+			x.sweeps[i] = sweep{period: expireMaxPeriod, began: now, full: true}
 		}
 	} else {
 		clock = max(now, x.last)
@@ -134,7 +139,9 @@ func expireBudget(elapsed int64, shards int) int {
 }
 
 // sweepLocked goes on with sw, the sweep of sh's TTL set, deleting the keys expired at now
-// (clock is the pace's clock, see ExpireCycle), visiting at least
+// (clock is the pace's clock, see ExpireCycle). It reads the record of a key only when the
+// set's hint of its expiry second (see refSet.mayHaveExpired) does not rule out that it has
+// expired, or in a full round. It visits at least
 // expireKeysPerLoop keys, then while sw.due lasts or the last chunk found more than twice
 // expireAcceptableStale percent expired, and at most budget keys or one round. It returns
 // the keys removed and visited, and whether the budget stopped it with visits due.
@@ -162,12 +169,16 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 		visited++
 		sw.visited++
 		sw.due -= 1000
-		if expired(sh.at(ref), now) {
+		if !sw.full && !sh.ttl.mayHaveExpired(pos, now) {
+			pos++ // not expired, as the set's hint tells without reading the record
+			steps++
+		} else if h := sh.at(ref); expired(h, now) {
 			db.deleteRefLocked(sh, ref, ReasonExpired)
 			removed++
 			sw.found++
 			chunkFound++
 		} else {
+			sh.ttl.hints[pos] = expiryHint(h.expireAt()) // a TTL made longer
 			pos++
 			steps++
 		}
@@ -214,4 +225,7 @@ func (db *DB) endRound(sw *sweep, now int64) {
 	}
 	sw.period = int32(min(max(p, expireMinPeriod), expireMaxPeriod))
 	sw.began, sw.took, sw.visited, sw.found = now, took, 0, 0
+	// A key expired when the round before last began has been visited since, unless the
+	// rounds took long: the hint of a key expired 2^15 s ago or more looks unexpired.
+	sw.full = took >= expireFullRoundAfter
 }
