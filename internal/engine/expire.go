@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Active expiry sweeps each shard's TTL set with a cursor, as Redis 6 and later scan the
@@ -139,51 +140,55 @@ func expireBudget(elapsed int64, shards int) int {
 }
 
 // sweepLocked goes on with sw, the sweep of sh's TTL set, deleting the keys expired at now
-// (clock is the pace's clock, see ExpireCycle). It reads the record of a key only when the
-// set's hint of its expiry second (see refSet.mayHaveExpired) does not rule out that it has
-// expired, or in a full round. It visits at least
-// expireKeysPerLoop keys, then while sw.due lasts or the last chunk found more than twice
-// expireAcceptableStale percent expired, and at most budget keys or one round. It returns
-// the keys removed and visited, and whether the budget stopped it with visits due.
+// (clock is the pace's clock, see ExpireCycle). It visits at least expireKeysPerLoop keys,
+// then while sw.due lasts or the last chunk had more than twice expireAcceptableStale
+// percent of candidates, and at most budget keys or one round. It returns the keys removed
+// and visited, and whether the budget stopped it with visits due.
+//
+// A visit reads the TTL set alone: a key is a candidate when the set's hint of its expiry
+// second (see refSet.mayHaveExpired) does not rule out that it has expired, or in a full
+// round. Candidates are dealt with in batches (expireBatchLocked), so that the cache misses
+// of reading their records and their index cells overlap instead of following one another.
 //
 // Deleting a key may move other refs of the set backwards (linear probing closes the gap),
 // and compaction moves records to new refs; a ref moved behind the cursor waits for the
-// next round. The cell at the cursor is checked again after a deletion, since a ref may have
-// moved into it.
+// next round.
 func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (removed, visited int, capped bool) {
+	var b expireBatch
+	flush := func() {
+		found := db.expireBatchLocked(sh, &b, now)
+		removed += found
+		sw.found += int32(found)
+	}
 	pos := int(sw.cursor)
 	steps := 0 // cells passed
-	chunkFound := 0
+	chunkCand := 0
 	for sh.ttl.n > 0 && steps < len(sh.ttl.cells) {
-		cells := sh.ttl.cells // deleting may resize the set
-		if pos >= len(cells) {
+		if pos >= len(sh.ttl.cells) {
+			flush() // the round's count is complete
 			pos = 0
 			db.endRound(sw, clock)
+			continue
 		}
-		ref := cells[pos]
+		ref := sh.ttl.cells[pos]
+		pos++
+		steps++
 		if ref == 0 {
-			pos++
-			steps++
 			continue
 		}
 		visited++
 		sw.visited++
 		sw.due -= 1000
-		if !sw.full && !sh.ttl.mayHaveExpired(pos, now) {
-			pos++ // not expired, as the set's hint tells without reading the record
-			steps++
-		} else if h := sh.at(ref); expired(h, now) {
-			db.deleteRefLocked(sh, ref, ReasonExpired)
-			removed++
-			sw.found++
-			chunkFound++
-		} else {
-			sh.ttl.hints[pos] = expiryHint(h.expireAt()) // a TTL made longer
-			pos++
-			steps++
+		if sw.full || sh.ttl.mayHaveExpired(pos-1, now) {
+			b.refs[b.n], b.pos[b.n] = ref, int32(pos-1)
+			b.n++
+			chunkCand++
+			if b.n == len(b.refs) {
+				flush()
+			}
 		}
 		if visited%expireKeysPerLoop == 0 { // the end of a chunk: go on?
-			burst := chunkFound*100 > 2*expireAcceptableStale*expireKeysPerLoop
+			burst := chunkCand*100 > 2*expireAcceptableStale*expireKeysPerLoop
 			if sw.due <= 0 && !burst {
 				break
 			}
@@ -191,9 +196,10 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 				capped = true
 				break
 			}
-			chunkFound = 0
+			chunkCand = 0
 		}
 	}
+	flush()
 	if visited >= expireKeysPerLoop && removed*100 > 2*expireAcceptableStale*visited {
 		// Keys expire faster than the pace allows for: halve the period now rather than
 		// at the end of the round.
@@ -206,6 +212,72 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 	}
 	sw.cursor = uint32(pos)
 	return removed, visited, capped
+}
+
+// expireBatchSize is the most candidates a sweep gathers before reading their records. On a
+// large keyspace each of those reads is a cache and TLB miss; in a batch they overlap.
+const expireBatchSize = 32
+
+// expireBatch holds the candidates a sweep has gathered (see sweepLocked).
+type expireBatch struct {
+	refs [expireBatchSize]uint32
+	pos  [expireBatchSize]int32 // each ref's cell in the TTL set when gathered
+	n    int
+	at   [expireBatchSize]int64 // expiry times read from the records
+	dels [expireBatchSize]expiredRec
+	sink uint64 // the index cells read ahead, kept so that the reads are not optimised away
+}
+
+// expiredRec is an expired record a batch is about to delete: its ref, its key's hash
+// fragment and slot, and its segment's memory when it was found, to tell whether compaction
+// has since moved it.
+type expiredRec struct {
+	ref  uint32
+	frag uint32
+	slot uint16
+	seg  *byte
+}
+
+// expireBatchLocked deletes the records of the batch's candidates that have expired at now,
+// empties the batch and returns how many it deleted. It goes over the batch three times: it
+// reads the records' expiry times, then the expired ones' keys and index cells, and then
+// deletes them; the reads of each pass do not depend on each other, so their cache misses
+// overlap, and the deletions find what they read in the cache.
+func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
+	n := b.n
+	b.n = 0
+	for k, ref := range b.refs[:n] {
+		b.at[k] = sh.at(ref).expireAt()
+	}
+	m := 0
+	for k, ref := range b.refs[:n] {
+		if at := b.at[k]; at == 0 || now <= at {
+			// Not expired: a hint older than the expiry time, left by a TTL made longer,
+			// is put right.
+			if p := int(b.pos[k]); at != 0 && p < len(sh.ttl.cells) && sh.ttl.cells[p] == ref {
+				sh.ttl.hints[p] = expiryHint(at)
+			}
+			continue
+		}
+		key := sh.at(ref).key()
+		d := expiredRec{ref: ref, frag: db.frag(key), slot: Slot(key), seg: unsafe.SliceData(sh.segs[ref>>offBits].mem)}
+		t := &sh.tabs[db.localSlot(d.slot)]
+		b.sink += t.cells[int(d.frag)&(len(t.cells)-1)]
+		b.dels[m] = d
+		m++
+	}
+	found := 0
+	for _, d := range b.dels[:m] {
+		// Deleting a record may compact its segment, which moves the other live records
+		// and deletes the expired ones: a record whose segment has gone is not ours to
+		// delete any more.
+		if unsafe.SliceData(sh.segs[d.ref>>offBits].mem) != d.seg || !sh.at(d.ref).live() {
+			continue
+		}
+		db.deleteLocked(sh, d.ref, d.frag, d.slot, ReasonExpired)
+		found++
+	}
+	return found
 }
 
 // endRound sets the period of sw's next round from the round that ended at now. A key the
