@@ -220,12 +220,13 @@ const expireBatchSize = 32
 
 // expireBatch holds the candidates a sweep has gathered (see sweepLocked).
 type expireBatch struct {
-	refs [expireBatchSize]uint32
-	pos  [expireBatchSize]int32 // each ref's cell in the TTL set when gathered
-	n    int
-	at   [expireBatchSize]int64 // expiry times read from the records
-	dels [expireBatchSize]expiredRec
-	sink uint64 // the index cells read ahead, kept so that the reads are not optimised away
+	refs  [expireBatchSize]uint32
+	pos   [expireBatchSize]int32 // each ref's cell in the TTL set when gathered
+	n     int
+	at    [expireBatchSize]int64 // expiry times read from the records
+	dels  [expireBatchSize]expiredRec
+	cells [expireBatchSize]*uint64 // the expired records' index cells' probe starts
+	sink  uint64                   // the index cells read ahead, kept so that the reads are not optimised away
 }
 
 // expiredRec is an expired record a batch is about to delete: its ref, its key's hash
@@ -262,10 +263,12 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 		key := sh.at(ref).key()
 		d := expiredRec{ref: ref, frag: db.frag(key), slot: Slot(key), seg: unsafe.SliceData(sh.segs[ref>>offBits].mem)}
 		t := &sh.tabs[db.localSlot(d.slot)]
-		b.sink += t.cells[int(d.frag)&(len(t.cells)-1)]
+		b.cells[m] = &t.cells[int(d.frag)&(len(t.cells)-1)]
 		b.dels[m] = d
 		m++
 	}
+	b.sink += readAhead(b.cells[:m], nil)
+	clear(b.cells[:m])
 	found := 0
 	for _, d := range b.dels[:m] {
 		// Deleting a record may compact its segment, which moves the other live records
