@@ -72,6 +72,7 @@ type sweep struct {
 	visited int32  // keys visited in the round
 	found   int32  // of them, expired
 	full    bool   // the round reads every record, not trusting the set's hints
+	cells   int    // the TTL set's size when the round began
 }
 
 // ExpireCycle is one deterministic step of active expiry, run by the background goroutine
@@ -167,7 +168,7 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 		if pos >= len(sh.ttl.cells) {
 			flush() // the round's count is complete
 			pos = 0
-			db.endRound(sw, clock)
+			db.endRound(sw, clock, len(sh.ttl.cells))
 			continue
 		}
 		ref := sh.ttl.cells[pos]
@@ -283,12 +284,13 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 	return found
 }
 
-// endRound sets the period of sw's next round from the round that ended at now. A key the
+// endRound sets the period of sw's next round from the round that ended at now, when the
+// TTL set had cells cells. A key the
 // round found expired had expired since its previous visit, made on average half the previous
 // round plus half this one ago; so the share found, over that time, is the share of keys
 // expiring per millisecond, and the period that would find expireAcceptableStale percent
 // follows.
-func (db *DB) endRound(sw *sweep, now int64) {
+func (db *DB) endRound(sw *sweep, now int64, cells int) {
 	took := max(now-sw.began, 1)
 	gap := took
 	if sw.took > 0 {
@@ -301,6 +303,9 @@ func (db *DB) endRound(sw *sweep, now int64) {
 	sw.period = int32(min(max(p, expireMinPeriod), expireMaxPeriod))
 	sw.began, sw.took, sw.visited, sw.found = now, took, 0, 0
 	// A key expired when the round before last began has been visited since, unless the
-	// rounds took long: the hint of a key expired 2^15 s ago or more looks unexpired.
-	sw.full = took >= expireFullRoundAfter
+	// rounds took long: the hint of a key expired 2^15 s ago or more looks unexpired. A full
+	// round in which the set was resized (its cells rehashed) may have missed keys, and the
+	// next round is full too.
+	sw.full = took >= expireFullRoundAfter || (sw.full && cells != sw.cells)
+	sw.cells = cells
 }

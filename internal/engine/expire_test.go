@@ -186,6 +186,53 @@ func TestActiveExpirySweep(t *testing.T) {
 	}
 }
 
+// TestActiveExpiryHint checks that the sweep finds the keys whose TTL was made shorter, though
+// the TTL set skips records by its hint of their expiry second, keeps the keys whose TTL was
+// made longer, and finds keys expired long ago after a gap in the cycles longer than the span
+// of the hints (2^15 s).
+func TestActiveExpiryHint(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	const n = 1000
+	for i := range n {
+		set(db, t0, fmt.Sprint("k", i), "v", t0+3_600_000)
+	}
+	setExpire := func(key string, at int64) {
+		var tx Txn
+		db.Begin(&tx, t0, []byte(key))
+		tx.SetExpire([]byte(key), tx.Peek([]byte(key)), at)
+		tx.End()
+	}
+	setExpire("k1", t0+10)       // shorter
+	setExpire("k2", t0+20)       // shorter
+	setExpire("k2", t0+86_400_000) // then longer than at first
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	sweep := func(now int64, rounds int) (removed int) {
+		for range rounds * n / expireKeysPerLoop {
+			removed += db.ExpireCycle(now)
+		}
+		return removed
+	}
+	sweep(t0, 1) // the first round reads every record; the next ones trust the hints
+	if got := sweep(t0+3_000_000, 2); got != 1 || db.Len() != n-1 {
+		t.Fatalf("removed %d keys, %d left; want k1 alone removed", got, db.Len())
+	}
+	if _, ok := get(db, t0+3_000_000, "k2"); !ok {
+		t.Fatal("k2, whose TTL was made longer, is gone")
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// The other keys expire at t0+1h; the next cycles come 10 hours later, when their hints
+	// (seconds modulo 2^16) say they expire in the future.
+	late := t0 + 11*3_600_000
+	sweep(late, 2)
+	if db.Len() != 1 {
+		t.Fatalf("%d keys left 10 hours after they expired, want k2 alone", db.Len())
+	}
+}
+
 // TestActiveExpiryBudget checks that a cycle visits no more keys than its budget, and counts
 // the cycles the budget stopped.
 func TestActiveExpiryBudget(t *testing.T) {
