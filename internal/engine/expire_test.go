@@ -202,8 +202,8 @@ func TestActiveExpiryHint(t *testing.T) {
 		tx.SetExpire([]byte(key), tx.Peek([]byte(key)), at)
 		tx.End()
 	}
-	setExpire("k1", t0+10)       // shorter
-	setExpire("k2", t0+20)       // shorter
+	setExpire("k1", t0+10)         // shorter
+	setExpire("k2", t0+20)         // shorter
 	setExpire("k2", t0+86_400_000) // then longer than at first
 	if err := db.checkStorage(); err != nil {
 		t.Fatal(err)
