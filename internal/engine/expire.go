@@ -19,9 +19,14 @@ import (
 // how fast keys expire, and the next period is set so that expireAcceptableStale percent
 // would be found: the found share grows in proportion to the period. The period stays between
 // expireMinPeriod and expireMaxPeriod. Between rounds, for keys starting to expire faster, a
-// cycle that finds more than twice that share in a chunk of expireKeysPerLoop keys goes on,
-// as Redis does, and one that found more than twice that share in all halves the period. A
-// budget of visits per cycle, growing with elapsed (expireVisitsPerMs), bounds the work.
+// cycle that finds more than twice that share of candidates (keys that may have expired, see
+// sweepLocked) in a chunk of expireKeysPerLoop keys goes on, as Redis does, and one that found
+// more than twice that share expired in all halves the period. A budget of visits per cycle,
+// growing with elapsed (expireVisitsPerMs), bounds the work.
+//
+// A visit costs little: the TTL set keeps a hint of each key's expiry second beside its ref,
+// and only a key whose second has come is a candidate, whose record is read. Candidates are
+// read and deleted in batches, so that the cache misses of a batch overlap.
 const (
 	// expireKeysPerLoop is the chunk of keys a cycle visits in a shard at least, and after
 	// which it decides whether to go on.
@@ -40,8 +45,10 @@ const (
 	// the previous cycle.
 	expireMinVisits = 16 * expireKeysPerLoop
 	// expireVisitsPerMs is the budget of a cycle: keys visited, over all shards, per
-	// millisecond since the previous cycle. At a few tens of nanoseconds a visit, the visits
-	// cost at most about a quarter of a core, the deletions they lead to aside.
+	// millisecond since the previous cycle. A visit reads the TTL set alone, or the record
+	// too for a candidate or in a full round (tens of nanoseconds with the misses of a batch
+	// overlapping): the visits cost at most about a quarter of a core, the deletions they
+	// lead to aside.
 	expireVisitsPerMs = 8000
 	// expireMaxElapsed caps the time since the previous cycle that the budget counts, in ms.
 	expireMaxElapsed = 1000
@@ -79,7 +86,7 @@ type sweep struct {
 // every 1/Hz seconds and by tests. In each shard it goes on sweeping the TTL set from where
 // the previous cycle stopped, deleting the expired keys it visits (OpDel, ReasonExpired): at
 // least 20 keys, then as many as the shard's pace asks for (see the top of this file) and
-// while chunks of 20 find more than 10% expired, until the sweep has gone round the whole
+// while chunks of 20 have more than 10% candidates, until the sweep has gone round the whole
 // set or the cycle's budget is spent: 8000 keys visited per millisecond since the previous
 // cycle (at most a second's worth), shared among the shards, and never fewer than 320 per
 // shard. It returns the number of keys removed.
