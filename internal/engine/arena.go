@@ -172,10 +172,12 @@ func (sh *shard) maybeCompactLocked(db *DB, i uint32) {
 
 // compactLocked copies the live records of segment i to the head, repointing the index and
 // the TTL set at the copies, and frees the segment. Records already expired at sh.now are
-// deleted (OpDel, ReasonExpired) instead of copied.
+// deleted (OpDel, ReasonExpired) instead of copied. The live records are moved in batches
+// (moveBatchLocked).
 func (sh *shard) compactLocked(db *DB, i uint32) {
 	s := sh.segs[i] // a copy: allocating may grow sh.segs
 	base := unsafe.Pointer(unsafe.SliceData(s.mem))
+	var b moveBatch
 	for off := 0; off < s.used; {
 		h := (*hdr)(unsafe.Add(base, off))
 		size := h.size()
@@ -184,14 +186,84 @@ func (sh *shard) compactLocked(db *DB, i uint32) {
 			// bytes go with the segment.
 			db.expireInPlaceLocked(sh, i<<offBits|uint32(off>>unitShift))
 		} else if h.live() {
-			old := i<<offBits | uint32(off>>unitShift)
-			nref := sh.allocLocked(db, size)
-			copy(unsafe.Slice((*byte)(unsafe.Pointer(sh.at(nref))), size), unsafe.Slice((*byte)(unsafe.Pointer(h)), size))
-			sh.relinkLocked(db, old, nref)
+			b.refs[b.n] = i<<offBits | uint32(off>>unitShift)
+			b.n++
+			if b.n == len(b.refs) {
+				sh.moveBatchLocked(db, &b)
+			}
 		}
 		off += size
 	}
+	sh.moveBatchLocked(db, &b)
 	sh.dropSegLocked(db, i)
+}
+
+// moveBatchSize is the most records compaction moves in one batch.
+const moveBatchSize = 32
+
+// moveBatch holds live records compaction is about to move (see moveBatchLocked).
+type moveBatch struct {
+	refs  [moveBatchSize]uint32
+	nrefs [moveBatchSize]uint32
+	n     int
+	cells [moveBatchSize]*uint64 // the records' index cells' probe starts
+	ttl   [2 * moveBatchSize]*uint32
+	sink  uint64 // what was read ahead, kept so that the reads are not optimised away
+}
+
+// moveBatchLocked copies the batch's records to the head (their space is taken first, then
+// each is copied and repointed in turn), repoints the index, the TTL set and the eviction
+// lists at the copies, and empties the batch. Repointing a record touches its index cell and
+// its old and new TTL set cells, each a cache miss on a large keyspace (the copying itself
+// is sequential): it reads them all first, in loops of loads alone, whose misses overlap,
+// so that repointing finds them in the cache.
+func (sh *shard) moveBatchLocked(db *DB, b *moveBatch) {
+	n := b.n
+	b.n = 0
+	ttl := &sh.ttl
+	nt := 0
+	for k, ref := range b.refs[:n] {
+		h := sh.at(ref)
+		key := h.key()
+		t := &sh.tabs[db.localSlot(Slot(key))]
+		b.cells[k] = &t.cells[int(db.frag(key))&(len(t.cells)-1)]
+		if h.kind&flagTTL != 0 && ttl.n > 0 {
+			b.ttl[nt] = &ttl.cells[ttl.home(ref)]
+			nt++
+		}
+	}
+	for k, ref := range b.refs[:n] {
+		h := sh.at(ref)
+		b.nrefs[k] = sh.allocLocked(db, h.size())
+		if h.kind&flagTTL != 0 && ttl.n > 0 {
+			b.ttl[nt] = &ttl.cells[ttl.home(b.nrefs[k])]
+			nt++
+		}
+	}
+	b.sink += readAhead(b.cells[:n], b.ttl[:nt])
+	// A record is copied just before it is repointed: repointing its neighbour in an
+	// eviction list changes its links.
+	for k, ref := range b.refs[:n] {
+		h := sh.at(ref)
+		size := h.size()
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(sh.at(b.nrefs[k]))), size), unsafe.Slice((*byte)(unsafe.Pointer(h)), size))
+		sh.relinkLocked(db, ref, b.nrefs[k])
+	}
+	clear(b.cells[:n])
+	clear(b.ttl[:nt])
+}
+
+// readAhead reads the cells at cells and at ttl, and returns a sum of them to keep. It is a
+// loop of loads alone, so that the processor issues them all before the first arrives.
+func readAhead(cells []*uint64, ttl []*uint32) uint64 {
+	var sum uint64
+	for _, p := range cells {
+		sum += *p
+	}
+	for _, p := range ttl {
+		sum += uint64(*p)
+	}
+	return sum
 }
 
 // dropSegLocked frees segment i, whose records are all dead or copied. The head segment is

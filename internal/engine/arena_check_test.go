@@ -8,7 +8,8 @@ import (
 
 // checkStorage walks every shard and checks the storage invariants: each index cell points at
 // a live record of that slot whose key hashes to the cell's fragment; every live record has a
-// cell; the TTL set holds exactly the records with an expiry time; used memory is exactly the live records,
+// cell; the TTL set holds exactly the records with an expiry time, each with an expiry hint no
+// later than that time; used memory is exactly the live records,
 // objects, index tables and TinyLFU sketches; dead bytes are exactly the dead records; no segment but the head
 // is past the compaction threshold; every live record is in exactly one eviction list, linked
 // both ways, and the lists' counts and bytes add up (checkListsLocked).
@@ -41,8 +42,12 @@ func (db *DB) checkStorage() error {
 					if db.frag(h.key()) != cellFrag(c) {
 						return fmt.Errorf("shard %d: cell fragment of %q is wrong", si, h.key())
 					}
-					if inTTL := sh.ttl.find(cellRef(c)) >= 0; inTTL != (h.expireAt() != 0) {
+					p := sh.ttl.find(cellRef(c))
+					if inTTL := p >= 0; inTTL != (h.expireAt() != 0) {
 						return fmt.Errorf("shard %d: %q has expireAt %d but is in the TTL set: %v", si, h.key(), h.expireAt(), inTTL)
+					}
+					if at := h.expireAt(); p >= 0 && int16(expiryHint(at)-sh.ttl.hints[p]) < 0 {
+						return fmt.Errorf("shard %d: %q expires at %d, its hint says second %d (mod 2^16)", si, h.key(), at, sh.ttl.hints[p])
 					}
 					if h.queue() < 0 || h.queue() >= evict.NumLists {
 						return fmt.Errorf("shard %d: %q is in no eviction list (queue bits %d)", si, h.key(), h.queue())

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Active expiry sweeps each shard's TTL set with a cursor, as Redis 6 and later scan the
@@ -18,9 +19,14 @@ import (
 // how fast keys expire, and the next period is set so that expireAcceptableStale percent
 // would be found: the found share grows in proportion to the period. The period stays between
 // expireMinPeriod and expireMaxPeriod. Between rounds, for keys starting to expire faster, a
-// cycle that finds more than twice that share in a chunk of expireKeysPerLoop keys goes on,
-// as Redis does, and one that found more than twice that share in all halves the period. A
-// budget of visits per cycle, growing with elapsed (expireVisitsPerMs), bounds the work.
+// cycle that finds more than twice that share of candidates (keys that may have expired, see
+// sweepLocked) in a chunk of expireKeysPerLoop keys goes on, as Redis does, and one that found
+// more than twice that share expired in all halves the period. A budget of visits per cycle,
+// growing with elapsed (expireVisitsPerMs), bounds the work.
+//
+// A visit costs little: the TTL set keeps a hint of each key's expiry second beside its ref,
+// and only a key whose second has come is a candidate, whose record is read. Candidates are
+// read and deleted in batches, so that the cache misses of a batch overlap.
 const (
 	// expireKeysPerLoop is the chunk of keys a cycle visits in a shard at least, and after
 	// which it decides whether to go on.
@@ -39,11 +45,17 @@ const (
 	// the previous cycle.
 	expireMinVisits = 16 * expireKeysPerLoop
 	// expireVisitsPerMs is the budget of a cycle: keys visited, over all shards, per
-	// millisecond since the previous cycle. At a few tens of nanoseconds a visit, the visits
-	// cost at most about a quarter of a core, the deletions they lead to aside.
+	// millisecond since the previous cycle. A visit reads the TTL set alone, or the record
+	// too for a candidate or in a full round (tens of nanoseconds with the misses of a batch
+	// overlapping): the visits cost at most about a quarter of a core, the deletions they
+	// lead to aside.
 	expireVisitsPerMs = 8000
 	// expireMaxElapsed caps the time since the previous cycle that the budget counts, in ms.
 	expireMaxElapsed = 1000
+	// expireFullRoundAfter is the length of a round, in ms, after which the next round reads
+	// every record instead of trusting the TTL set's hints (see endRound): the first round
+	// is full too. Two rounds shorter than this take under 2^15 s, the span of the hints.
+	expireFullRoundAfter = 1 << 14 * 1000
 )
 
 // expireState is what active expiry keeps between cycles. The sweeps and last are guarded by
@@ -66,13 +78,15 @@ type sweep struct {
 	took    int64  // ms the previous round took; 0 before the first ended
 	visited int32  // keys visited in the round
 	found   int32  // of them, expired
+	full    bool   // the round reads every record, not trusting the set's hints
+	cells   int    // the TTL set's size when the round began
 }
 
 // ExpireCycle is one deterministic step of active expiry, run by the background goroutine
 // every 1/Hz seconds and by tests. In each shard it goes on sweeping the TTL set from where
 // the previous cycle stopped, deleting the expired keys it visits (OpDel, ReasonExpired): at
 // least 20 keys, then as many as the shard's pace asks for (see the top of this file) and
-// while chunks of 20 find more than 10% expired, until the sweep has gone round the whole
+// while chunks of 20 have more than 10% candidates, until the sweep has gone round the whole
 // set or the cycle's budget is spent: 8000 keys visited per millisecond since the previous
 // cycle (at most a second's worth), shared among the shards, and never fewer than 320 per
 // shard. It returns the number of keys removed.
@@ -90,7 +104,7 @@ func (db *DB) ExpireCycle(now int64) int {
 	if x.sweeps == nil {
 		x.sweeps = make([]sweep, len(db.shards))
 		for i := range x.sweeps {
-			x.sweeps[i] = sweep{period: expireMaxPeriod, began: now}
+			x.sweeps[i] = sweep{period: expireMaxPeriod, began: now, full: true}
 		}
 	} else {
 		clock = max(now, x.last)
@@ -134,45 +148,55 @@ func expireBudget(elapsed int64, shards int) int {
 }
 
 // sweepLocked goes on with sw, the sweep of sh's TTL set, deleting the keys expired at now
-// (clock is the pace's clock, see ExpireCycle), visiting at least
-// expireKeysPerLoop keys, then while sw.due lasts or the last chunk found more than twice
-// expireAcceptableStale percent expired, and at most budget keys or one round. It returns
-// the keys removed and visited, and whether the budget stopped it with visits due.
+// (clock is the pace's clock, see ExpireCycle). It visits at least expireKeysPerLoop keys,
+// then while sw.due lasts or the last chunk had more than twice expireAcceptableStale
+// percent of candidates, and at most budget keys or one round. It returns the keys removed
+// and visited, and whether the budget stopped it with visits due.
+//
+// A visit reads the TTL set alone: a key is a candidate when the set's hint of its expiry
+// second (see refSet.mayHaveExpired) does not rule out that it has expired, or in a full
+// round. Candidates are dealt with in batches (expireBatchLocked), so that the cache misses
+// of reading their records and their index cells overlap instead of following one another.
 //
 // Deleting a key may move other refs of the set backwards (linear probing closes the gap),
 // and compaction moves records to new refs; a ref moved behind the cursor waits for the
-// next round. The cell at the cursor is checked again after a deletion, since a ref may have
-// moved into it.
+// next round.
 func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (removed, visited int, capped bool) {
+	var b expireBatch
+	flush := func() {
+		found := db.expireBatchLocked(sh, &b, now)
+		removed += found
+		sw.found += int32(found)
+	}
 	pos := int(sw.cursor)
 	steps := 0 // cells passed
-	chunkFound := 0
+	chunkCand := 0
 	for sh.ttl.n > 0 && steps < len(sh.ttl.cells) {
-		cells := sh.ttl.cells // deleting may resize the set
-		if pos >= len(cells) {
+		if pos >= len(sh.ttl.cells) {
+			flush() // the round's count is complete
 			pos = 0
-			db.endRound(sw, clock)
+			db.endRound(sw, clock, len(sh.ttl.cells))
+			continue
 		}
-		ref := cells[pos]
+		ref := sh.ttl.cells[pos]
+		pos++
+		steps++
 		if ref == 0 {
-			pos++
-			steps++
 			continue
 		}
 		visited++
 		sw.visited++
 		sw.due -= 1000
-		if expired(sh.at(ref), now) {
-			db.deleteRefLocked(sh, ref, ReasonExpired)
-			removed++
-			sw.found++
-			chunkFound++
-		} else {
-			pos++
-			steps++
+		if sw.full || sh.ttl.mayHaveExpired(pos-1, now) {
+			b.refs[b.n], b.pos[b.n] = ref, int32(pos-1)
+			b.n++
+			chunkCand++
+			if b.n == len(b.refs) {
+				flush()
+			}
 		}
 		if visited%expireKeysPerLoop == 0 { // the end of a chunk: go on?
-			burst := chunkFound*100 > 2*expireAcceptableStale*expireKeysPerLoop
+			burst := chunkCand*100 > 2*expireAcceptableStale*expireKeysPerLoop
 			if sw.due <= 0 && !burst {
 				break
 			}
@@ -180,9 +204,10 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 				capped = true
 				break
 			}
-			chunkFound = 0
+			chunkCand = 0
 		}
 	}
+	flush()
 	if visited >= expireKeysPerLoop && removed*100 > 2*expireAcceptableStale*visited {
 		// Keys expire faster than the pace allows for: halve the period now rather than
 		// at the end of the round.
@@ -197,12 +222,82 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 	return removed, visited, capped
 }
 
-// endRound sets the period of sw's next round from the round that ended at now. A key the
+// expireBatchSize is the most candidates a sweep gathers before reading their records. On a
+// large keyspace each of those reads is a cache and TLB miss; in a batch they overlap.
+const expireBatchSize = 32
+
+// expireBatch holds the candidates a sweep has gathered (see sweepLocked).
+type expireBatch struct {
+	refs  [expireBatchSize]uint32
+	pos   [expireBatchSize]int32 // each ref's cell in the TTL set when gathered
+	n     int
+	at    [expireBatchSize]int64 // expiry times read from the records
+	dels  [expireBatchSize]expiredRec
+	cells [expireBatchSize]*uint64 // the expired records' index cells' probe starts
+	sink  uint64                   // the index cells read ahead, kept so that the reads are not optimised away
+}
+
+// expiredRec is an expired record a batch is about to delete: its ref, its key's hash
+// fragment and slot, and its segment's memory when it was found, to tell whether compaction
+// has since moved it.
+type expiredRec struct {
+	ref  uint32
+	frag uint32
+	slot uint16
+	seg  *byte
+}
+
+// expireBatchLocked deletes the records of the batch's candidates that have expired at now,
+// empties the batch and returns how many it deleted. It goes over the batch three times: it
+// reads the records' expiry times, then the expired ones' keys and index cells, and then
+// deletes them; the reads of each pass do not depend on each other, so their cache misses
+// overlap, and the deletions find what they read in the cache.
+func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
+	n := b.n
+	b.n = 0
+	for k, ref := range b.refs[:n] {
+		b.at[k] = sh.at(ref).expireAt()
+	}
+	m := 0
+	for k, ref := range b.refs[:n] {
+		if at := b.at[k]; at == 0 || now <= at {
+			// Not expired: a hint older than the expiry time, left by a TTL made longer,
+			// is put right.
+			if p := int(b.pos[k]); at != 0 && p < len(sh.ttl.cells) && sh.ttl.cells[p] == ref {
+				sh.ttl.hints[p] = expiryHint(at)
+			}
+			continue
+		}
+		key := sh.at(ref).key()
+		d := expiredRec{ref: ref, frag: db.frag(key), slot: Slot(key), seg: unsafe.SliceData(sh.segs[ref>>offBits].mem)}
+		t := &sh.tabs[db.localSlot(d.slot)]
+		b.cells[m] = &t.cells[int(d.frag)&(len(t.cells)-1)]
+		b.dels[m] = d
+		m++
+	}
+	b.sink += readAhead(b.cells[:m], nil)
+	clear(b.cells[:m])
+	found := 0
+	for _, d := range b.dels[:m] {
+		// Deleting a record may compact its segment, which moves the other live records
+		// and deletes the expired ones: a record whose segment has gone is not ours to
+		// delete any more.
+		if unsafe.SliceData(sh.segs[d.ref>>offBits].mem) != d.seg || !sh.at(d.ref).live() {
+			continue
+		}
+		db.deleteLocked(sh, d.ref, d.frag, d.slot, ReasonExpired)
+		found++
+	}
+	return found
+}
+
+// endRound sets the period of sw's next round from the round that ended at now, when the
+// TTL set had cells cells. A key the
 // round found expired had expired since its previous visit, made on average half the previous
 // round plus half this one ago; so the share found, over that time, is the share of keys
 // expiring per millisecond, and the period that would find expireAcceptableStale percent
 // follows.
-func (db *DB) endRound(sw *sweep, now int64) {
+func (db *DB) endRound(sw *sweep, now int64, cells int) {
 	took := max(now-sw.began, 1)
 	gap := took
 	if sw.took > 0 {
@@ -214,4 +309,10 @@ func (db *DB) endRound(sw *sweep, now int64) {
 	}
 	sw.period = int32(min(max(p, expireMinPeriod), expireMaxPeriod))
 	sw.began, sw.took, sw.visited, sw.found = now, took, 0, 0
+	// A key expired when the round before last began has been visited since, unless the
+	// rounds took long: the hint of a key expired 2^15 s ago or more looks unexpired. A full
+	// round in which the set was resized (its cells rehashed) may have missed keys, and the
+	// next round is full too.
+	sw.full = took >= expireFullRoundAfter || (sw.full && cells != sw.cells)
+	sw.cells = cells
 }

@@ -57,7 +57,7 @@ func TestRefSet(t *testing.T) {
 			if s.remove(ref) {
 				t.Fatalf("step %d: remove(%d) of an absent ref", step, ref)
 			}
-			s.add(ref)
+			s.add(ref, int64(ref)*1000)
 			model[ref] = true
 		}
 		if s.n != len(model) {

@@ -160,9 +160,9 @@ func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, nref)
 	}
-	if h.expireAt() != 0 {
+	if at := h.expireAt(); at != 0 {
 		sh.ttl.remove(old)
-		sh.ttl.add(nref)
+		sh.ttl.add(nref, at)
 	}
 }
 
@@ -171,11 +171,15 @@ func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 func (sh *shard) setTTLLocked(ref uint32, h *hdr, at int64) {
 	switch old := h.expireAt(); {
 	case at != 0 && old == 0:
-		sh.ttl.add(ref)
+		sh.ttl.add(ref, at)
 		sh.expires.Add(1)
 	case at == 0 && old != 0:
 		sh.ttl.remove(ref)
 		sh.expires.Add(-1)
+	case at != 0 && at < old:
+		// The set's hint must not be later than the expiry time (a later one is put right
+		// by the sweep).
+		sh.ttl.setExpiry(ref, at)
 	}
 	h.setExpireAt(at)
 }

@@ -2,10 +2,28 @@ package engine
 
 // refSet is the set of the refs of a shard's records that have a TTL: open addressing with
 // linear probing over uint32 cells (0 is empty), so a record needs no field for its place in
-// it. It is sampled at random by active expiry and the volatile-* policies.
+// it. It is swept by active expiry and sampled at random by the volatile-* policies.
+//
+// Beside each cell it keeps a hint of the record's expiry time: the second of it, modulo
+// 2^16, so that the sweep tells the keys that cannot have expired yet without reading their
+// records, each a random access into the arena (2 bytes a cell; see mayHaveExpired).
 type refSet struct {
 	cells []uint32 // len is 0 or a power of two
+	hints []uint16 // hints[i] is the expiry hint of cells[i]
 	n     int
+}
+
+// expiryHint returns the hint of expiry time at (unix ms): its second, modulo 2^16.
+func expiryHint(at int64) uint16 { return uint16(at / 1000) }
+
+// mayHaveExpired reports whether the record of cell i may have expired at now (unix ms): false
+// when the second of its expiry hint is later than now's, at most 2^15 seconds (9 hours)
+// later. A hint older than its record's expiry time, left by a TTL made longer, only costs a
+// read of the record. A record that expired more than 9 hours before now looks unexpired
+// until the hint comes round again (another 9 hours), so the sweep reads every record in a
+// round that follows a long gap (see endRound).
+func (s *refSet) mayHaveExpired(i int, now int64) bool {
+	return int16(expiryHint(now)-s.hints[i]) >= 0
 }
 
 // home returns the cell a ref probes from.
@@ -27,8 +45,8 @@ func (s *refSet) find(ref uint32) int {
 	}
 }
 
-// add inserts ref, which must be absent.
-func (s *refSet) add(ref uint32) {
+// add inserts ref, which must be absent, with expiry time at.
+func (s *refSet) add(ref uint32, at int64) {
 	if (s.n+1)*4 > len(s.cells)*3 {
 		s.resize(max(minTable, 2*len(s.cells)))
 	}
@@ -38,7 +56,13 @@ func (s *refSet) add(ref uint32) {
 		i = (i + 1) & mask
 	}
 	s.cells[i] = ref
+	s.hints[i] = expiryHint(at)
 	s.n++
+}
+
+// setExpiry updates the hint of ref, which must be present, to expiry time at.
+func (s *refSet) setExpiry(ref uint32, at int64) {
+	s.hints[s.find(ref)] = expiryHint(at)
 }
 
 // remove deletes ref if present and reports whether it was.
@@ -57,14 +81,14 @@ func (s *refSet) remove(ref uint32) bool {
 		if (i <= j && i < k && k <= j) || (i > j && (i < k || k <= j)) {
 			continue
 		}
-		s.cells[i] = c
+		s.cells[i], s.hints[i] = c, s.hints[j]
 		i = j
 	}
 	s.cells[i] = 0
 	s.n--
 	switch {
 	case s.n == 0:
-		s.cells = nil
+		s.cells, s.hints = nil, nil
 	case len(s.cells) > 64 && s.n*8 < len(s.cells):
 		s.resize(len(s.cells) / 2)
 	}
@@ -73,10 +97,10 @@ func (s *refSet) remove(ref uint32) bool {
 
 // resize rehashes the set into n cells.
 func (s *refSet) resize(n int) {
-	old := s.cells
-	s.cells = make([]uint32, n)
+	old, oldHints := s.cells, s.hints
+	s.cells, s.hints = make([]uint32, n), make([]uint16, n)
 	mask := n - 1
-	for _, c := range old {
+	for j, c := range old {
 		if c == 0 {
 			continue
 		}
@@ -84,7 +108,7 @@ func (s *refSet) resize(n int) {
 		for s.cells[i] != 0 {
 			i = (i + 1) & mask
 		}
-		s.cells[i] = c
+		s.cells[i], s.hints[i] = c, oldHints[j]
 	}
 }
 

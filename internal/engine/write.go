@@ -102,9 +102,9 @@ func (db *DB) moveLocked(l *loc, valCap int, addTTL bool) (old uint32) {
 	}
 	t := &sh.tabs[db.localSlot(l.slot)]
 	t.cells[t.findRef(l.frag, old)] = cell(l.frag, ref)
-	if h.expireAt() != 0 {
+	if at := h.expireAt(); at != 0 {
 		sh.ttl.remove(old)
-		sh.ttl.add(ref)
+		sh.ttl.add(ref, at)
 	}
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, ref)
