@@ -225,8 +225,9 @@ func (sh *shard) moveBatchLocked(db *DB, b *moveBatch) {
 	for k, ref := range b.refs[:n] {
 		h := sh.at(ref)
 		key := h.key()
-		t := &sh.tabs[db.localSlot(Slot(key))]
-		b.cells[k] = &t.cells[int(db.frag(key))&(len(t.cells)-1)]
+		slot, frag := db.place(key)
+		t := &sh.tabs[db.localSlot(slot)]
+		b.cells[k] = &t.cells[int(frag)&(len(t.cells)-1)]
 		if h.kind&flagTTL != 0 && ttl.n > 0 {
 			b.ttl[nt] = &ttl.cells[ttl.home(ref)]
 			nt++

@@ -269,7 +269,8 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 			continue
 		}
 		key := sh.at(ref).key()
-		d := expiredRec{ref: ref, frag: db.frag(key), slot: Slot(key), seg: unsafe.SliceData(sh.segs[ref>>offBits].mem)}
+		slot, frag := db.place(key)
+		d := expiredRec{ref: ref, frag: frag, slot: slot, seg: unsafe.SliceData(sh.segs[ref>>offBits].mem)}
 		t := &sh.tabs[db.localSlot(d.slot)]
 		b.cells[m] = &t.cells[int(d.frag)&(len(t.cells)-1)]
 		b.dels[m] = d
