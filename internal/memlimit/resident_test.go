@@ -3,6 +3,8 @@ package memlimit
 import (
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -24,19 +26,37 @@ func TestParseStatm(t *testing.T) {
 	}
 }
 
-// TestResident checks the live reading against the Go heap the test has just made resident.
+// TestResident checks the live reading against the kernel's other report of it (VmRSS in
+// /proc/self/status) and against a buffer the test has just made resident.
 func TestResident(t *testing.T) {
-	if _, err := os.Stat("/proc/self/statm"); err != nil {
-		t.Skip("no /proc/self/statm on this system")
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc/self/status on this system")
 	}
-	before := Resident()
 	buf := make([]byte, 64<<20)
 	for i := range buf {
 		buf[i] = byte(i)
 	}
-	after := Resident()
+	got := Resident()
+	status, err = os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
 	runtime.KeepAlive(buf)
-	if after-before < 60<<20 {
-		t.Errorf("Resident grew by %d bytes after touching 64 MiB (from %d to %d)", after-before, before, after)
+	var vmRSS int64
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("VmRSS line %q: %v", line, err)
+			}
+			vmRSS = kb << 10
+		}
+	}
+	if got < int64(len(buf)) {
+		t.Errorf("Resident = %d with a 64 MiB buffer just written", got)
+	}
+	if d := got - vmRSS; d < -8<<20 || d > 8<<20 {
+		t.Errorf("Resident = %d, VmRSS = %d: more than 8 MiB apart", got, vmRSS)
 	}
 }
