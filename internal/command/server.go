@@ -136,14 +136,8 @@ func New(opts Options) *Server {
 	}
 	s.clients.init()
 	s.initPubSub()
-	s.slowlog.init()
-	s.slowlog.threshold.Store(s.cfg.Int("slowlog-log-slower-than"))
+	s.slowlog.init(s.cfg)
 	s.slowlog.setMaxLen(int(s.cfg.Int("slowlog-max-len")))
-	s.cfg.OnChange("slowlog-log-slower-than", func(v string) error {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		s.slowlog.threshold.Store(n)
-		return nil
-	})
 	s.cfg.OnChange("slowlog-max-len", func(v string) error {
 		n, _ := strconv.Atoi(v)
 		s.slowlog.setMaxLen(n)

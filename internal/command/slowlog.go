@@ -3,15 +3,16 @@ package command
 import (
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/larderdb/larder/internal/config"
 )
 
 // slowlog keeps the most recent commands that ran longer than
 // slowlog-log-slower-than microseconds, at most slowlog-max-len of them.
 type slowlog struct {
-	threshold atomic.Int64 // microseconds; negative disables
-	mu        sync.Mutex   // guards the fields below
+	threshold *config.IntVar // slowlog-log-slower-than, microseconds; negative disables
+	mu        sync.Mutex     // guards the fields below
 	maxLen    int
 	nextID    int64
 	entries   []slowEntry // newest last
@@ -33,8 +34,8 @@ const (
 	slowlogMaxArgLen = 128
 )
 
-func (l *slowlog) init() {
-	l.threshold.Store(10000)
+func (l *slowlog) init(cfg *config.Store) {
+	l.threshold = cfg.IntVar("slowlog-log-slower-than")
 	l.maxLen = 128
 }
 

@@ -11,16 +11,20 @@ const benchKeys = 1 << 16
 
 func benchDB(b *testing.B) (*DB, [][]byte) {
 	db := openTest(b, Options{})
-	keys := make([][]byte, benchKeys)
-	val := []byte("value-of-sixteen")
+	return db, fillDB(db, benchKeys, "key:%08d", "value-of-sixteen")
+}
+
+// fillDB sets n keys, named by format from their index, to val, and returns the keys.
+func fillDB(db *DB, n int, format, val string) [][]byte {
+	keys := make([][]byte, n)
 	var tx Txn
 	for i := range keys {
-		keys[i] = fmt.Appendf(nil, "key:%08d", i)
+		keys[i] = fmt.Appendf(nil, format, i)
 		db.Begin(&tx, t0, keys[i])
-		tx.SetString(keys[i], val, 0)
+		tx.SetString(keys[i], []byte(val), 0)
 		tx.End()
 	}
-	return db, keys
+	return keys
 }
 
 // BenchmarkGet reads existing keys from every core.
@@ -163,15 +167,7 @@ func BenchmarkCheckMemory(b *testing.B) {
 func BenchmarkGetLarge(b *testing.B) {
 	const n = 2 << 20
 	db := openTest(b, Options{})
-	keys := make([][]byte, n)
-	val := []byte("value-of-thirty-two-bytes-long..")
-	var tx Txn
-	for i := range keys {
-		keys[i] = fmt.Appendf(nil, "key:%012d", i)
-		db.Begin(&tx, t0, keys[i])
-		tx.SetString(keys[i], val, 0)
-		tx.End()
-	}
+	keys := fillDB(db, n, "key:%012d", "value-of-thirty-two-bytes-long..")
 	var seq atomic.Uint64
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -14,15 +14,9 @@ func BenchmarkMSetLarge(b *testing.B) {
 			defer func(was bool) { prefetch = was }(prefetch)
 			prefetch = pre
 			db := openTest(b, Options{})
-			keys := make([][]byte, n)
+			keys := fillDB(db, n, "key:%012d", "value-of-thirty-two-bytes-long..")
 			val := []byte("value-of-thirty-two-bytes-long..")
 			var tx Txn
-			for i := range keys {
-				keys[i] = fmt.Appendf(nil, "key:%012d", i)
-				db.Begin(&tx, t0, keys[i])
-				tx.SetString(keys[i], val, 0)
-				tx.End()
-			}
 			batch := make([][]byte, 10)
 			i := uint64(7919)
 			b.ReportAllocs()

@@ -68,7 +68,6 @@ func (db *DB) Begin(t *Txn, now int64, keys ...[]byte) {
 		t.held = t.inline[:0]
 	}
 	h := t.held[:0]
-	t.places, t.pnext = t.places[:0], 0
 	for _, k := range keys {
 		slot, frag := db.place(k)
 		t.ck, t.cslot, t.cfrag, t.chash = k, slot, frag, true

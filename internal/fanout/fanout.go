@@ -61,11 +61,13 @@ type Fanout struct {
 	wg     sync.WaitGroup
 }
 
-// peer is the queue and sender of one member.
+// peer is the queue and sender of one member. Cancelling ctx stops the sender and its call in
+// flight.
 type peer struct {
-	addr string
-	q    chan *pb.Message
-	stop chan struct{}
+	addr   string
+	q      chan *pb.Message
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // New returns a Fanout with no members to forward to yet (see SetPeers).
@@ -106,7 +108,8 @@ func (f *Fanout) SetPeers(addrs []string) {
 	for _, a := range addrs {
 		keep[a] = true
 		if f.peers[a] == nil {
-			p := &peer{addr: a, q: make(chan *pb.Message, f.o.Queue), stop: make(chan struct{})}
+			p := &peer{addr: a, q: make(chan *pb.Message, f.o.Queue)}
+			p.ctx, p.cancel = context.WithCancel(context.Background())
 			f.peers[a] = p
 			f.wg.Add(1)
 			go f.send(p)
@@ -114,7 +117,7 @@ func (f *Fanout) SetPeers(addrs []string) {
 	}
 	for a, p := range f.peers {
 		if !keep[a] {
-			close(p.stop)
+			p.cancel()
 			delete(f.peers, a)
 		}
 	}
@@ -147,7 +150,7 @@ func (f *Fanout) Close() {
 	if !f.closed {
 		f.closed = true
 		for a, p := range f.peers {
-			close(p.stop)
+			p.cancel()
 			delete(f.peers, a)
 		}
 	}
@@ -173,7 +176,7 @@ func (f *Fanout) send(p *peer) {
 		select {
 		case m := <-p.q:
 			batch = append(batch, m)
-		case <-p.stop:
+		case <-p.ctx.Done():
 			return
 		}
 		size := len(batch[0].Channel) + len(batch[0].Payload)
@@ -191,7 +194,7 @@ func (f *Fanout) send(p *peer) {
 			f.lost(p.addr, len(batch), err.Error())
 			select { // an unreachable member: do not spin on it
 			case <-time.After(retryPause):
-			case <-p.stop:
+			case <-p.ctx.Done():
 				return
 			}
 		}
@@ -204,15 +207,8 @@ func (f *Fanout) forward(p *peer, batch []*pb.Message) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.o.Timeout)
+	ctx, cancel := context.WithTimeout(p.ctx, f.o.Timeout)
 	defer cancel()
-	go func() { // stopping the peer cancels its call in flight
-		select {
-		case <-p.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	_, err = pb.NewFanoutClient(cc).Forward(ctx, &pb.Batch{Messages: batch})
 	return err
 }
