@@ -57,10 +57,13 @@ func TestTinyLFUResistsScans(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("%s kept %d of %d hot keys through the scan (window %.3f, keys %d)", policy, kept, len(hot), db.windowFrac(), db.Len())
+			// The hot keys the window held when the limit came (a window share of the 400
+			// keys there is room for) lose their duels to hot keys of the main space as the
+			// scan pushes them out; the others stay, but for a few lost to the sketch's
+			// counts of colliding scan keys.
+			window := int(db.windowFrac() * 400)
 			switch {
-			// The hot keys the window held when the limit came lose their duels to hot keys
-			// of the main space as the scan pushes them out: a few go.
-			case policy == TinyLFU && kept < len(hot)*4/5:
+			case policy == TinyLFU && kept < len(hot)-window-5:
 				t.Errorf("TinyLFU kept %d of %d hot keys through a scan", kept, len(hot))
 			case policy != TinyLFU && kept > len(hot)/10:
 				t.Errorf("LRU kept %d of %d hot keys through a scan: the test does not test", kept, len(hot))
