@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -54,7 +55,7 @@ func runGCProcess(c *config) error {
 	t1 := time.Now()
 	fmt.Printf("loaded %d keys in %s; node RSS %s\n", c.keys, t1.Sub(t0).Round(time.Millisecond), mib(ch.rss()))
 	time.Sleep(50 * time.Millisecond) // let the last trace line arrive
-	printNodeGC(ctx, rdb, "load", ch.tr.windows(t0, t1))
+	printNodeGC(ctx, rdb, "load", c.keys, ch.tr.windows(t0, t1))
 
 	// The measured load: this process's collector off, so that it does not stall the clients.
 	runtime.GC()
@@ -87,7 +88,7 @@ func runGCProcess(c *config) error {
 		own1.NumGC-own0.NumGC, len(stalls), dur(maxStall(stalls)))
 	time.Sleep(50 * time.Millisecond)
 	ws := ch.tr.windows(t2, t3)
-	printNodeGC(ctx, rdb, "steady", ws)
+	printNodeGC(ctx, rdb, "steady", len(reqs), ws)
 	reportSpikes(reqs, ws, stalls, t3.Sub(t2))
 	keys, _ := rdb.DBSize(ctx).Result()
 	m, _ := info(ctx, rdb, "gc")
@@ -98,11 +99,16 @@ func runGCProcess(c *config) error {
 
 // printNodeGC prints the node's collections of a phase: INFO gc (runtime/metrics, since the
 // start or the last CONFIG RESETSTAT) and the gctrace lines of the phase.
-func printNodeGC(ctx context.Context, rdb *redis.Client, phase string, ws []gcWindow) {
+func printNodeGC(ctx context.Context, rdb *redis.Client, phase string, requests int, ws []gcWindow) {
 	if m, err := info(ctx, rdb, "gc"); err == nil {
-		fmt.Printf("%s: node INFO gc: %s cycles, %s pauses, pause p50 <= %s µs, p99 <= %s µs, max <= %s µs; GC CPU %s s\n",
+		fmt.Printf("%s: node INFO gc: %s cycles, %s pauses, pause p50 <= %s µs, p99 <= %s µs, max <= %s µs; GC CPU %s s; allocated %s B in %s objects\n",
 			phase, m["gc_cycles"], m["gc_pauses"], m["gc_pause_p50_usec"], m["gc_pause_p99_usec"],
-			m["gc_pause_max_usec"], m["gc_cpu_seconds"])
+			m["gc_pause_max_usec"], m["gc_cpu_seconds"], m["gc_allocated"], m["gc_allocated_objects"])
+		if phase == "steady" && requests > 0 {
+			b, _ := strconv.ParseFloat(m["gc_allocated"], 64)
+			o, _ := strconv.ParseFloat(m["gc_allocated_objects"], 64)
+			fmt.Printf("%s: node allocated %.1f B and %.2f objects per request\n", phase, b/float64(requests), o/float64(requests))
+		}
 	} else {
 		fmt.Printf("%s: INFO gc: %v\n", phase, err)
 	}

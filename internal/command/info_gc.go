@@ -17,17 +17,20 @@ const (
 	gcmScan     = "/gc/scan/heap:bytes"
 	gcmGOGC     = "/gc/gogc:percent"
 	gcmLimit    = "/gc/gomemlimit:bytes"
+	gcmAllocs   = "/gc/heap/allocs:bytes"
+	gcmObjects  = "/gc/heap/allocs:objects"
 )
 
-var gcMetricNames = []string{gcmCycles, gcmPauses, gcmCPU, gcmHeapLive, gcmHeapGoal, gcmScan, gcmGOGC, gcmLimit}
+var gcMetricNames = []string{gcmCycles, gcmPauses, gcmCPU, gcmHeapLive, gcmHeapGoal, gcmScan, gcmGOGC, gcmLimit, gcmAllocs, gcmObjects}
 
 // gcBase is the garbage collector's counters at the last CONFIG RESETSTAT,
 // so that INFO gc's cycles, pauses and CPU count from there, as Redis's
 // stats do.
 type gcBase struct {
-	cycles uint64
-	cpu    float64
-	pauses []uint64 // counts of the pause histogram's buckets
+	cycles         uint64
+	cpu            float64
+	pauses         []uint64 // counts of the pause histogram's buckets
+	alloc, objects uint64   // bytes and objects allocated on the heap
 }
 
 // readGCMetrics reads the runtime metrics of INFO gc.
@@ -50,37 +53,42 @@ func gcValue(s []metrics.Sample, name string) metrics.Value {
 	return metrics.Value{}
 }
 
+// gcUint returns the value of the uint64 metric name in s, or 0.
+func gcUint(s []metrics.Sample, name string) uint64 {
+	if v := gcValue(s, name); v.Kind() == metrics.KindUint64 {
+		return v.Uint64()
+	}
+	return 0
+}
+
 // resetGCLocked records the collector's counters now as INFO gc's new
 // base. The caller holds s.info.mu.
 func (s *Server) resetGCLocked() {
 	m := readGCMetrics()
-	b := gcBase{}
-	if v := gcValue(m, gcmCycles); v.Kind() == metrics.KindUint64 {
-		b.cycles = v.Uint64()
-	}
+	b := gcBase{cycles: gcUint(m, gcmCycles)}
 	if v := gcValue(m, gcmCPU); v.Kind() == metrics.KindFloat64 {
 		b.cpu = v.Float64()
 	}
 	if v := gcValue(m, gcmPauses); v.Kind() == metrics.KindFloat64Histogram {
 		b.pauses = slices.Clone(v.Float64Histogram().Counts)
 	}
+	b.alloc, b.objects = gcUint(m, gcmAllocs), gcUint(m, gcmObjects)
 	s.info.gc = b
 }
 
 // infoGC writes INFO's gc section, Larder's own: the Go garbage collector's
 // cycles, its stop-the-world pauses (quantiles of the runtime's histogram,
 // each the upper bound of its bucket, in microseconds) and its CPU time since
-// the start or the last CONFIG RESETSTAT, and the heap it works on now.
+// the start or the last CONFIG RESETSTAT, the bytes and objects allocated on
+// the heap in that time (what sets the collector's pace), and the heap it
+// works on now.
 func (s *Server) infoGC(w infoWriter) {
 	m := readGCMetrics()
 	s.info.mu.Lock()
 	base := s.info.gc
 	s.info.mu.Unlock()
 
-	var cycles uint64
-	if v := gcValue(m, gcmCycles); v.Kind() == metrics.KindUint64 {
-		cycles = v.Uint64() - base.cycles
-	}
+	cycles := gcUint(m, gcmCycles) - min(gcUint(m, gcmCycles), base.cycles)
 	var cpu float64
 	if v := gcValue(m, gcmCPU); v.Kind() == metrics.KindFloat64 {
 		cpu = v.Float64() - base.cpu
@@ -89,18 +97,15 @@ func (s *Server) infoGC(w infoWriter) {
 	if v := gcValue(m, gcmPauses); v.Kind() == metrics.KindFloat64Histogram {
 		pauses = quantilesSince(v.Float64Histogram(), base.pauses)
 	}
-	u := func(name string) int64 {
-		if v := gcValue(m, name); v.Kind() == metrics.KindUint64 {
-			return int64(min(v.Uint64(), math.MaxInt64))
-		}
-		return 0
-	}
+	u := func(name string) int64 { return int64(min(gcUint(m, name), math.MaxInt64)) }
 	w.int("gc_cycles", int64(cycles))
 	w.int("gc_pauses", int64(pauses.n))
 	w.int("gc_pause_p50_usec", pauses.p50)
 	w.int("gc_pause_p99_usec", pauses.p99)
 	w.int("gc_pause_max_usec", pauses.max)
 	w.str("gc_cpu_seconds", fmt.Sprintf("%.6f", cpu))
+	w.int("gc_allocated", int64(gcUint(m, gcmAllocs)-min(gcUint(m, gcmAllocs), base.alloc)))
+	w.int("gc_allocated_objects", int64(gcUint(m, gcmObjects)-min(gcUint(m, gcmObjects), base.objects)))
 	w.int("gc_heap_live", u(gcmHeapLive))
 	w.int("gc_heap_goal", u(gcmHeapGoal))
 	w.int("gc_heap_scannable", u(gcmScan))
