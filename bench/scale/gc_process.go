@@ -24,8 +24,8 @@ func runGCProcess(c *config) error {
 	if c.rate == 0 {
 		c.rate = 20000
 	}
-	if c.trace != "" && c.nodeBin != "" {
-		return fmt.Errorf("-trace needs the node in -mode node, not -node-bin")
+	if (c.trace != "" || c.gcEvery > 0) && c.nodeBin != "" {
+		return fmt.Errorf("-trace and -gc-every need the node in -mode node, not -node-bin")
 	}
 	header(c)
 	ch, err := startChild(c)

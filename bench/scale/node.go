@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/trace"
 	"strconv"
 	"strings"
@@ -35,6 +36,23 @@ func runNode(c *config) error {
 		return err
 	}
 	defer n.Close()
+	if c.gcEvery > 0 {
+		// A collection on a timer, as the runtime's own every 2 minutes, to have many in
+		// a run: the node allocates too little for its heap goal to start them.
+		t := time.NewTicker(c.gcEvery)
+		done := make(chan struct{})
+		defer func() { t.Stop(); close(done) }()
+		go func() {
+			for {
+				select {
+				case <-t.C:
+					runtime.GC()
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
 	sig := make(chan os.Signal, 4)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2)
 	var tf *os.File
@@ -87,7 +105,8 @@ func startChild(c *config) (*child, error) {
 		if err != nil {
 			return nil, err
 		}
-		cmd = exec.Command(exe, "-mode", "node", "-port", port, "-hz", strconv.Itoa(c.hz), "-trace", c.trace)
+		cmd = exec.Command(exe, "-mode", "node", "-port", port, "-hz", strconv.Itoa(c.hz), "-trace", c.trace,
+			"-gc-every", c.gcEvery.String())
 	}
 	env := []string{}
 	for _, e := range os.Environ() {
