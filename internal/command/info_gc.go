@@ -15,13 +15,15 @@ const (
 	gcmHeapLive = "/gc/heap/live:bytes"
 	gcmHeapGoal = "/gc/heap/goal:bytes"
 	gcmScan     = "/gc/scan/heap:bytes"
+	gcmStacks   = "/gc/scan/stack:bytes"
+	gcmGlobals  = "/gc/scan/globals:bytes"
 	gcmGOGC     = "/gc/gogc:percent"
 	gcmLimit    = "/gc/gomemlimit:bytes"
 	gcmAllocs   = "/gc/heap/allocs:bytes"
 	gcmObjects  = "/gc/heap/allocs:objects"
 )
 
-var gcMetricNames = []string{gcmCycles, gcmPauses, gcmCPU, gcmHeapLive, gcmHeapGoal, gcmScan, gcmGOGC, gcmLimit, gcmAllocs, gcmObjects}
+var gcMetricNames = []string{gcmCycles, gcmPauses, gcmCPU, gcmHeapLive, gcmHeapGoal, gcmScan, gcmStacks, gcmGlobals, gcmGOGC, gcmLimit, gcmAllocs, gcmObjects}
 
 // gcBase is the garbage collector's counters at the last CONFIG RESETSTAT,
 // so that INFO gc's cycles, pauses and CPU count from there, as Redis's
@@ -109,6 +111,8 @@ func (s *Server) infoGC(w infoWriter) {
 	w.int("gc_heap_live", u(gcmHeapLive))
 	w.int("gc_heap_goal", u(gcmHeapGoal))
 	w.int("gc_heap_scannable", u(gcmScan))
+	w.int("gc_stacks_scannable", u(gcmStacks))
+	w.int("gc_globals_scannable", u(gcmGlobals))
 	w.int("gc_gogc", u(gcmGOGC))
 	w.int("gc_gomemlimit", u(gcmLimit))
 }

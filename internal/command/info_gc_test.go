@@ -20,7 +20,7 @@ func TestInfoGC(t *testing.T) {
 		runtime.GC()
 		info := srvInfo(t, ctx, c, "gc")
 		for _, k := range []string{"gc_cycles", "gc_pauses", "gc_pause_p50_usec", "gc_pause_p99_usec",
-			"gc_pause_max_usec", "gc_cpu_seconds", "gc_allocated", "gc_allocated_objects", "gc_heap_live", "gc_heap_goal", "gc_heap_scannable",
+			"gc_pause_max_usec", "gc_cpu_seconds", "gc_allocated", "gc_allocated_objects", "gc_heap_live", "gc_heap_goal", "gc_heap_scannable", "gc_stacks_scannable", "gc_globals_scannable",
 			"gc_gogc", "gc_gomemlimit"} {
 			if _, ok := info[k]; !ok {
 				t.Errorf("INFO gc has no %s:\n%v", k, info)
