@@ -43,7 +43,7 @@ func runGCProcess(c *config) error {
 	if c.nodeBin != "" {
 		node = c.nodeBin
 	}
-	fmt.Printf("node: %s, pid %d, on %s\n", node, ch.cmd.Process.Pid, ch.addr)
+	fmt.Printf("node: %s, pid %d, on %s, settings %q\n", node, ch.cmd.Process.Pid, ch.addr, c.set)
 	if m, err := info(ctx, rdb, "gc"); err == nil {
 		fmt.Printf("node: GOGC %s, GOMEMLIMIT %s\n", m["gc_gogc"], m["gc_gomemlimit"])
 	}

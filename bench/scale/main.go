@@ -60,6 +60,7 @@ type config struct {
 	traceAt  time.Duration // gc: how far into the measured load the trace starts
 	traceFor time.Duration // gc: how long the trace lasts
 	gcEvery  time.Duration // gc and node: the node runs runtime.GC this often; 0: never
+	set      string        // gc and node: the node's settings, "name=value,..."
 }
 
 func main() {
@@ -86,6 +87,7 @@ func main() {
 	flag.StringVar(&c.trace, "trace", "", "gc: write an execution trace of the node (needs no -node-bin) to this file")
 	flag.DurationVar(&c.traceAt, "trace-at", 10*time.Second, "gc: start of the trace, from the start of the measured load")
 	flag.DurationVar(&c.traceFor, "trace-for", 10*time.Second, "gc: length of the trace")
+	flag.StringVar(&c.set, "set", "", "gc: settings of the child node, name=value,... (e.g. io-loops-keep-p=no)")
 	flag.DurationVar(&c.gcEvery, "gc-every", 0, "gc: the node (needs no -node-bin) starts a collection this often, as the runtime's 2-minute forced one; 0: never")
 	flag.Parse()
 

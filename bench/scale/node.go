@@ -27,10 +27,11 @@ func runNode(c *config) error {
 	if err != nil {
 		return err
 	}
-	n, err := larder.Open(&larder.Options{
-		Listener: ln,
-		Settings: map[string]string{"hz": fmt.Sprint(c.hz)},
-	})
+	settings := map[string]string{"hz": fmt.Sprint(c.hz)}
+	for k, v := range nodeSettings(c.set) {
+		settings[k] = v
+	}
+	n, err := larder.Open(&larder.Options{Listener: ln, Settings: settings})
 	if err != nil {
 		ln.Close()
 		return err
@@ -85,6 +86,17 @@ func runNode(c *config) error {
 	return nil
 }
 
+// nodeSettings parses -set: "name=value,...".
+func nodeSettings(set string) map[string]string {
+	m := map[string]string{}
+	for kv := range strings.SplitSeq(set, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return m
+}
+
 // child is a node running in a process of its own, with the runtime's gctrace lines read
 // from its standard error.
 type child struct {
@@ -99,14 +111,18 @@ func startChild(c *config) (*child, error) {
 	var cmd *exec.Cmd
 	port := strconv.Itoa(c.port)
 	if c.nodeBin != "" {
-		cmd = exec.Command(c.nodeBin, "--port", port, "--hz", strconv.Itoa(c.hz), "--loglevel", "warning")
+		args := []string{"--port", port, "--hz", strconv.Itoa(c.hz), "--loglevel", "warning"}
+		for k, v := range nodeSettings(c.set) {
+			args = append(args, "--"+k, v)
+		}
+		cmd = exec.Command(c.nodeBin, args...)
 	} else {
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, err
 		}
 		cmd = exec.Command(exe, "-mode", "node", "-port", port, "-hz", strconv.Itoa(c.hz), "-trace", c.trace,
-			"-gc-every", c.gcEvery.String())
+			"-gc-every", c.gcEvery.String(), "-set", c.set)
 	}
 	env := []string{}
 	for _, e := range os.Environ() {
