@@ -143,6 +143,7 @@ func Open(opts *Options) (*Node, error) {
 		Limits:      limitsOf(cfg),
 		IdleTimeout: time.Duration(cfg.Int("timeout")) * time.Second,
 		EventLoops:  eventLoops(cfg.Int("io-loops")),
+		LoopsYieldP: !cfg.Bool("io-loops-keep-p"),
 	})
 	n.mem = memlimit.Reserve(cfg.Int("maxmemory"))
 	n.watchSettings()

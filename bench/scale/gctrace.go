@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -76,7 +77,12 @@ func startGCTracer() (*gcTracer, error) {
 		return nil, err
 	}
 	w.Close()
-	out := os.NewFile(uintptr(orig), "stderr")
+	return readGCTrace(r, os.NewFile(uintptr(orig), "stderr")), nil
+}
+
+// readGCTrace reads gctrace lines from r, a process's standard error, until its end, and
+// copies every other line to out.
+func readGCTrace(r io.Reader, out io.Writer) *gcTracer {
 	t := &gcTracer{}
 	go func() {
 		s := bufio.NewScanner(r)
@@ -103,7 +109,7 @@ func startGCTracer() (*gcTracer, error) {
 			t.mu.Unlock()
 		}
 	}()
-	return t, nil
+	return t
 }
 
 func seconds(s string) time.Duration {

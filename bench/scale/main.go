@@ -3,17 +3,20 @@
 // keys stay resident, and what active expiry costs, while keys with TTLs keep arriving
 // (-mode expiry).
 //
-// The node runs in this process, started with larder.Open on a loopback port, and the load
-// comes from go-redis clients over TCP, so the garbage collector sees the node's heap and the
-// clients' together, as an application embedding a node would.
+// In gc mode the node runs in a process of its own (this program in -mode node, or the larder
+// binary given with -node-bin) with GODEBUG=gctrace=1, and this program reads the node's trace
+// lines from its standard error to know when each collection ran; the load comes from go-redis
+// clients in this process over loopback TCP, with this process's own collector off during the
+// measured load. With -inproc, and in expiry mode, the node runs in this process, started with
+// larder.Open on a loopback port, so the garbage collector sees the node's heap and the
+// clients' together, as an application embedding a node would; gc mode then re-executes
+// itself with GODEBUG=gctrace=1 and reads the trace lines from its own standard error.
 //
 // Run it from the bench module:
 //
-//	go run ./scale -mode gc -keys 10000000 -duration 60s
+//	go build -o /tmp/gcnode ../cmd/larder
+//	go run ./scale -mode gc -keys 10000000 -duration 60s -node-bin /tmp/gcnode
 //	go run ./scale -mode expiry -keys 10000000 -duration 120s
-//
-// In gc mode the program re-executes itself with GODEBUG=gctrace=1 and reads the runtime's
-// trace lines from its own standard error, to know when each collection ran.
 package main
 
 import (
@@ -48,11 +51,21 @@ type config struct {
 	sample   time.Duration
 	profile  string
 	fill     time.Duration
+
+	inproc   bool          // gc: the node in this process, as before
+	port     int           // gc and node: the child node's port
+	nodeBin  string        // gc: a larder binary to run as the node; "": this program in -mode node
+	nodeGOGC string        // gc: GOGC for the node; "": as in this environment
+	trace    string        // gc: write an execution trace of the node to this file
+	traceAt  time.Duration // gc: how far into the measured load the trace starts
+	traceFor time.Duration // gc: how long the trace lasts
+	gcEvery  time.Duration // gc and node: the node runs runtime.GC this often; 0: never
+	set      string        // gc and node: the node's settings, "name=value,..."
 }
 
 func main() {
 	var c config
-	flag.StringVar(&c.mode, "mode", "gc", "gc or expiry")
+	flag.StringVar(&c.mode, "mode", "gc", "gc, expiry or node (the node process of gc)")
 	flag.IntVar(&c.keys, "keys", 10_000_000, "keys to load (gc) or to keep resident (expiry)")
 	flag.IntVar(&c.valSize, "value", 32, "value size in bytes (keys are 16 bytes)")
 	flag.DurationVar(&c.duration, "duration", 60*time.Second, "length of the measured load")
@@ -67,16 +80,31 @@ func main() {
 	flag.DurationVar(&c.sample, "sample", 500*time.Millisecond, "expiry: how often to sample the keyspace")
 	flag.DurationVar(&c.fill, "fill", 0, "expiry: first load -keys keys as fast as possible, expiring over [min-ttl, max-ttl] after this long; the measured load starts then")
 	flag.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the measured phase to this file")
+	flag.BoolVar(&c.inproc, "inproc", false, "gc: run the node in this process, with the load (the old way)")
+	flag.IntVar(&c.port, "port", 7861, "gc: the node's port on 127.0.0.1 (a child process)")
+	flag.StringVar(&c.nodeBin, "node-bin", "", "gc: a larder binary to run as the node (not named larder: scripts pkill that name); default: this program in -mode node")
+	flag.StringVar(&c.nodeGOGC, "node-gogc", "", "gc: GOGC for the node process")
+	flag.StringVar(&c.trace, "trace", "", "gc: write an execution trace of the node (needs no -node-bin) to this file")
+	flag.DurationVar(&c.traceAt, "trace-at", 10*time.Second, "gc: start of the trace, from the start of the measured load")
+	flag.DurationVar(&c.traceFor, "trace-for", 10*time.Second, "gc: length of the trace")
+	flag.StringVar(&c.set, "set", "", "gc: settings of the child node, name=value,... (e.g. io-loops-keep-p=no)")
+	flag.DurationVar(&c.gcEvery, "gc-every", 0, "gc: the node (needs no -node-bin) starts a collection this often, as the runtime's 2-minute forced one; 0: never")
 	flag.Parse()
 
 	var err error
 	switch c.mode {
 	case "gc":
-		err = runGC(&c)
+		if c.inproc {
+			err = runGC(&c)
+		} else {
+			err = runGCProcess(&c)
+		}
+	case "node":
+		err = runNode(&c)
 	case "expiry":
 		err = runExpiry(&c)
 	default:
-		err = fmt.Errorf("unknown -mode %q: want gc or expiry", c.mode)
+		err = fmt.Errorf("unknown -mode %q: want gc, expiry or node", c.mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)

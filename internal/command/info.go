@@ -54,6 +54,8 @@ type infoState struct {
 	sampleOps, sampleIn, sampleOut int64
 	opsPerSec                      int64
 	inKbps, outKbps                float64
+
+	gc gcBase // the collector's counters at the last reset
 }
 
 // maxErrorPrefixes bounds the errorstats table, as Redis 7.2 does, so that
@@ -145,8 +147,9 @@ func (s *Server) markSaved(now time.Time) {
 // ResetStats zeroes the statistics CONFIG RESETSTAT resets, as Redis's
 // resetServerStats, resetCommandTableStats and resetErrorTableStats do:
 // the node-wide counters, the keyspace's hit, miss, expiry and eviction
-// counters, every command's statistics and the error table. The slow log
-// and peak memory are kept.
+// counters, every command's statistics and the error table, and the
+// garbage collector's counts in INFO gc. The slow log and peak memory are
+// kept.
 func (s *Server) ResetStats() {
 	st := &s.Stats
 	st.ConnectionsReceived.Store(0)
@@ -167,6 +170,7 @@ func (s *Server) ResetStats() {
 	s.info.sampleAt = s.now()
 	s.info.sampleOps, s.info.sampleIn, s.info.sampleOut = 0, 0, 0
 	s.info.opsPerSec, s.info.inKbps, s.info.outKbps = 0, 0, 0
+	s.resetGCLocked()
 	s.info.mu.Unlock()
 }
 
@@ -179,7 +183,7 @@ func (cs *commandStats) reset() {
 
 // infoSections are INFO's sections in the order it prints them.
 var infoSections = []string{
-	"server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+	"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "gc",
 	"modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
 }
 
@@ -274,6 +278,10 @@ func (s *Server) infoSection(b *strings.Builder, sec string, now time.Time) {
 		w.str("used_cpu_user", cpuSeconds(user))
 		w.str("used_cpu_sys_children", "0.000000")
 		w.str("used_cpu_user_children", "0.000000")
+	case "gc":
+		// Larder's own section, not in a bare INFO: see infoGC.
+		w.header("GC")
+		s.infoGC(w)
 	case "modules":
 		w.header("Modules")
 	case "commandstats":

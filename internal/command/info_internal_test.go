@@ -1,6 +1,8 @@
 package command
 
 import (
+	"math"
+	"runtime/metrics"
 	"strconv"
 	"testing"
 )
@@ -71,5 +73,28 @@ func TestInfoSafe(t *testing.T) {
 func TestCPUSeconds(t *testing.T) {
 	if got := cpuSeconds(1500042 * 1000); got != "1.500042" {
 		t.Fatalf("cpuSeconds = %q", got)
+	}
+}
+
+func TestQuantilesSince(t *testing.T) {
+	inf := math.Inf(1)
+	h := &metrics.Float64Histogram{
+		Buckets: []float64{0, 1e-6, 10e-6, 100e-6, 1e-3, inf},
+		Counts:  []uint64{10, 80, 8, 2, 1}, // the last bucket has no upper bound: its lower one counts
+	}
+	for _, tc := range []struct {
+		name string
+		base []uint64
+		want pauseQuantiles
+	}{
+		{"no base", nil, pauseQuantiles{n: 101, p50: 10, p99: 1000, max: 1000}},
+		{"base", []uint64{10, 80, 0, 2, 1}, pauseQuantiles{n: 8, p50: 100, p99: 100, max: 100}},
+		{"all in base", []uint64{10, 80, 8, 2, 1}, pauseQuantiles{}},
+		{"base larger", []uint64{20, 80, 8, 2, 1}, pauseQuantiles{}},
+		{"short base", []uint64{10}, pauseQuantiles{n: 91, p50: 10, p99: 1000, max: 1000}},
+	} {
+		if got := quantilesSince(h, tc.base); got != tc.want {
+			t.Errorf("%s: quantilesSince = %+v, want %+v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -31,7 +31,7 @@ func infoHeaders(t *testing.T, ctx context.Context, c *redis.Client, args ...any
 
 func TestInfoSections(t *testing.T) {
 	defaults := "Server Clients Memory Persistence Stats Replication CPU Modules Errorstats Cluster Keyspace"
-	all := "Server Clients Memory Persistence Stats Replication CPU Modules Commandstats Errorstats Latencystats Cluster Keyspace"
+	all := "Server Clients Memory Persistence Stats Replication CPU GC Modules Commandstats Errorstats Latencystats Cluster Keyspace"
 	forEachProto(t, func(t *testing.T, ctx context.Context, c *redis.Client) {
 		for _, tc := range []struct {
 			args []any
@@ -47,6 +47,7 @@ func TestInfoSections(t *testing.T) {
 			{[]any{"cpu", "default"}, defaults},
 			{[]any{"cpu", "all"}, all},
 			{[]any{"module_list"}, "Modules"},
+			{[]any{"GC"}, "GC"},
 			{[]any{"sentinel"}, ""},
 		} {
 			if got := strings.Join(infoHeaders(t, ctx, c, tc.args...), " "); got != tc.want {

@@ -37,7 +37,7 @@ type eventLoop struct {
 
 	// keepP makes the loop sleep in epoll_wait without telling the scheduler,
 	// so that it keeps its P: set when other Ps are left for the rest of the
-	// program. Telling it (a blocking syscall) costs a hand-off of the P on
+	// program, unless Options.LoopsYieldP. Telling it (a blocking syscall) costs a hand-off of the P on
 	// every sleep and keeps the runtime's monitor thread polling every 20 µs,
 	// about a tenth of the node's CPU time under a small-request load.
 	keepP bool
@@ -71,7 +71,7 @@ func (s *Server) startLoops(n int) []*eventLoop {
 			s.log.Warn("epoll_create failed", "err", err, "loops", len(loops))
 			return loops // nil: goroutine mode; the loops started exit with Shutdown
 		}
-		l := &eventLoop{s: s, epfd: epfd, conns: make(map[int32]*loopConn), keepP: claimP()}
+		l := &eventLoop{s: s, epfd: epfd, conns: make(map[int32]*loopConn), keepP: !s.yieldP && claimP()}
 		loops = append(loops, l)
 		s.wg.Add(1)
 		go l.run()

@@ -257,23 +257,54 @@ func TestLoopStats(t *testing.T) {
 // random phase) would make the median collection take about 50 ms; a small
 // heap's takes about a millisecond.
 func TestLoopSleepingLetsRuntimeStop(t *testing.T) {
-	n := startNode(t, "1", nil)
-	c, r := rawConn(t, n)
-	io.WriteString(c, "PING\r\n")
-	expectLine(t, r, "+PONG\r\n")
-	var took []time.Duration
-	for range 7 {
-		time.Sleep(20 * time.Millisecond) // the loop is asleep in epoll_wait
-		start := time.Now()
-		runtime.GC()
-		took = append(took, time.Since(start))
+	for _, keep := range []string{"yes", "no"} {
+		t.Run("io-loops-keep-p="+keep, func(t *testing.T) {
+			n := startNode(t, "1", map[string]string{"io-loops-keep-p": keep})
+			c, r := rawConn(t, n)
+			io.WriteString(c, "PING\r\n")
+			expectLine(t, r, "+PONG\r\n")
+			var took []time.Duration
+			for range 7 {
+				time.Sleep(20 * time.Millisecond) // the loop is asleep in epoll_wait
+				start := time.Now()
+				runtime.GC()
+				took = append(took, time.Since(start))
+			}
+			slices.Sort(took)
+			if med := took[len(took)/2]; med > 25*time.Millisecond {
+				t.Fatalf("median collection with the loop asleep took %v (all: %v); the loop holds up stop-the-world", med, took)
+			}
+			t.Logf("GOMAXPROCS=%d, collections with the loop asleep: %v", runtime.GOMAXPROCS(0), took)
+			io.WriteString(c, "PING\r\n")
+			expectLine(t, r, "+PONG\r\n")
+			healthy(t, n)
+		})
 	}
-	slices.Sort(took)
-	if med := took[len(took)/2]; med > 25*time.Millisecond {
-		t.Fatalf("median collection with the loop asleep took %v (all: %v); the loop holds up stop-the-world", med, took)
-	}
-	t.Logf("GOMAXPROCS=%d, collections with the loop asleep: %v", runtime.GOMAXPROCS(0), took)
-	io.WriteString(c, "PING\r\n")
-	expectLine(t, r, "+PONG\r\n")
-	healthy(t, n)
+}
+
+// TestLoopYieldingP serves pipelined and single commands from go-redis
+// clients on event loops that sleep through the scheduler.
+func TestLoopYieldingP(t *testing.T) {
+	eachLoopMode(t, func(t *testing.T, loops string) {
+		n := startNode(t, loops, map[string]string{"io-loops-keep-p": "no"})
+		ctx := context.Background()
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr().String(), DisableIdentity: true, PoolSize: 4})
+		t.Cleanup(func() { rdb.Close() })
+		p := rdb.Pipeline()
+		for i := range 200 {
+			p.Set(ctx, "k"+strconv.Itoa(i), i, 0)
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 200 {
+			if got, err := rdb.Get(ctx, "k"+strconv.Itoa(i)).Int(); err != nil || got != i {
+				t.Fatalf("GET k%d = %d, %v; want %d", i, got, err, i)
+			}
+		}
+		if got := rdb.ConfigGet(ctx, "io-loops-keep-p").Val()["io-loops-keep-p"]; got != "no" {
+			t.Errorf("CONFIG GET io-loops-keep-p = %q, want no", got)
+		}
+		healthy(t, n)
+	})
 }

@@ -39,6 +39,13 @@ type Options struct {
 	// a client that blocks, subscribes or cannot take its replies at once
 	// moves to a goroutine of its own. Default 0: a goroutine per client.
 	EventLoops int
+	// LoopsYieldP makes the event loops sleep in epoll_wait through the
+	// scheduler, giving up their P, instead of keeping it (the default, while
+	// a P is left for the rest of the program). Keeping it saves CPU per
+	// request, but every stop-the-world and every scan of a loop's stack by
+	// the garbage collector then waits for the loop's thread to wake from a
+	// signal, which on a busy or oversubscribed host can take milliseconds.
+	LoopsYieldP bool
 }
 
 // tracked is an open connection as Shutdown and maxclients see it: a
@@ -65,6 +72,7 @@ type Server struct {
 	wg      sync.WaitGroup // one per connection, and one per event loop
 
 	nloops int          // Options.EventLoops
+	yieldP bool         // Options.LoopsYieldP
 	loops  []*eventLoop // started by Serve; nil in goroutine mode
 	next   int          // the loop the next connection goes to
 }
@@ -77,7 +85,7 @@ func New(opts Options) *Server {
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 10000
 	}
-	s := &Server{cmds: opts.Commands, log: opts.Logger, conns: make(map[tracked]struct{}), nloops: opts.EventLoops}
+	s := &Server{cmds: opts.Commands, log: opts.Logger, conns: make(map[tracked]struct{}), nloops: opts.EventLoops, yieldP: opts.LoopsYieldP}
 	s.maxClients.Store(int64(opts.MaxClients))
 	lim := opts.Limits
 	s.limits.Store(&lim)
