@@ -6,7 +6,8 @@ package engine
 
 // GetString appends key's value to dst when key holds a string, and reports whether it does.
 // Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
-// policy. now (unix ms) is the time of the policy's clock, which may lag a little (a coarse
+// policy; with Options.HashSlots the access goes through the shard's lossy read buffer
+// (readbuf.go), which the policy sees at the shard's next lock and which may drop it. now (unix ms) is the time of the policy's clock, which may lag a little (a coarse
 // clock: the LRU clock counts seconds); only a key with a TTL needs the exact time, and for it
 // GetString calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
 func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte, bool) {
@@ -29,14 +30,25 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 		sh.unlock()
 		return dst, false
 	}
-	sh.hits.Add(1)
-	db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
 	h := sh.at(ref)
 	ok := h.Kind() == KindString
 	if ok {
 		dst = append(dst, h.value()...)
 	}
+	if !db.hashSlots {
+		sh.hits.Add(1)
+		db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
+		sh.unlock()
+		return dst, ok
+	}
 	sh.unlock()
+	// The hit goes to the read buffer, which counts it, and to the policy at the shard's
+	// next lock; a reader that fills the buffer drains it if the lock is free.
+	if sh.reads.offer(cell(frag, ref), now) && sh.mu.TryLock() {
+		sh.now = now
+		sh.drainLocked()
+		sh.unlock()
+	}
 	return dst, ok
 }
 
