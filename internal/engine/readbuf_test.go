@@ -114,7 +114,8 @@ func TestReadBufStaleHit(t *testing.T) {
 }
 
 // TestGetStringConcurrent runs readers against writers on two shards of a DB that evicts and
-// compacts, and checks every value read, the hit count and the storage's invariants.
+// compacts, some keys with a TTL that the readers find expired, and checks every value read,
+// the hit count and the storage's invariants.
 func TestGetStringConcurrent(t *testing.T) {
 	db := openTest(t, Options{Shards: 2, HashSlots: true, MaxMemory: 48 << 10})
 	const keys = 400
@@ -127,13 +128,14 @@ func TestGetStringConcurrent(t *testing.T) {
 		db.SetString(fmt.Appendf(nil, "k%d", k), value(k, rand.New(rand.NewPCG(1, uint64(k)))), 0, t0)
 	}
 	before := db.Stats().Hits
+	exact := func() int64 { return t0 + 1000 }
 	var hits, stop atomic.Int64
 	var writers, readers sync.WaitGroup
 	errs := make(chan error, 8)
 	for w := range 2 {
 		writers.Go(func() {
 			r := rand.New(rand.NewPCG(2, uint64(w)))
-			for i := 0; stop.Load() == 0; i++ {
+			for stop.Load() == 0 {
 				k := r.IntN(keys)
 				key := fmt.Appendf(nil, "k%d", k)
 				if r.IntN(8) == 0 {
@@ -143,7 +145,11 @@ func TestGetStringConcurrent(t *testing.T) {
 					txn.End()
 					continue
 				}
-				db.SetString(key, value(k, r), 0, t0+int64(i))
+				var at int64
+				if r.IntN(4) == 0 { // expired for the readers, which then delete it
+					at = t0 + 500
+				}
+				db.SetString(key, value(k, r), at, t0)
 				db.CheckMemory(t0)
 			}
 		})
@@ -154,7 +160,7 @@ func TestGetStringConcurrent(t *testing.T) {
 			var buf []byte
 			for range 20000 {
 				k := r.IntN(keys / 8) // a hot set, so that readers meet in a shard's buffer
-				v, ok := db.GetString(buf[:0], fmt.Appendf(nil, "k%d", k), t0+1000, nil)
+				v, ok := db.GetString(buf[:0], fmt.Appendf(nil, "k%d", k), t0+1000, exact)
 				buf = v
 				if !ok {
 					continue
