@@ -13,7 +13,14 @@ package engine
 func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte, bool) {
 	slot, frag := db.place(key)
 	sh := &db.shards[db.shardOf(slot)]
-	sh.lock(now)
+	if db.hashSlots {
+		// Not lock, which would drain the read buffer: readers leave it to fill, so that
+		// the policy takes its hits in batches (below), or to the shard's next writer.
+		sh.mu.Lock()
+		sh.now = now
+	} else {
+		sh.lock(now)
+	}
 	_, ref := sh.tabs[db.localSlot(slot)].find(sh, frag, key)
 	if ref != 0 {
 		if h := sh.at(ref); h.expireAt() != 0 {
@@ -43,7 +50,7 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 	}
 	sh.unlock()
 	// The hit goes to the read buffer, which counts it, and to the policy at the shard's
-	// next lock; a reader that fills the buffer drains it if the lock is free.
+	// next lock; under reads alone, a reader drains it now and then if the lock is free.
 	if sh.reads.offer(cell(frag, ref), now) && sh.mu.TryLock() {
 		sh.now = now
 		sh.drainLocked()

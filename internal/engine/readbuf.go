@@ -8,10 +8,10 @@ const readBufLen = 16
 
 // readBuf is a shard's lossy buffer of read hits, after Caffeine's BoundedBuffer: DB.GetString
 // records a hit in it with atomics alone, and whoever next holds the shard's lock gives the
-// hits to the eviction policy (drainLocked). A hit is dropped when the buffer is full or
-// another reader won the same place: the policy only needs a sample of the hits, and one that
-// is never late to take the lock. It is safe for many writers (offer) and one reader (drain,
-// under the shard's lock).
+// hits to the eviction policy (drainLocked), or, under reads alone, a reader after
+// readDrainDrops dropped hits. A hit is dropped when the buffer is full or another reader won
+// the same place: TinyLFU's sketch needs only a sample of the hits. It is safe for many
+// writers (offer) and one reader (drain, under the shard's lock).
 type readBuf struct {
 	// tail counts the places writers have claimed, head those the drain has emptied; both
 	// only grow. A place holds a hit (cell(frag, ref) of a hashSlots shard's one table), or 0
@@ -25,19 +25,25 @@ type readBuf struct {
 	hits [readBufLen]atomic.Uint64
 }
 
-// offer records the hit h (non-zero) at now and reports whether the buffer is now full, so
-// that the caller may drain it. It never blocks.
-func (b *readBuf) offer(h uint64, now int64) (full bool) {
+// readDrainDrops is how many hits a full buffer drops before the reader that drops the last
+// of them drains it (if the shard's lock is free): under reads alone, the policy then sees
+// readBufLen hits of every readBufLen+readDrainDrops, a uniform sample, instead of them all.
+// Writes to the shard drain it sooner, and then no hit is dropped.
+const readDrainDrops = 7 * readBufLen
+
+// offer records the hit h (non-zero) at now, or drops it when the buffer is full or another
+// writer claimed the same place. It reports whether the caller should drain the buffer. It
+// never blocks.
+func (b *readBuf) offer(h uint64, now int64) (drain bool) {
 	if b.now.Load() < now {
 		b.now.Store(now)
 	}
 	tail := b.tail.Load()
 	if tail-b.head.Load() >= readBufLen || !b.tail.CompareAndSwap(tail, tail+1) {
-		b.dropped.Add(1)
-		return true
+		return b.dropped.Add(1)%readDrainDrops == 0
 	}
 	b.hits[tail%readBufLen].Store(h)
-	return tail+1-b.head.Load() >= readBufLen
+	return false
 }
 
 // pending reports whether the buffer may hold hits to drain.

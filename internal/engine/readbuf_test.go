@@ -9,24 +9,25 @@ import (
 	"testing"
 )
 
-// TestReadBufFull checks that a read buffer keeps readBufLen hits, reports full at the last,
-// drops and counts the rest, and that a drain stops at a place claimed but not yet stored.
+// TestReadBufFull checks that a read buffer keeps readBufLen hits, then drops and counts the
+// rest, asking for a drain at every readDrainDrops-th drop, and that a drain stops at a place
+// claimed but not yet stored.
 func TestReadBufFull(t *testing.T) {
 	var b readBuf
 	for i := range readBufLen {
-		if full := b.offer(uint64(i+1), t0); full != (i == readBufLen-1) {
-			t.Fatalf("offer %d: full = %v", i, full)
+		if b.offer(uint64(i+1), t0) {
+			t.Fatalf("offer %d of %d asks for a drain", i, readBufLen)
 		}
 	}
-	for range 3 {
-		if !b.offer(99, t0) {
-			t.Fatal("offer to a full buffer: not full")
+	for i := 1; i <= 2*readDrainDrops; i++ {
+		if drain := b.offer(99, t0); drain != (i%readDrainDrops == 0) {
+			t.Fatalf("drop %d: drain = %v", i, drain)
 		}
 	}
-	if n := b.count(); n != readBufLen+3 {
-		t.Fatalf("count = %d, want %d", n, readBufLen+3)
+	if n := b.count(); n != readBufLen+2*readDrainDrops {
+		t.Fatalf("count = %d, want %d", n, readBufLen+2*readDrainDrops)
 	}
-	if b.tail.Load() != readBufLen || b.dropped.Load() != 3 {
+	if b.tail.Load() != readBufLen || b.dropped.Load() != 2*readDrainDrops {
 		t.Fatalf("tail %d, dropped %d", b.tail.Load(), b.dropped.Load())
 	}
 	for i := range readBufLen {
