@@ -7,9 +7,10 @@ package engine
 // GetString appends key's value to dst when key holds a string, and reports whether it does.
 // Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
 // policy; with Options.HashSlots the access goes through the shard's lossy read buffer
-// (readbuf.go), which the policy sees at the shard's next lock and which may drop it. now (unix ms) is the time of the policy's clock, which may lag a little (a coarse
-// clock: the LRU clock counts seconds); only a key with a TTL needs the exact time, and for it
-// GetString calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
+// (readbuf.go), which the policy sees at the shard's next lock and which may drop it. now
+// (unix ms) is the time of the policy's clock, which may lag a little (a coarse clock: the LRU
+// clock counts seconds); only a key with a TTL needs the exact time, and for it GetString
+// calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
 func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte, bool) {
 	slot, frag := db.place(key)
 	sh := &db.shards[db.shardOf(slot)]

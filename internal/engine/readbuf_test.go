@@ -195,3 +195,27 @@ func TestGetStringConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestGetStringReadsAlone checks that under reads alone the policy still gets a sample of the
+// hits: a reader drains the full buffer after readDrainDrops drops, and every hit is counted.
+func TestGetStringReadsAlone(t *testing.T) {
+	db := openTest(t, Options{Shards: 1, HashSlots: true})
+	key := []byte("k")
+	db.SetString(key, []byte("v"), 0, t0)
+	sh := &db.shards[0]
+	const n = 3 * (readBufLen + readDrainDrops)
+	for range n {
+		if _, ok := db.GetString(nil, key, t0, nil); !ok {
+			t.Fatal("miss")
+		}
+	}
+	if h := sh.reads.head.Load(); h != 3*readBufLen {
+		t.Fatalf("readers drained %d hits, want %d", h, 3*readBufLen)
+	}
+	if d := sh.reads.dropped.Load(); d != 3*readDrainDrops {
+		t.Fatalf("dropped %d hits, want %d", d, 3*readDrainDrops)
+	}
+	if h := db.Stats().Hits; h != n {
+		t.Fatalf("Hits = %d, want %d", h, n)
+	}
+}
