@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/binary"
+
 	"github.com/Yiling-J/theine-go"
 	"github.com/dgraph-io/ristretto/v2"
 	arc "github.com/hashicorp/golang-lru/arc/v2"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/maypok86/otter/v2"
 
+	larderdb "github.com/larderdb/larder"
 	"github.com/larderdb/larder/internal/evict"
 )
 
@@ -36,6 +39,7 @@ var policies = []policy{
 	{"otter", newOtter},
 	{"ristretto", newRistretto},
 	{"theine", newTheine},
+	{"larder-cache", newLarderCache},
 }
 
 var defaultPolicies = []string{defaultName, "larder/16", "larder/256", "lru", "arc", "otter", "ristretto", "theine"}
@@ -184,3 +188,40 @@ func newTheine(n int) cache {
 func (c theineCache) get(k uint64) bool { _, ok := c.c.Get(k); return ok }
 func (c theineCache) set(k uint64)      { c.c.Set(k, struct{}{}, 1); c.c.Wait() }
 func (c theineCache) close()            { c.c.Close() }
+
+// larderCache is larder.Cache, the engine itself (256 shards, the read buffer, memory
+// accounting), with 8-byte keys and 1-byte values. Its capacity is memory, not entries:
+// cacheEntryBytes per entry, about what the engine charges such a key (a 40-byte record, its
+// index cell and sketch counters), so compare its column with itself across versions rather
+// than with the others.
+type larderCache struct {
+	c   *larderdb.Cache
+	key [8]byte
+	buf []byte
+}
+
+const cacheEntryBytes = 64
+
+func newLarderCache(n int) cache {
+	c, err := larderdb.OpenCache(&larderdb.CacheOptions{MaxMemory: int64(n) * cacheEntryBytes})
+	if err != nil {
+		panic(err)
+	}
+	return &larderCache{c: c}
+}
+
+func (c *larderCache) get(k uint64) bool {
+	binary.LittleEndian.PutUint64(c.key[:], k)
+	var ok bool
+	c.buf, ok = c.c.GetAppend(c.buf[:0], string(c.key[:]))
+	return ok
+}
+
+func (c *larderCache) set(k uint64) {
+	binary.LittleEndian.PutUint64(c.key[:], k)
+	if err := c.c.Set(string(c.key[:]), []byte{1}, 0); err != nil {
+		panic(err)
+	}
+}
+
+func (c *larderCache) close() { c.c.Close() }

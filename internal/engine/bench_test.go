@@ -185,3 +185,41 @@ func BenchmarkGetLarge(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGetString reads existing keys with DB.GetString from every core, under TinyLFU
+// with maxmemory at twice the memory used, and reports the share of hits the read buffers
+// dropped.
+func BenchmarkGetString(b *testing.B) {
+	db := openTest(b, Options{HashSlots: true})
+	keys := make([][]byte, benchKeys)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key:%08d", i)
+		db.SetString(keys[i], []byte("value-of-sixteen"), 0, t0)
+	}
+	db.SetMaxMemory(2 * db.Stats().UsedMemory)
+	for _, k := range keys { // a write per shard brings its capacity up to date
+		db.SetString(k, []byte("value-of-sixteen"), 0, t0)
+	}
+	dropped := func() (n int64) {
+		for i := range db.shards {
+			n += db.shards[i].reads.dropped.Load()
+		}
+		return n
+	}
+	before := dropped()
+	var seq atomic.Uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := seq.Add(1) * 7919
+		var buf []byte
+		for pb.Next() {
+			var ok bool
+			if buf, ok = db.GetString(buf[:0], keys[i%benchKeys], t0, nil); !ok {
+				panic("miss")
+			}
+			i++
+		}
+	})
+	b.ReportMetric(100*float64(dropped()-before)/float64(b.N), "dropped%")
+}

@@ -6,13 +6,22 @@ package engine
 
 // GetString appends key's value to dst when key holds a string, and reports whether it does.
 // Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
-// policy. now (unix ms) is the time of the policy's clock, which may lag a little (a coarse
-// clock: the LRU clock counts seconds); only a key with a TTL needs the exact time, and for it
-// GetString calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
+// policy; with Options.HashSlots the access goes through the shard's lossy read buffer
+// (readbuf.go), which the policy sees at the shard's next lock and which may drop it. now
+// (unix ms) is the time of the policy's clock, which may lag a little (a coarse clock: the LRU
+// clock counts seconds); only a key with a TTL needs the exact time, and for it GetString
+// calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
 func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte, bool) {
 	slot, frag := db.place(key)
 	sh := &db.shards[db.shardOf(slot)]
-	sh.lock(now)
+	if db.hashSlots {
+		// Not lock, which would drain the read buffer: readers leave it to fill, so that
+		// the policy takes its hits in batches (below), or to the shard's next writer.
+		sh.mu.Lock()
+		sh.now = now
+	} else {
+		sh.lock(now)
+	}
 	_, ref := sh.tabs[db.localSlot(slot)].find(sh, frag, key)
 	if ref != 0 {
 		if h := sh.at(ref); h.expireAt() != 0 {
@@ -29,14 +38,25 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 		sh.unlock()
 		return dst, false
 	}
-	sh.hits.Add(1)
-	db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
 	h := sh.at(ref)
 	ok := h.Kind() == KindString
 	if ok {
 		dst = append(dst, h.value()...)
 	}
+	if !db.hashSlots {
+		sh.hits.Add(1)
+		db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
+		sh.unlock()
+		return dst, ok
+	}
 	sh.unlock()
+	// The hit goes to the read buffer, which counts it, and to the policy at the shard's
+	// next lock; under reads alone, a reader drains it now and then if the lock is free.
+	if sh.reads.offer(cell(frag, ref), now) && sh.mu.TryLock() {
+		sh.now = now
+		sh.drainLocked()
+		sh.unlock()
+	}
 	return dst, ok
 }
 

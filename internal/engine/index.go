@@ -52,6 +52,23 @@ func (t *table) findRef(frag, ref uint32) int {
 	}
 }
 
+// has reports whether the table holds the cell of ref, whose key's fragment is frag.
+func (t *table) has(frag, ref uint32) bool {
+	if t.n == 0 {
+		return false
+	}
+	mask := len(t.cells) - 1
+	want := cell(frag, ref)
+	for i := int(frag) & mask; ; i = (i + 1) & mask {
+		switch t.cells[i] {
+		case want:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
+
 // insert adds a cell for a key known to be absent, growing the table first if needed. It
 // returns the change in the table's bytes.
 func (t *table) insert(frag, ref uint32) (grown int) {

@@ -33,6 +33,10 @@ type shard struct {
 	// DB.Offset, counted here rather than on the DB's shared line); written under mu and read
 	// without it (Stats).
 	hits, misses, changes atomic.Int64
+	// reads holds DB.GetString's hits until the next holder of mu gives them to the
+	// eviction policy; it is written without mu (readbuf.go). Its own cache lines, after
+	// the fields above.
+	reads readBuf
 
 	freeSegs   []uint32
 	head       uint32
@@ -100,10 +104,14 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 }
 
 // lock takes the shard's lock at time now (unix ms; 0 when the caller has none), which
-// compaction uses to drop expired records instead of copying them; release it with unlock.
+// compaction uses to drop expired records instead of copying them, and gives the hits in the
+// read buffer to the eviction policy; release it with unlock.
 func (sh *shard) lock(now int64) {
 	sh.mu.Lock()
 	sh.now = now
+	if sh.reads.pending() {
+		sh.drainLocked()
+	}
 }
 
 // insertLocked adds a cell for ref, the record of a key absent from local slot li.

@@ -13,7 +13,7 @@ type Stats struct {
 	MaxMemory        int64  // maxmemory; 0 = no limit
 	ExpiredKeys      int64  // keys deleted by lazy or active expiry (expired_keys)
 	EvictedKeys      int64  // keys evicted (evicted_keys)
-	Hits             int64  // Txn.Get that found a key (keyspace_hits)
+	Hits             int64  // Txn.Get and DB.GetString that found a key (keyspace_hits)
 	Misses           int64  // Txn.Get that found none (keyspace_misses)
 	ExpiredStalePerc int64  // running estimate of the percentage of TTL keys that have expired, 0-100
 	Offset           uint64 // last change offset
@@ -43,7 +43,7 @@ func (db *DB) Stats() Stats {
 		s.Expires += sh.expires.Load()
 		s.ExpiredKeys += sh.expired.Load()
 		s.EvictedKeys += sh.evicted.Load()
-		s.Hits += sh.hits.Load()
+		s.Hits += sh.hits.Load() + sh.reads.count()
 		s.Misses += sh.misses.Load()
 	}
 	return s
@@ -56,7 +56,7 @@ func (db *DB) ResetStats() {
 		sh := &db.shards[i]
 		sh.expired.Store(0)
 		sh.evicted.Store(0)
-		sh.hits.Store(0)
+		sh.hits.Store(-sh.reads.count())
 		sh.misses.Store(0)
 	}
 	db.expire.stalePerc.Store(0)
