@@ -77,8 +77,9 @@ func segLenFor(m int64, shards int) int {
 }
 
 // allowance returns the arena bytes beyond maxmemory that CheckMemory allows: a head segment
-// per shard and a full segment pool, the memory an arena holds however few its records. At
-// 256 shards it is 4 MiB and a 32nd of maxmemory up to 256 MiB, and a 64th and 2 MiB above.
+// per shard and a full segment pool, the memory an arena holds however few its records. With
+// 256 shards, the heads take 4 MiB up to a maxmemory of 512 MiB, a 64th of it up to 4 GiB and
+// 64 MiB above; the pool a 32nd of maxmemory, at most 2 MiB.
 func (db *DB) allowance(limit int64) int64 {
 	return int64(len(db.shards))*db.segLen.Load() + min(limit/32, segPoolMax*segSize)
 }
