@@ -17,8 +17,9 @@ import (
 // in dead, and in slack the bytes of segments that are resident but hold no record: a
 // segment's pages beyond its records up to the highest page written (a fresh mapping's
 // untouched pages are not resident), all of a segment reused from the pool, and the pool's
-// segments. CheckMemory keeps used memory within maxmemory, and the footprint within
-// maxmemory and the allowance, so that dead and slack bytes are bounded too.
+// segments. CheckMemory keeps used memory within maxmemory, and the footprint but the head
+// segments' slack within maxmemory and room, so that dead and slack bytes are bounded too; the
+// heads' slack is bounded by their number and length.
 //
 // A ref names a record: the segment's index in shard.segs shifted left by offBits, or'ed with
 // the record's offset in 8-byte units. Index 0 is never a segment, so no ref is 0.
@@ -76,12 +77,34 @@ func segLenFor(m int64, shards int) int {
 	return n
 }
 
-// allowance returns the arena bytes beyond maxmemory that CheckMemory allows: a head segment
-// per shard and a full segment pool, the memory an arena holds however few its records. With
-// 256 shards, the heads take 4 MiB up to a maxmemory of 512 MiB, a 64th of it up to 4 GiB and
-// 64 MiB above; the pool a 32nd of maxmemory, at most 2 MiB.
+// room returns the bytes beyond maxmemory that CheckMemory allows the arenas' dead and slack
+// bytes outside the head segments: a full segment pool (a 32nd of maxmemory, at most 2 MiB)
+// and a 32nd of maxmemory, at least 1 MiB and at most 4 MiB, for dead records and the ends of
+// segments that records did not fill.
+func room(limit int64) int64 {
+	return min(limit/32, segPoolMax*segSize) + min(max(limit/32, 1<<20), 4<<20)
+}
+
+// allowance returns the most arena bytes beyond maxmemory that CheckMemory allows: room, and
+// the head segments' resident bytes without records, which are not counted since no eviction
+// frees them. With 256 shards the heads take at most 4 MiB up to a maxmemory of 512 MiB, a
+// 64th of it up to 4 GiB and 64 MiB above (segLenFor). It holds while maxmemory has not been
+// raised (heads of a larger maxmemory stay until they roll).
 func (db *DB) allowance(limit int64) int64 {
-	return int64(len(db.shards))*db.segLen.Load() + min(limit/32, segPoolMax*segSize)
+	return int64(len(db.shards))*db.segLen.Load() + room(limit)
+}
+
+// syncHeadLocked brings the head segment's slack, as counted in the DB's headSlack, up to date.
+func (sh *shard) syncHeadLocked() {
+	var hs int64
+	if sh.head != 0 {
+		s := &sh.segs[sh.head]
+		hs = int64(s.res - s.used)
+	}
+	if hs != sh.headSlack {
+		sh.db.headSlack.Add(hs - sh.headSlack)
+		sh.headSlack = hs
+	}
 }
 
 // hugeAt returns the size above which a record gets a segment of its own when shared
@@ -193,6 +216,7 @@ func (sh *shard) allocLocked(db *DB, size int) uint32 {
 	}
 	off := sh.segs[sh.head].used
 	sh.appendLocked(sh.head, size)
+	sh.syncHeadLocked()
 	return sh.head<<offBits | uint32(off>>unitShift)
 }
 
@@ -362,12 +386,17 @@ func (sh *shard) unlock() {
 func (sh *shard) tidyLocked() {
 	sh.dirty = false
 	if sh.rolled != 0 {
-		i := sh.rolled
+		// The head may have rolled more than once while the shard was held (compaction
+		// fills short segments fast): every segment but the head is checked.
 		sh.rolled = 0
-		if s := &sh.segs[i]; s.mem != nil && s.dead == s.used {
-			sh.dropSegLocked(sh.db, i)
-		} else if s.mem != nil {
-			sh.maybeCompactLocked(sh.db, i)
+		for i := uint32(1); i < uint32(len(sh.segs)); i++ {
+			if s := &sh.segs[i]; i == sh.head || s.mem == nil {
+				continue
+			} else if s.dead == s.used {
+				sh.dropSegLocked(sh.db, i)
+			} else {
+				sh.maybeCompactLocked(sh.db, i)
+			}
 		}
 	}
 	if sh.head != 0 {
@@ -376,6 +405,7 @@ func (sh *shard) tidyLocked() {
 			sh.dead.Add(-int64(h.used))
 			sh.db.slack.Add(int64(h.used)) // its pages stay resident
 			h.used, h.dead = 0, 0
+			sh.syncHeadLocked()
 		}
 	}
 	if len(sh.pending) > 0 {
@@ -406,6 +436,7 @@ func (sh *shard) reclaimLocked(db *DB) int64 {
 	}
 	if best == sh.head {
 		sh.head = 0 // compaction appends to a new head
+		sh.syncHeadLocked()
 	}
 	sh.compacting = true
 	sh.compactLocked(db, best)
@@ -423,5 +454,6 @@ func (sh *shard) resetArenaLocked() {
 		}
 	}
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
+	sh.syncHeadLocked()
 	sh.dead.Store(0)
 }

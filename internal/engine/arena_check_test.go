@@ -15,7 +15,7 @@ import (
 // and the pool's segments; every live record is in exactly one eviction list, linked
 // both ways, and the lists' counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
-	var used, dead, slack int64
+	var used, dead, slack, headSlack int64
 	for si := range db.shards {
 		sh := &db.shards[si]
 		sh.lock(0)
@@ -102,6 +102,9 @@ func (db *DB) checkStorage() error {
 				}
 				dead += int64(d)
 			}
+			if sh.head != 0 {
+				headSlack += int64(sh.segs[sh.head].res - sh.segs[sh.head].used)
+			}
 			if live != cells {
 				return fmt.Errorf("shard %d: %d live records, %d cells", si, live, cells)
 			}
@@ -123,6 +126,9 @@ func (db *DB) checkStorage() error {
 		slack += int64(len(m))
 	}
 	db.segs.mu.Unlock()
+	if h := db.headSlack.Load(); h != headSlack {
+		return fmt.Errorf("head slack %d, the heads hold %d", h, headSlack)
+	}
 	if s := db.slack.Load(); s != slack {
 		return fmt.Errorf("slack %d, the arenas and the pool hold %d", s, slack)
 	}

@@ -64,8 +64,8 @@ func TestArenaWithinMaxMemory(t *testing.T) {
 			const limit = 4 << 20
 			db := openTest(t, Options{Shards: 16, MaxMemory: limit, Policy: policy})
 			allow := db.allowance(limit)
-			if allow > limit/8 {
-				t.Fatalf("allowance %d is more than an eighth of maxmemory %d", allow, limit)
+			if allow > 2<<20 {
+				t.Fatalf("allowance %d at maxmemory %d: more than 2 MiB", allow, limit)
 			}
 			r := rand.New(rand.NewPCG(1, 2))
 			peak := int64(0)

@@ -69,6 +69,8 @@ type DB struct {
 	// slack is the bytes of arena memory that are resident and hold no record (arena.go);
 	// changed under shard locks, and by the segment pool.
 	slack atomic.Int64
+	// headSlack is the part of slack in the shards' head segments.
+	headSlack atomic.Int64
 	// segLen is the length of new shared segments (segLenFor), set from maxmemory.
 	segLen    atomic.Int64
 	offset    atomic.Uint64 // last change offset

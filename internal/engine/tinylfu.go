@@ -225,17 +225,17 @@ func (db *DB) shardCapacity() int64 {
 	return math.MaxInt64 / 4
 }
 
-// updateRecShare measures the share of the footprint that live records take (the rest is
-// indexes, objects, sketches and the arenas' dead and slack bytes), so that a shard's capacity
-// counts record bytes as its Core does. It reads every shard's polBytes; callers run it when
-// maxmemory changes and now and then while evicting.
+// updateRecShare measures the share of used memory that records take (the rest is indexes,
+// objects and sketches), so that a shard's capacity counts record bytes as its Core does. It
+// reads every shard's polBytes; callers run it when maxmemory changes and now and then while
+// evicting.
 func (db *DB) updateRecShare() {
 	var b int64
 	for i := range db.shards {
 		b += db.shards[i].polBytes.Load()
 	}
 	share := 1.0
-	if u := db.footprint(); u > 0 && b > 0 {
+	if u := db.used.Load(); u > 0 && b > 0 {
 		share = math.Ceil(min(float64(b)/float64(u), 1)*64) / 64 // steps of 1/64: capacities change seldom
 	}
 	db.recShare.Store(math.Float64bits(share))
