@@ -174,8 +174,13 @@ func (sh *shard) newSegLocked(n int) uint32 {
 		sh.segs = append(sh.segs, segment{})
 		i = uint32(len(sh.segs) - 1)
 	}
-	// A pooled segment is resident and already in slack; a fresh one is not resident yet.
-	if m := sh.db.segs.get(sh.db, n); m != nil {
+	// A pooled segment is resident and already in slack; a fresh one is not resident yet. The
+	// pool keeps shared segments only: a huge record's length would empty it.
+	var m []byte
+	if n == int(sh.db.segLen.Load()) {
+		m = sh.db.segs.get(sh.db, n)
+	}
+	if m != nil {
 		sh.segs[i] = segment{mem: m, res: n}
 	} else {
 		sh.segs[i] = segment{mem: mapMemory(n)}

@@ -104,8 +104,8 @@ func (db *DB) CheckMemory(now int64) error {
 		}
 		if !ok {
 			if used <= limit {
-				// Only the footprint is over, by segments no key holds (heads from a
-				// larger maxmemory): writes may go on.
+				// Only the footprint is over, by slack no eviction frees (the ends of
+				// segments no key holds, the pool): writes may go on.
 				return nil
 			}
 			return ErrOOM
