@@ -21,6 +21,10 @@ type Options struct {
 	// MaxMemory is the memory limit in bytes (maxmemory). Default (0 here): 75% of the
 	// memory the node may use, its cgroup's limit or else physical memory (see the README);
 	// Settings "maxmemory": "0" runs without a limit.
+	// Keys are evicted when the memory accounted to them (used_memory) passes it, or when the
+	// keyspace's arenas hold more than it plus a small allowance in deleted records and pages
+	// without records (INFO mem_arena_dead, mem_arena_slack; with 256 engine shards the
+	// allowance is 5.5 MiB at 16 MiB, 10 MiB at 256 MiB and about 2% of it from 1 GiB).
 	// While a node with a limit runs, the Go runtime's soft memory limit is its maxmemory
 	// plus 64 MiB (summed over the nodes of the process, and following CONFIG SET), so that
 	// the process stays near that size; unless GOMEMLIMIT is set or the program set a Go

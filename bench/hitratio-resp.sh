@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # hitratio-resp.sh: replay cache traces over RESP, as an application would (GET; on a miss SET a
 # fixed-size value), against Redis 7 with allkeys-lru, Redis 7 with allkeys-lfu and Larder, all
-# at the same maxmemory, and print each server's hits and RSS. Runs bench/respreplay.
+# at the same maxmemory, and print each server's hits and RSS after the replay, as VmRSS and its
+# anonymous and file-backed parts (RssAnon/RssFile, MB: the binary's pages are file-backed).
+# Runs bench/respreplay.
 #
 # Usage: bench/hitratio-resp.sh [-n requests] [-v value_bytes] [-p larder_policy] [TRACE:MAXMEMORY ...]
 #   -n  requests replayed per trace (default 1000000)
@@ -14,7 +16,7 @@
 set -euo pipefail
 
 REQS=1000000 VALUE=100 POLICY=""
-usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
 while getopts "n:v:p:h" opt; do
   case $opt in
     n) REQS=$OPTARG ;; v) VALUE=$OPTARG ;; p) POLICY=$OPTARG ;;
@@ -51,7 +53,11 @@ serve() {
 
 stop() { local pid; pid=$(cat "$TMP/$1.pid"); kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
 
-rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$(cat "$TMP/$1.pid")/status"; }
+# rss prints server $1's VmRSS as MB (rounded down), then its RssAnon and RssFile: "26M(a12+f14)".
+rss() {
+  awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} /^RssFile:/ {f = $2}
+    END {printf "%dM(a%d+f%d)", r / 1024, a / 1024, f / 1024}' "/proc/$(cat "$TMP/$1.pid")/status"
+}
 
 main() {
   ensure_redis
@@ -59,7 +65,7 @@ main() {
   (cd "$ROOT/bench" && go build -o "$TMP/respreplay" ./respreplay)
   echo "redis $(redis-server --version | awk '{ print $3 }'), larder $(cd "$ROOT" && git rev-parse --short HEAD)," \
        "policy ${POLICY:-default}, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $REQS requests, $VALUE-byte values"
-  printf '%-22s %9s %16s %16s %16s %9s %9s %9s\n' trace maxmemory "redis-lru hit%" "redis-lfu hit%" "larder hit%" \
+  printf '%-22s %9s %16s %16s %16s %16s %16s %16s\n' trace maxmemory "redis-lru hit%" "redis-lfu hit%" "larder hit%" \
     "lru RSS" "lfu RSS" "larder RSS"
   local c trace mem s out
   declare -A HIT RSS
@@ -70,10 +76,10 @@ main() {
       out=$("$TMP/respreplay" -addr "127.0.0.1:$(cat "$TMP/$s.port")" -trace "$TRACES/$trace.trace.zst" \
         -n "$REQS" -value "$VALUE")
       HIT[$s]=$(awk '{ for (i = 1; i < NF; i++) if ($i == "hit_ratio") print $(i + 1) }' <<<"$out")
-      RSS[$s]=$(( $(rss "$s") / 1048576 ))M
+      RSS[$s]=$(rss "$s")
       stop "$s"
     done
-    printf '%-22s %9s %16s %16s %16s %9s %9s %9s\n' "$trace" "$mem" "${HIT[redis-lru]}" "${HIT[redis-lfu]}" \
+    printf '%-22s %9s %16s %16s %16s %16s %16s %16s\n' "$trace" "$mem" "${HIT[redis-lru]}" "${HIT[redis-lfu]}" \
       "${HIT[larder]}" "${RSS[redis-lru]}" "${RSS[redis-lfu]}" "${RSS[larder]}"
   done
 }

@@ -20,12 +20,18 @@ ensure_redis() {
     { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q redis-server redis-tools >/dev/null; }
 }
 
-# free_port prints a loopback TCP port that nothing is listening on.
+# free_port prints a loopback TCP port that nothing is listening on, nor on the ports a Larder
+# node takes beside it (+1000 admin, +10000 bus, +20000 gossip). Another process may still take
+# it before the server does, on a shared machine.
 free_port() {
-  local p
+  local p q used
   while :; do
     p=$((20000 + RANDOM % 25000)) # below 45536: a cluster node also takes port+10000 and +20000
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    used=""
+    for q in $p $((p + 1000)) $((p + 10000)) $((p + 20000)); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$q") 2>/dev/null && used=1 && break
+    done
+    [ -z "$used" ] && { echo "$p"; return; }
   done
 }
 

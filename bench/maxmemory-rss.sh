@@ -3,8 +3,9 @@
 # redis-server 7 (allkeys-lru) with the same maxmemory, write each about three times its
 # maxmemory in SETs of random keys, phase after phase of different value sizes (which leaves
 # holes of one size where the next phase writes another), and sample each process's resident
-# set (VmRSS) every 100 ms throughout. Prints, per server and maxmemory, the peak RSS, the RSS
-# and used_memory at the end, and the peak over maxmemory.
+# set (VmRSS) every 100 ms throughout. Prints, per server and maxmemory, the peak RSS, the peak's
+# anonymous and file-backed parts (RssAnon, RssFile: the binary's pages are file-backed), the
+# RSS and used_memory at the end, the peak over maxmemory, and the anonymous peak over it.
 #
 # Usage: bench/maxmemory-rss.sh [-m "64mb 256mb"] [-d "32 1024 16384 100"] [-x 3]
 #   -m  maxmemory values to try, Redis syntax (default "64mb 256mb")
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 MAXMEMS="64mb 256mb" SIZES="32 1024 16384 100" TIMES=3
-usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '2,13s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
 while getopts "m:d:x:h" opt; do
   case $opt in
     m) MAXMEMS=$OPTARG ;; d) SIZES=$OPTARG ;; x) TIMES=$OPTARG ;;
@@ -41,12 +42,19 @@ bytes() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-# sample writes the peak VmRSS (kB) of pid $1 to file $2 every 100 ms until the file $3 exists.
+# rss_parts prints VmRSS, RssAnon and RssFile (kB) of pid $1.
+rss_parts() {
+  awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} /^RssFile:/ {f = $2} END {print r + 0, a + 0, f + 0}' \
+    "/proc/$1/status" 2>/dev/null || echo 0 0 0
+}
+
+# sample writes the peak VmRSS of pid $1, with its RssAnon and RssFile at that moment (kB), to
+# file $2 every 100 ms until the file $3 exists.
 sample() {
-  local peak=0 r
+  local peak=0 r a f
   while [ ! -e "$3" ]; do
-    r=$(rss_kb "$1")
-    ((r > peak)) && peak=$r && echo "$peak" >"$2"
+    read -r r a f < <(rss_parts "$1")
+    ((r > peak)) && peak=$r && echo "$r $a $f" >"$2"
     sleep 0.1
   done
 }
@@ -68,7 +76,7 @@ run_server() {
   pid=$! && PIDS+=("$pid")
   wait_ready "$port" "$name"
   peakf=$TMP/$name.peak stop=$TMP/$name.stop
-  rm -f "$stop" && echo 0 >"$peakf"
+  rm -f "$stop" && echo 0 0 0 >"$peakf"
   sample "$pid" "$peakf" "$stop" &
   local sampler=$!
   for size in $SIZES; do
@@ -79,13 +87,16 @@ run_server() {
   done
   sleep 1
   touch "$stop" && wait "$sampler"
-  local used peak end
+  local used peak anon file end
   used=$(redis-cli -h 127.0.0.1 -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
-  peak=$(cat "$peakf") end=$(rss_kb "$pid")
+  read -r peak anon file <"$peakf"
+  end=$(rss_kb "$pid")
   kill "$pid" && wait "$pid" 2>/dev/null || true
-  awk -v s="$name" -v mm="$mm" -v mmb="$mmb" -v peak="$peak" -v end="$end" -v used="$used" 'BEGIN {
-    printf "%s\t%s\t%.1f\t%.1f\t%.1f\t%+.1f\t%.2f\n", s, mm, peak / 1024, end / 1024, used / 1048576,
-      (peak * 1024 - mmb) / 1048576, peak * 1024 / mmb }'
+  awk -v s="$name" -v mm="$mm" -v mmb="$mmb" -v peak="$peak" -v anon="$anon" -v file="$file" -v end="$end" \
+    -v used="$used" 'BEGIN {
+    printf "%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%+.1f\t%+.1f\t%.2f\n", s, mm, peak / 1024, anon / 1024,
+      file / 1024, end / 1024, used / 1048576, (peak * 1024 - mmb) / 1048576, (anon * 1024 - mmb) / 1048576,
+      peak * 1024 / mmb }'
 }
 
 main() {
@@ -98,7 +109,7 @@ main() {
   echo "phases:  value sizes $SIZES, each writing about ${TIMES}x maxmemory in SETs of random keys (-r 100000000)"
   echo
   {
-    printf "server\tmaxmemory\tpeak_RSS_MiB\tend_RSS_MiB\tend_used_MiB\tpeak-maxmemory_MiB\tpeak/maxmemory\n"
+    printf "server\tmaxmemory\tpeak_RSS_MiB\tof_which_anon\tof_which_file\tend_RSS_MiB\tend_used_MiB\tpeak-maxmemory_MiB\tanon-maxmemory_MiB\tpeak/maxmemory\n"
     local mm
     for mm in $MAXMEMS; do
       run_server redis "$mm"

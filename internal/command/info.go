@@ -402,6 +402,10 @@ func (s *Server) infoMemory(w infoWriter, now time.Time) {
 		"mem_cluster_links", "mem_aof_buffer"} {
 		w.int(name, 0)
 	}
+	// Larder's own: what the engine's arenas hold beyond used_memory (counted against
+	// maxmemory with it, within an allowance of a head segment per shard).
+	w.int("mem_arena_dead", st.ArenaDead)
+	w.int("mem_arena_slack", st.ArenaSlack)
 	w.str("mem_allocator", "go")
 	w.int("active_defrag_running", 0)
 	w.int("lazyfree_pending_objects", 0)

@@ -10,6 +10,17 @@ import (
 // share has passed compactDiv to the head and frees the segment. A record too big for a shared
 // segment gets a segment of its own. Segments come from mapMemory, outside the Go heap.
 //
+// Shared segments are segLen bytes long, a power of two from minSegSize to segSize chosen from
+// maxmemory (segLenFor), so that a small node's shards do not each hold a 256 KiB head.
+//
+// What the arena holds is counted (DB.footprint): live records in used memory, dead records
+// in dead, and in slack the bytes of segments that are resident but hold no record: a
+// segment's pages beyond its records up to the highest page written (a fresh mapping's
+// untouched pages are not resident), all of a segment reused from the pool, and the pool's
+// segments. CheckMemory keeps used memory within maxmemory, and the footprint but the head
+// segments' slack within maxmemory and room, so that dead and slack bytes are bounded too; the
+// heads' slack is bounded by their number and length.
+//
 // A ref names a record: the segment's index in shard.segs shifted left by offBits, or'ed with
 // the record's offset in 8-byte units. Index 0 is never a segment, so no ref is 0.
 const (
@@ -19,8 +30,12 @@ const (
 	offBits    = segShift - unitShift
 	offMask    = 1<<offBits - 1
 	maxSegs    = 1 << (32 - offBits)
-	hugeRecord = segSize / 4 // records above this get a segment of their own
+	hugeRecord = segSize / 4 // records above this get a segment of their own at segLen segSize
 	pageSize   = 4096
+	// minSegSize is the shortest shared segment (segLenFor), 16 KiB: records up to that size
+	// still share segments, and one of their own wastes at most a quarter of it in rounding
+	// to pages.
+	minSegSize = 16 << 10
 	// compactDiv: a segment other than the head is compacted once at least 1/compactDiv of
 	// its bytes are dead, so dead bytes stay under that share of the arena.
 	compactDiv = 4
@@ -35,35 +50,89 @@ type segPool struct {
 	mem [][]byte
 }
 
-// segPoolMax is the most segments the pool keeps (2 MiB). Under a maxmemory, the pool keeps
-// at most a 32nd of it (none below 8 MiB): the pool's pages are resident, and a small node
-// should not hold a quarter of its size in spare segments.
+// segPoolMax is the most segments of segSize the pool keeps (2 MiB). Under a maxmemory, the
+// pool keeps at most a 32nd of it: the pool's pages are resident (and counted in slack), and a
+// small node should not hold a quarter of its size in spare segments.
 const segPoolMax = 8
 
-// segPoolLimit returns the most segments the pool may keep now.
-func (db *DB) segPoolLimit() int {
+// segPoolLimit returns the most segments of n bytes the pool may keep now.
+func (db *DB) segPoolLimit(n int) int {
+	b := int64(segPoolMax * segSize)
 	if m := db.maxMemory.Load(); m > 0 {
-		return int(min(m/32/segSize, segPoolMax))
+		b = min(m/32, b)
 	}
-	return segPoolMax
+	return int(b / int64(n))
 }
 
-func (p *segPool) get() []byte {
+// segLenFor returns the length of the shared segments for a maxmemory of m bytes (0: none)
+// over shards shards: the longest power of two from minSegSize to segSize at which the
+// shards' head segments take at most a 64th of m together.
+func segLenFor(m int64, shards int) int {
+	n := segSize
+	if m > 0 {
+		for n > minSegSize && int64(n)*int64(shards)*64 > m {
+			n /= 2
+		}
+	}
+	return n
+}
+
+// room returns the bytes beyond maxmemory that CheckMemory allows the arenas' dead and slack
+// bytes outside the head segments: a full segment pool (a 32nd of maxmemory, at most 2 MiB)
+// and a 32nd of maxmemory, at least 1 MiB and at most 4 MiB, for dead records and the ends of
+// segments that records did not fill.
+func room(limit int64) int64 {
+	return min(limit/32, segPoolMax*segSize) + min(max(limit/32, 1<<20), 4<<20)
+}
+
+// allowance returns the most arena bytes beyond maxmemory that CheckMemory allows: room, and
+// the head segments' resident bytes without records, which are not counted since no eviction
+// frees them. With 256 shards the heads take at most 4 MiB up to a maxmemory of 512 MiB, a
+// 64th of it up to 4 GiB and 64 MiB above (segLenFor). It holds while maxmemory has not been
+// raised (heads of a larger maxmemory stay until they roll).
+func (db *DB) allowance(limit int64) int64 {
+	return int64(len(db.shards))*db.segLen.Load() + room(limit)
+}
+
+// syncHeadLocked brings the head segment's slack, as counted in the DB's headSlack, up to date.
+func (sh *shard) syncHeadLocked() {
+	var hs int64
+	if sh.head != 0 {
+		s := &sh.segs[sh.head]
+		hs = int64(s.res - s.used)
+	}
+	if hs != sh.headSlack {
+		sh.db.headSlack.Add(hs - sh.headSlack)
+		sh.headSlack = hs
+	}
+}
+
+// hugeAt returns the size above which a record gets a segment of its own when shared
+// segments are n bytes long: a quarter of n, and at least minSegSize (at most n).
+func hugeAt(n int) int { return max(n/4, minSegSize) }
+
+// get returns a pooled segment of n bytes, or nil; segments of another length (from before a
+// change of maxmemory) are unmapped on the way and taken out of slack.
+func (p *segPool) get(db *DB, n int) []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if k := len(p.mem); k > 0 {
+	for k := len(p.mem); k > 0; k = len(p.mem) {
 		m := p.mem[k-1]
 		p.mem[k-1] = nil
 		p.mem = p.mem[:k-1]
-		return m
+		if len(m) == n {
+			return m
+		}
+		db.slack.Add(-int64(len(m)))
+		unmapMemory(m)
 	}
 	return nil
 }
 
-// put keeps m, a shared segment's memory, unless the pool holds limit segments, and reports
-// whether it did.
-func (p *segPool) put(m []byte, limit int) bool {
-	if len(m) != segSize {
+// put keeps m, a shared segment's memory, unless it is not n bytes long or the pool holds
+// limit segments, and reports whether it did. The caller counts a kept segment in slack.
+func (p *segPool) put(m []byte, n, limit int) bool {
+	if len(m) != n {
 		return false
 	}
 	p.mu.Lock()
@@ -80,6 +149,7 @@ type segment struct {
 	mem  []byte
 	used int // bytes appended (the records live in mem[:used])
 	dead int // bytes of dead records in mem[:used]
+	res  int // bytes of mem counted resident: used rounded up to pages, or all of a reused mem
 }
 
 // at returns the header of the record at ref.
@@ -104,15 +174,31 @@ func (sh *shard) newSegLocked(n int) uint32 {
 		sh.segs = append(sh.segs, segment{})
 		i = uint32(len(sh.segs) - 1)
 	}
+	// A pooled segment is resident and already in slack; a fresh one is not resident yet. The
+	// pool keeps shared segments only: a huge record's length would empty it.
 	var m []byte
-	if n == segSize {
-		m = sh.db.segs.get()
+	if n == int(sh.db.segLen.Load()) {
+		m = sh.db.segs.get(sh.db, n)
 	}
-	if m == nil {
-		m = mapMemory(n)
+	if m != nil {
+		sh.segs[i] = segment{mem: m, res: n}
+	} else {
+		sh.segs[i] = segment{mem: mapMemory(n)}
 	}
-	sh.segs[i] = segment{mem: m}
 	return i
+}
+
+// appendLocked takes size bytes at the end of segment i's records and counts the pages this
+// makes resident in slack.
+func (sh *shard) appendLocked(i uint32, size int) {
+	s := &sh.segs[i]
+	s.used += size
+	grow := 0
+	if s.used > s.res {
+		r := min((s.used+pageSize-1)&^(pageSize-1), len(s.mem))
+		grow, s.res = r-s.res, r
+	}
+	sh.db.slack.Add(int64(grow - size))
 }
 
 // allocLocked reserves size bytes (a multiple of 8) for a record and returns its ref. The
@@ -120,21 +206,22 @@ func (sh *shard) newSegLocked(n int) uint32 {
 // is freed or rewound.
 func (sh *shard) allocLocked(db *DB, size int) uint32 {
 	db.used.Add(int64(size))
-	if size > hugeRecord {
+	n := int(db.segLen.Load())
+	if size > hugeAt(n) {
 		i := sh.newSegLocked((size + pageSize - 1) &^ (pageSize - 1))
-		sh.segs[i].used = size
+		sh.appendLocked(i, size)
 		return i << offBits
 	}
-	if sh.head == 0 || sh.segs[sh.head].used+size > segSize {
+	if sh.head == 0 || sh.segs[sh.head].used+size > len(sh.segs[sh.head].mem) {
 		// The old head may be compacted from now on, but not here: callers hold refs
 		// that compaction would move. unlock checks it.
 		sh.rolled = sh.head
 		sh.dirty = true
-		sh.head = sh.newSegLocked(segSize)
+		sh.head = sh.newSegLocked(n)
 	}
-	s := &sh.segs[sh.head]
-	off := s.used
-	s.used += size
+	off := sh.segs[sh.head].used
+	sh.appendLocked(sh.head, size)
+	sh.syncHeadLocked()
 	return sh.head<<offBits | uint32(off>>unitShift)
 }
 
@@ -279,6 +366,7 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 	db.used.Add(-int64(s.used - s.dead))
 	db.dead.Add(-int64(s.dead))
 	sh.dead.Add(-int64(s.dead))
+	db.slack.Add(-int64(s.res - s.used))
 	sh.pending = append(sh.pending, s.mem)
 	sh.dirty = true
 	*s = segment{}
@@ -303,24 +391,34 @@ func (sh *shard) unlock() {
 func (sh *shard) tidyLocked() {
 	sh.dirty = false
 	if sh.rolled != 0 {
-		i := sh.rolled
+		// The head may have rolled more than once while the shard was held (compaction
+		// fills short segments fast): every segment but the head is checked.
 		sh.rolled = 0
-		if s := &sh.segs[i]; s.mem != nil && s.dead == s.used {
-			sh.dropSegLocked(sh.db, i)
-		} else if s.mem != nil {
-			sh.maybeCompactLocked(sh.db, i)
+		for i := uint32(1); i < uint32(len(sh.segs)); i++ {
+			if s := &sh.segs[i]; i == sh.head || s.mem == nil {
+				continue
+			} else if s.dead == s.used {
+				sh.dropSegLocked(sh.db, i)
+			} else {
+				sh.maybeCompactLocked(sh.db, i)
+			}
 		}
 	}
 	if sh.head != 0 {
 		if h := &sh.segs[sh.head]; h.used > 0 && h.dead == h.used {
 			sh.db.dead.Add(-int64(h.used))
 			sh.dead.Add(-int64(h.used))
+			sh.db.slack.Add(int64(h.used)) // its pages stay resident
 			h.used, h.dead = 0, 0
+			sh.syncHeadLocked()
 		}
 	}
 	if len(sh.pending) > 0 {
+		n := int(sh.db.segLen.Load())
 		for j, m := range sh.pending {
-			if !sh.db.segs.put(m, sh.db.segPoolLimit()) {
+			if sh.db.segs.put(m, n, sh.db.segPoolLimit(n)) {
+				sh.db.slack.Add(int64(len(m)))
+			} else {
 				unmapMemory(m)
 			}
 			sh.pending[j] = nil
@@ -343,6 +441,7 @@ func (sh *shard) reclaimLocked(db *DB) int64 {
 	}
 	if best == sh.head {
 		sh.head = 0 // compaction appends to a new head
+		sh.syncHeadLocked()
 	}
 	sh.compacting = true
 	sh.compactLocked(db, best)
@@ -353,11 +452,13 @@ func (sh *shard) reclaimLocked(db *DB) int64 {
 // resetArenaLocked frees every segment (FLUSHALL); the caller zeroes used memory.
 func (sh *shard) resetArenaLocked() {
 	for i := range sh.segs {
-		if m := sh.segs[i].mem; m != nil {
-			sh.pending = append(sh.pending, m)
+		if s := &sh.segs[i]; s.mem != nil {
+			sh.db.slack.Add(-int64(s.res - s.used))
+			sh.pending = append(sh.pending, s.mem)
 			sh.dirty = true
 		}
 	}
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
+	sh.syncHeadLocked()
 	sh.dead.Store(0)
 }

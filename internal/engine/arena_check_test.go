@@ -11,10 +11,11 @@ import (
 // cell; the TTL set holds exactly the records with an expiry time, each with an expiry hint no
 // later than that time; used memory is exactly the live records,
 // objects, index tables and TinyLFU sketches; dead bytes are exactly the dead records; no segment but the head
-// is past the compaction threshold; every live record is in exactly one eviction list, linked
+// is past the compaction threshold; slack is exactly the segments' resident bytes without records
+// and the pool's segments; every live record is in exactly one eviction list, linked
 // both ways, and the lists' counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
-	var used, dead int64
+	var used, dead, slack, headSlack int64
 	for si := range db.shards {
 		sh := &db.shards[si]
 		sh.lock(0)
@@ -89,6 +90,10 @@ func (db *DB) checkStorage() error {
 					}
 					off += h.size()
 				}
+				if s.res < s.used || s.res > len(s.mem) {
+					return fmt.Errorf("shard %d segment %d: %d bytes counted resident, %d used of %d", si, i, s.res, s.used, len(s.mem))
+				}
+				slack += int64(s.res - s.used)
 				if d != s.dead {
 					return fmt.Errorf("shard %d segment %d: %d dead bytes, recorded %d", si, i, d, s.dead)
 				}
@@ -96,6 +101,9 @@ func (db *DB) checkStorage() error {
 					return fmt.Errorf("shard %d segment %d: %d of %d bytes dead, not compacted", si, i, s.dead, s.used)
 				}
 				dead += int64(d)
+			}
+			if sh.head != 0 {
+				headSlack += int64(sh.segs[sh.head].res - sh.segs[sh.head].used)
 			}
 			if live != cells {
 				return fmt.Errorf("shard %d: %d live records, %d cells", si, live, cells)
@@ -112,6 +120,17 @@ func (db *DB) checkStorage() error {
 	}
 	if d := db.dead.Load(); d != dead {
 		return fmt.Errorf("dead bytes %d, storage holds %d", d, dead)
+	}
+	db.segs.mu.Lock()
+	for _, m := range db.segs.mem {
+		slack += int64(len(m))
+	}
+	db.segs.mu.Unlock()
+	if h := db.headSlack.Load(); h != headSlack {
+		return fmt.Errorf("head slack %d, the heads hold %d", h, headSlack)
+	}
+	if s := db.slack.Load(); s != slack {
+		return fmt.Errorf("slack %d, the arenas and the pool hold %d", s, slack)
 	}
 	return nil
 }

@@ -63,10 +63,17 @@ type DB struct {
 	onChange             func(*Change)
 	thaw                 func(Kind, []byte) Object
 
-	slotLen   []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
-	used      atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
-	dead      atomic.Int64   // bytes of dead records not yet reclaimed by compaction
-	offset    atomic.Uint64  // last change offset
+	slotLen []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
+	used    atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
+	dead    atomic.Int64   // bytes of dead records not yet reclaimed by compaction
+	// slack is the bytes of arena memory that are resident and hold no record (arena.go);
+	// changed under shard locks, and by the segment pool.
+	slack atomic.Int64
+	// headSlack is the part of slack in the shards' head segments.
+	headSlack atomic.Int64
+	// segLen is the length of new shared segments (segLenFor), set from maxmemory.
+	segLen    atomic.Int64
+	offset    atomic.Uint64 // last change offset
 	maxMemory atomic.Int64
 	samples   atomic.Int32
 	policy    atomic.Pointer[policyBox]
@@ -175,6 +182,7 @@ func Open(opts Options) (*DB, error) {
 		done:      make(chan struct{}),
 	}
 	db.maxMemory.Store(o.MaxMemory)
+	db.segLen.Store(int64(segLenFor(o.MaxMemory, o.Shards)))
 	db.tune.frac.Store(math.Float64bits(initialWindow))
 	db.recShare.Store(math.Float64bits(1))
 	db.policy.Store(newPolicyBox(p))
@@ -218,7 +226,9 @@ func (db *DB) Close() {
 	db.used.Store(0)
 	db.dead.Store(0)
 	t.End()
-	for m := db.segs.get(); m != nil; m = db.segs.get() {
+	// get unmaps the segments of other lengths on the way.
+	for m := db.segs.get(db, segSize); m != nil; m = db.segs.get(db, segSize) {
+		db.slack.Add(-int64(len(m)))
 		unmapMemory(m)
 	}
 }
@@ -256,6 +266,7 @@ func (db *DB) Flush(now int64, async bool) {
 func (db *DB) SetMaxMemory(n int64) {
 	db.updateRecShare()
 	db.maxMemory.Store(max(n, 0))
+	db.segLen.Store(int64(segLenFor(max(n, 0), len(db.shards))))
 	db.tuneResize()
 }
 

@@ -53,15 +53,22 @@ func (p *evictPool) pop() (candidate, bool) {
 }
 
 // CheckMemory is called before a write that may grow memory. When used memory exceeds
-// MaxMemory it evicts keys per the policy (OpDel, ReasonEvicted) until it no longer does, and
-// returns ErrOOM if it cannot: the policy is noeviction, or no key is a candidate. Dead bytes
-// in the arenas (records deleted but not yet compacted away) do not count as used memory, but
-// while a limit is set CheckMemory keeps them under an eighth of it, compacting the segments
-// with the most dead bytes first, so that the process holds at most MaxMemory and an eighth.
-// The caller must not hold a Txn. Below the limits it costs three atomic loads.
+// MaxMemory, or the keyspace's footprint (used memory and the arenas' dead and slack bytes:
+// see footprint) but the head segments' slack exceeds MaxMemory and room (the segment pool,
+// and a 32nd of MaxMemory from 1 to 4 MiB), it evicts keys per the policy (OpDel,
+// ReasonEvicted) until neither does, and returns ErrOOM if used memory still exceeds MaxMemory
+// and it cannot evict: the policy is noeviction, or no key is a candidate. Dead bytes (records
+// deleted or evicted but not yet compacted away) are given back first, by compacting the
+// segments with the most dead bytes, and are also kept under an eighth of MaxMemory. So the
+// keyspace holds at most MaxMemory plus the allowance (room and the heads), whatever its
+// fragmentation. The caller must not hold a Txn. Below the limits it costs five atomic loads.
 func (db *DB) CheckMemory(now int64) error {
 	limit := db.maxMemory.Load()
-	if limit == 0 || (db.used.Load() <= limit && db.dead.Load() <= limit/8) {
+	if limit == 0 {
+		return nil
+	}
+	if used, dead := db.used.Load(), db.dead.Load(); used <= limit && dead <= limit/8 &&
+		used+dead+db.slack.Load()-db.headSlack.Load() <= limit+room(limit) {
 		return nil
 	}
 	db.evictMu.Lock()
@@ -81,23 +88,35 @@ func (db *DB) CheckMemory(now int64) error {
 		if limit == 0 {
 			return nil
 		}
-		if db.dead.Load() > limit/8 && db.reclaimOne(now) > 0 {
+		over := db.footprint() - db.headSlack.Load() - limit - room(limit)
+		if (over > 0 || db.dead.Load() > limit/8) && db.reclaimOne(now) > 0 {
 			continue
 		}
 		used := db.used.Load()
-		if used <= limit {
+		if used <= limit && over <= 0 {
 			return nil
 		}
+		var ok bool
 		if box.tiny {
-			if !db.evictTinyLFULocked(used-limit, now) {
-				return ErrOOM
-			}
-			continue
+			ok = db.evictTinyLFULocked(max(used-limit, over), now)
+		} else {
+			ok = p != nil && db.evictOneLocked(p, now)
 		}
-		if p == nil || !db.evictOneLocked(p, now) {
+		if !ok {
+			if used <= limit {
+				// Only the footprint is over, by slack no eviction frees (the ends of
+				// segments no key holds, the pool): writes may go on.
+				return nil
+			}
 			return ErrOOM
 		}
 	}
+}
+
+// footprint returns the bytes the keyspace holds: used memory, and the arenas' dead and
+// slack bytes (arena.go). CheckMemory keeps it within maxmemory and the allowance.
+func (db *DB) footprint() int64 {
+	return db.used.Load() + db.dead.Load() + db.slack.Load()
 }
 
 // reclaimOne compacts the worst segment of the shard with the most dead bytes and returns the

@@ -43,6 +43,7 @@ type shard struct {
 	rolled     uint32 // the previous head, to check for compaction at unlock
 	pending    [][]byte
 	compacting bool
+	headSlack  int64 // the head's slack as counted in DB.headSlack (syncHeadLocked)
 
 	// live lists the local indices of the non-empty tables, for uniform sampling;
 	// livePos[i] is 1 + the position of i in live, or 0 when tabs[i] is empty.

@@ -10,6 +10,8 @@ type Stats struct {
 	Keys             int64  // keys, including expired ones not yet reclaimed
 	Expires          int64  // keys with a TTL
 	UsedMemory       int64  // bytes accounted to keys
+	ArenaDead        int64  // bytes of deleted records the arenas hold until compaction
+	ArenaSlack       int64  // resident arena bytes without records: written pages' ends, pooled segments
 	MaxMemory        int64  // maxmemory; 0 = no limit
 	ExpiredKeys      int64  // keys deleted by lazy or active expiry (expired_keys)
 	EvictedKeys      int64  // keys evicted (evicted_keys)
@@ -31,6 +33,8 @@ type Stats struct {
 func (db *DB) Stats() Stats {
 	s := Stats{
 		UsedMemory: db.used.Load(),
+		ArenaDead:  db.dead.Load(),
+		ArenaSlack: db.slack.Load(),
 		MaxMemory:  db.maxMemory.Load(),
 		Offset:     db.Offset(),
 	}

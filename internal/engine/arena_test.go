@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func TestSegLenFor(t *testing.T) {
+	for _, c := range []struct {
+		m      int64
+		shards int
+		want   int
+	}{
+		{0, 256, segSize},
+		{1 << 20, 256, minSegSize},
+		{4 << 20, 256, minSegSize},
+		{64 << 20, 256, minSegSize},
+		{256 << 20, 256, minSegSize},
+		{512 << 20, 256, 32 << 10},
+		{1 << 30, 256, 64 << 10},
+		{4 << 30, 256, segSize},
+		{64 << 30, 256, segSize},
+		{4 << 20, 1, 64 << 10},
+		{16 << 20, 1, segSize},
+	} {
+		if got := segLenFor(c.m, c.shards); got != c.want {
+			t.Errorf("segLenFor(%d, %d) = %d, want %d", c.m, c.shards, got, c.want)
+		}
+	}
+}
+
+// arenaBytes walks db's arenas and returns the bytes they hold resident by the accounting's
+// own measure, recomputed from the segments: each segment's written pages (all of it when it
+// came from the pool), and the pool's segments.
+func arenaBytes(db *DB) int64 {
+	var b int64
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(0)
+		for j := 1; j < len(sh.segs); j++ {
+			b += int64(sh.segs[j].res)
+		}
+		sh.unlock()
+	}
+	db.segs.mu.Lock()
+	for _, m := range db.segs.mem {
+		b += int64(len(m))
+	}
+	db.segs.mu.Unlock()
+	return b
+}
+
+// TestArenaWithinMaxMemory writes three times maxmemory in random keys, phase after phase of
+// values of one size (so that each phase leaves holes of its size for the next), calling
+// CheckMemory before each write as a server does, and checks that the arenas never hold more
+// than maxmemory and the allowance: records, dead records and resident slack together, and
+// the arenas' segments recomputed from the segments themselves. Counting record bytes alone
+// (as before the footprint) lets the dead bytes and the partly written segments grow past it.
+func TestArenaWithinMaxMemory(t *testing.T) {
+	for _, policy := range []string{TinyLFU, "allkeys-lru"} {
+		t.Run("policy="+policy, func(t *testing.T) {
+			const limit = 4 << 20
+			db := openTest(t, Options{Shards: 16, MaxMemory: limit, Policy: policy})
+			allow := db.allowance(limit)
+			if allow > 2<<20 {
+				t.Fatalf("allowance %d at maxmemory %d: more than 2 MiB", allow, limit)
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			peak := int64(0)
+			for _, size := range []int{32, 1024, 16 << 10, 20 << 10, 100, 3000} {
+				val := strings.Repeat("v", size)
+				for i := range 3 * limit / (size + 50) {
+					if err := db.CheckMemory(t0); err != nil {
+						t.Fatal(err)
+					}
+					if f := db.footprint(); f > limit+allow {
+						t.Fatalf("size %d, write %d: footprint %d, over maxmemory %d and allowance %d", size, i, f, limit, allow)
+					}
+					if i%500 == 0 {
+						// What the arenas hold, and the rest of used memory (indexes and
+						// sketches), recomputed.
+						b := arenaBytes(db) + db.used.Load() - db.liveRecordBytes()
+						if b > limit+allow {
+							t.Fatalf("size %d, write %d: arenas and indexes hold %d, over maxmemory %d and allowance %d", size, i, b, limit, allow)
+						}
+						peak = max(peak, b)
+					}
+					set(db, t0, fmt.Sprintf("k%d", r.Uint64()), val, 0)
+				}
+				if err := db.checkStorage(); err != nil {
+					t.Fatalf("size %d: %v", size, err)
+				}
+			}
+			if db.Len() == 0 || db.Stats().EvictedKeys == 0 {
+				t.Fatalf("%d keys, %d evicted: the workload did not fill the keyspace", db.Len(), db.Stats().EvictedKeys)
+			}
+			t.Logf("peak %d bytes: maxmemory + %d (allowance %d)", peak, peak-limit, allow)
+		})
+	}
+}
+
+// TestArenaSlackFreed checks that a flush gives every segment back (the slack left is the
+// pool's), and that after Close the arenas and the pool hold nothing.
+func TestArenaSlackFreed(t *testing.T) {
+	db := openTest(t, Options{Shards: 4, MaxMemory: 8 << 20})
+	for i := range 20000 {
+		set(db, t0, fmt.Sprint("k", i), strings.Repeat("x", i%700), 0)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	db.Flush(t0, false)
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	if s, a := db.slack.Load(), arenaBytes(db); s != a {
+		t.Fatalf("after a flush: slack %d, arenas and pool %d", s, a)
+	}
+	if s := db.slack.Load(); s > db.allowance(8<<20) {
+		t.Fatalf("after a flush: slack %d, above the allowance", s)
+	}
+	db.Close()
+	if s, a := db.slack.Load(), arenaBytes(db); s != 0 || a != 0 {
+		t.Fatalf("after Close: slack %d, arenas and pool %d", s, a)
+	}
+}
+
+// liveRecordBytes returns the bytes of the live records in the arenas.
+func (db *DB) liveRecordBytes() int64 {
+	var b int64
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(0)
+		for j := 1; j < len(sh.segs); j++ {
+			b += int64(sh.segs[j].used - sh.segs[j].dead)
+		}
+		sh.unlock()
+	}
+	return b
+}
