@@ -6,22 +6,16 @@
 # Usage: bench/redis-compare.sh [-r rounds] [-n requests] [-t tests]
 #                               [-c clients] [-P "1 16"] [-d datasize]
 #                               [-L "larder flags", e.g. "--io-loops 1"]
-#                               [-T client threads (redis-benchmark --threads)]
 # Raw per-round figures go to a log file whose path is printed at the end.
-# With one client thread (the default) redis-benchmark takes at most one core,
-# and on a 2-core machine it runs out before either server does: the ratio
-# then measures the client. With -T 2 the client can take both cores, so it
-# competes with the server for them, and the server that spends less CPU per
-# request leaves the client more: the ratio then measures the servers' cost.
 set -euo pipefail
 
-ROUNDS=3 REQUESTS=200000 TESTS=set,get CLIENTS=50 PIPELINES="1 16" DATASIZE="" LARDER_FLAGS="" THREADS=1
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
-while getopts "r:n:t:c:P:d:L:T:h" opt; do
+ROUNDS=3 REQUESTS=200000 TESTS=set,get CLIENTS=50 PIPELINES="1 16" DATASIZE="" LARDER_FLAGS=""
+usage() { sed -n '2,9s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+while getopts "r:n:t:c:P:d:L:h" opt; do
   case $opt in
     r) ROUNDS=$OPTARG ;;   n) REQUESTS=$OPTARG ;;  t) TESTS=$OPTARG ;;
     c) CLIENTS=$OPTARG ;;  P) PIPELINES=$OPTARG ;; d) DATASIZE=$OPTARG ;;
-    L) LARDER_FLAGS=$OPTARG ;;  T) THREADS=$OPTARG ;;
+    L) LARDER_FLAGS=$OPTARG ;;
     h) usage 0 ;;          *) usage 2 >&2 ;;
   esac
 done
@@ -78,7 +72,6 @@ run_one() {
     local args=(-h 127.0.0.1 -p "${PORT[$1]}" -t "$t" -n "$REQUESTS" -r 100000
                 -c "$CLIENTS" -P "$2" -q --csv)
     [ -n "$DATASIZE" ] && args+=(-d "$DATASIZE")
-    [ "$THREADS" -gt 1 ] && args+=(--threads "$THREADS")
     echo "== round $3 $1 -P $2: redis-benchmark ${args[*]}" >>"$LOG"
     s0=$(cpu_ticks "${PID[$1]}")
     # The client's CPU time: bash's time keyword reports its child's user+sys.
@@ -147,7 +140,7 @@ main() {
     echo "machine: $(nproc) CPUs, $(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo), kernel $(uname -r)"
     echo "redis:   $(redis-server --version)"
     echo "larder:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown) ($("$TMP/larder" --version))"
-    echo "load:    -t $TESTS -n $REQUESTS -r 100000 -c $CLIENTS${DATASIZE:+ -d $DATASIZE}, client threads: $THREADS, pipelines: $PIPELINES, rounds: $ROUNDS"
+    echo "load:    -t $TESTS -n $REQUESTS -r 100000 -c $CLIENTS${DATASIZE:+ -d $DATASIZE}, pipelines: $PIPELINES, rounds: $ROUNDS"
     echo "larder flags: ${LARDER_FLAGS:-(none)}"
   } | tee -a "$LOG"
   local round p server order
