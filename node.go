@@ -144,6 +144,7 @@ func Open(opts *Options) (*Node, error) {
 		IdleTimeout: time.Duration(cfg.Int("timeout")) * time.Second,
 		EventLoops:  eventLoops(cfg.Int("io-loops")),
 		LoopsYieldP: !cfg.Bool("io-loops-keep-p"),
+		LoopSpin:    time.Duration(cfg.Int("io-loops-spin-us")) * time.Microsecond,
 	})
 	n.mem = memlimit.Reserve(cfg.Int("maxmemory"))
 	n.watchSettings()

@@ -92,6 +92,7 @@ func table() []*Param {
 		yn("rdbchecksum", "", true, fImm, "Checksum RDB files."),
 		yn("daemonize", "", false, fImm, "Run as a daemon."),
 		yn("io-threads-do-reads", "", false, fImm, "Read and parse in I/O threads."),
+		num("io-loops-spin-us", "", 0, 10000, 50, fImm|fLarder, "Microseconds an event loop that has just served clients keeps polling before it sleeps, so that a busy client's next request needs no wake-up; 0: sleep at once."),
 		yn("io-loops-keep-p", "", true, fImm|fLarder, "Event loops sleep in epoll_wait keeping their scheduler slot (P): less CPU per request; no: through the scheduler, so that GC pauses need not wait for a sleeping loop's thread (shorter pauses on a busy host)."),
 		yn("always-show-logo", "", false, fImm, "Always show the ASCII logo."),
 		yn("protected-mode", "", true, 0, "Refuse non-local clients when no password or bind is set."),

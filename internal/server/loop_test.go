@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -307,4 +308,52 @@ func TestLoopYieldingP(t *testing.T) {
 		}
 		healthy(t, n)
 	})
+}
+
+// TestLoopSpin serves pipelined and single commands with event loops that
+// poll before they sleep (io-loops-spin-us), and checks that a loop spins only
+// after serving: a node left idle must not burn CPU, with a spin long enough
+// that polling between idle wake-ups would show.
+func TestLoopSpin(t *testing.T) {
+	eachLoopMode(t, func(t *testing.T, loops string) {
+		n := startNode(t, loops, map[string]string{"io-loops-spin-us": "5000"})
+		ctx := context.Background()
+		rdb := redis.NewClient(&redis.Options{Addr: n.Addr().String(), DisableIdentity: true, PoolSize: 4})
+		t.Cleanup(func() { rdb.Close() })
+		p := rdb.Pipeline()
+		for i := range 300 {
+			p.RPush(ctx, "l", i)
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 300 {
+			if got, err := rdb.LPop(ctx, "l").Int(); err != nil || got != i {
+				t.Fatalf("LPOP = %d, %v; want %d", got, err, i)
+			}
+		}
+		if got := rdb.ConfigGet(ctx, "io-loops-spin-us").Val()["io-loops-spin-us"]; got != "5000" {
+			t.Errorf("CONFIG GET io-loops-spin-us = %q, want 5000", got)
+		}
+
+		time.Sleep(50 * time.Millisecond) // past the last spin
+		before := cpuTime(t)
+		time.Sleep(500 * time.Millisecond)
+		// Idle, the loops wake every 100 ms (loopTick): spinning 5 ms after
+		// each would cost 25-50 ms here; not spinning costs next to nothing.
+		if used := cpuTime(t) - before; used > 20*time.Millisecond {
+			t.Errorf("an idle node used %v of CPU in 500 ms: its loops spin without clients", used)
+		}
+		healthy(t, n)
+	})
+}
+
+// cpuTime is the CPU time (user and system) the test process has used.
+func cpuTime(t *testing.T) time.Duration {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

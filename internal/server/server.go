@@ -46,6 +46,14 @@ type Options struct {
 	// the garbage collector then waits for the loop's thread to wake from a
 	// signal, which on a busy or oversubscribed host can take milliseconds.
 	LoopsYieldP bool
+	// LoopSpin is how long an event loop that has just served clients keeps
+	// polling epoll before it sleeps. A client whose next request arrives
+	// within it finds the loop awake: a remote wake-up of the loop's thread
+	// costs the sender's CPU (an inter-processor interrupt and the
+	// scheduler's work) on every batch, which on a small machine is CPU the
+	// client needed. An idle loop never spins; one client at a low rate
+	// costs up to LoopSpin of CPU per request. 0 sleeps at once.
+	LoopSpin time.Duration
 }
 
 // tracked is an open connection as Shutdown and maxclients see it: a
@@ -71,10 +79,11 @@ type Server struct {
 	closing bool
 	wg      sync.WaitGroup // one per connection, and one per event loop
 
-	nloops int          // Options.EventLoops
-	yieldP bool         // Options.LoopsYieldP
-	loops  []*eventLoop // started by Serve; nil in goroutine mode
-	next   int          // the loop the next connection goes to
+	nloops int           // Options.EventLoops
+	yieldP bool          // Options.LoopsYieldP
+	spin   time.Duration // Options.LoopSpin
+	loops  []*eventLoop  // started by Serve; nil in goroutine mode
+	next   int           // the loop the next connection goes to
 }
 
 // New returns a Server; call Serve to start accepting.
@@ -85,7 +94,7 @@ func New(opts Options) *Server {
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 10000
 	}
-	s := &Server{cmds: opts.Commands, log: opts.Logger, conns: make(map[tracked]struct{}), nloops: opts.EventLoops, yieldP: opts.LoopsYieldP}
+	s := &Server{cmds: opts.Commands, log: opts.Logger, conns: make(map[tracked]struct{}), nloops: opts.EventLoops, yieldP: opts.LoopsYieldP, spin: opts.LoopSpin}
 	s.maxClients.Store(int64(opts.MaxClients))
 	lim := opts.Limits
 	s.limits.Store(&lim)
