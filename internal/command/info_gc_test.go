@@ -3,6 +3,7 @@ package command_test
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -26,11 +27,14 @@ func TestInfoGC(t *testing.T) {
 				t.Errorf("INFO gc has no %s:\n%v", k, info)
 			}
 		}
-		cycles := srvInfoInt(t, ctx, c, "gc", "gc_cycles")
-		pauses := srvInfoInt(t, ctx, c, "gc", "gc_pauses")
-		// Every cycle stops the world twice; collections the runtime started itself may
-		// add to both.
-		if cycles < 2 || pauses < 2*cycles {
+		// From one reply: every cycle stops the world twice, and collections the
+		// runtime started itself may add to both. A cycle may be between its two
+		// pauses when INFO reads them, and the runtime's pause histogram may lag its
+		// cycle count by that cycle (seen under go test ./... on 2 cores: 3 cycles,
+		// 5 pauses).
+		cycles, _ := strconv.ParseInt(info["gc_cycles"], 10, 64)
+		pauses, _ := strconv.ParseInt(info["gc_pauses"], 10, 64)
+		if cycles < 2 || pauses < 2*(cycles-1) {
 			t.Errorf("after two runtime.GC: gc_cycles %d, gc_pauses %d", cycles, pauses)
 		}
 		p50 := srvInfoInt(t, ctx, c, "gc", "gc_pause_p50_usec")
