@@ -183,21 +183,28 @@ func reportPauses(phase string, tr *gcTracer, a, b snapshot) []gcWindow {
 	if len(ws) == 0 {
 		return nil
 	}
-	var pauses, marks []time.Duration
+	printWindows(phase, ws, "whole cycle (concurrent mark included)")
+	return ws
+}
+
+// printWindows prints a phase's collections from gctrace (each line, when there are at most
+// 12) and the p50, p99 and max of their pauses and the p50 and max of their cycles, which
+// cycle names.
+func printWindows(phase string, ws []gcWindow, cycle string) {
+	var pauses, cycles []time.Duration
 	for _, w := range ws {
 		pauses = append(pauses, w.stw1, w.stw2)
-		marks = append(marks, w.end.Sub(w.start))
+		cycles = append(cycles, w.end.Sub(w.start))
 	}
 	if len(ws) <= 12 {
 		for _, w := range ws {
 			fmt.Printf("  %s\n", w.line)
 		}
 	}
-	p, m := sortedCopy(pauses), sortedCopy(marks)
-	fmt.Printf("%s: gctrace, %d collections: pause p50 %s, p99 %s, max %s; whole cycle (concurrent mark included) p50 %s, max %s\n",
+	p, cy := sortedCopy(pauses), sortedCopy(cycles)
+	fmt.Printf("%s: gctrace, %d collections: pause p50 %s, p99 %s, max %s; %s p50 %s, max %s\n",
 		phase, len(ws), dur(percentile(p, 0.5)), dur(percentile(p, 0.99)), dur(p[len(p)-1]),
-		dur(percentile(m, 0.5)), dur(m[len(m)-1]))
-	return ws
+		cycle, dur(percentile(cy, 0.5)), dur(cy[len(cy)-1]))
 }
 
 // reportLatency prints request latency overall and near collections versus away from them.

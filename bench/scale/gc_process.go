@@ -117,20 +117,7 @@ func printNodeGC(ctx context.Context, rdb *redis.Client, phase string, requests 
 		fmt.Printf("%s: no gctrace lines\n", phase)
 		return
 	}
-	var pauses, cycles []time.Duration
-	for _, w := range ws {
-		pauses = append(pauses, w.stw1, w.stw2)
-		cycles = append(cycles, w.end.Sub(w.start))
-	}
-	if len(ws) <= 12 {
-		for _, w := range ws {
-			fmt.Printf("  %s\n", w.line)
-		}
-	}
-	p, cy := sortedCopy(pauses), sortedCopy(cycles)
-	fmt.Printf("%s: gctrace, %d collections: pause p50 %s, p99 %s, max %s; whole cycle p50 %s, max %s\n",
-		phase, len(ws), dur(percentile(p, 0.5)), dur(percentile(p, 0.99)), dur(p[len(p)-1]),
-		dur(percentile(cy, 0.5)), dur(cy[len(cy)-1]))
+	printWindows(phase, ws, "whole cycle")
 }
 
 // stall is a time this process's monitor goroutine woke late, unix ns.

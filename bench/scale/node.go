@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -208,18 +207,4 @@ func (ch *child) cpu() time.Duration {
 }
 
 // rss returns the node's resident set size in bytes.
-func (ch *child) rss() int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", ch.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func (ch *child) rss() int64 { return rssOf(fmt.Sprintf("/proc/%d/status", ch.cmd.Process.Pid)) }

@@ -29,8 +29,11 @@ func loadAvg() string {
 }
 
 // rss returns the resident set size of this process in bytes (VmRSS), or 0.
-func rss() int64 {
-	f, err := os.Open("/proc/self/status")
+func rss() int64 { return rssOf("/proc/self/status") }
+
+// rssOf returns the VmRSS line of a /proc/PID/status file in bytes, or 0.
+func rssOf(status string) int64 {
+	f, err := os.Open(status)
 	if err != nil {
 		return 0
 	}
