@@ -37,9 +37,10 @@ type eventLoop struct {
 
 	// keepP makes the loop sleep in epoll_wait without telling the scheduler,
 	// so that it keeps its P: set when other Ps are left for the rest of the
-	// program, unless Options.LoopsYieldP. Telling it (a blocking syscall) costs a hand-off of the P on
-	// every sleep and keeps the runtime's monitor thread polling every 20 µs,
-	// about a tenth of the node's CPU time under a small-request load.
+	// program, unless Options.LoopsYieldP. Telling it (a blocking syscall)
+	// costs a hand-off of the P on every sleep and keeps the runtime's monitor
+	// thread polling every 20 µs, about a tenth of the node's CPU time under a
+	// small-request load.
 	keepP bool
 
 	lastScan time.Time // last idle scan; loop goroutine only
