@@ -360,10 +360,13 @@ func (cp *controlPlane) accept(source string, slots []uint16) error {
 	return nil
 }
 
-// owns tells the migration target whether the map gives slot to this node.
+// owns tells the migration target whether the command layer's view gives
+// slot to this node. It asks the view, not the Raft map it follows: the
+// target drops a slot's Committed mark once owns says yes, and were the view
+// still behind the map then, this node would answer MOVED back to the source,
+// which answers MOVED here, until the client runs out of redirects.
 func (cp *controlPlane) owns(slot uint16) bool {
-	p := cp.topo.Map().Primary(int(slot))
-	return p != nil && p.ID == cp.topo.ID()
+	return cp.view.Slot(slot).Local
 }
 
 // runMoves moves the slots the map takes from this node to their new

@@ -29,7 +29,26 @@ type proc struct {
 
 // startProc starts a larder process in dir on free ports, joining join (a
 // member's "host:port@bus", empty to bootstrap), and waits until it serves.
+// A port freePort picked can be taken before the process binds it (by
+// another test's outgoing connection): then it starts again on other ports.
 func startProc(t *testing.T, bin, dir, name, join string) *proc {
+	t.Helper()
+	for try := 1; ; try++ {
+		p, inUse := tryStartProc(t, bin, dir, name, join)
+		if p != nil {
+			return p
+		}
+		if !inUse || try == 5 {
+			b, _ := os.ReadFile(dir + "/" + name + ".log")
+			t.Fatalf("%s did not start (try %d):\n%s", name, try, tail(b, 3000))
+		}
+		t.Logf("%s: a port was taken before it bound it; starting again", name)
+	}
+}
+
+// tryStartProc is one attempt of startProc: it returns the process serving,
+// or nil and whether it exited because an address was in use.
+func tryStartProc(t *testing.T, bin, dir, name, join string) (_ *proc, inUse bool) {
 	t.Helper()
 	p := &proc{name: name, port: freePort(t), bus: freePort(t), done: make(chan error, 1)}
 	args := []string{"--port", strconv.Itoa(p.port), "--cluster-port", strconv.Itoa(p.bus),
@@ -48,13 +67,6 @@ func startProc(t *testing.T, bin, dir, name, join string) *proc {
 		t.Fatal(err)
 	}
 	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		if t.Failed() {
-			b, _ := os.ReadFile(p.log.Name())
-			t.Logf("%s log (last 3000 bytes):\n%s", name, tail(b, 3000))
-		}
-	})
 	c := redis.NewClient(&redis.Options{Addr: p.addr()})
 	defer c.Close()
 	deadline := time.Now().Add(60 * time.Second)
@@ -62,15 +74,25 @@ func startProc(t *testing.T, bin, dir, name, join string) *proc {
 		select {
 		case err := <-p.done:
 			b, _ := os.ReadFile(p.log.Name())
-			t.Fatalf("%s exited: %v\n%s", name, err, b)
+			t.Logf("%s exited: %v", name, err)
+			return nil, strings.Contains(string(b), "address already in use")
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s does not answer PING", name)
+			p.cmd.Process.Kill()
+			t.Logf("%s does not answer PING", name)
+			return nil, false
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return p
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		if t.Failed() {
+			b, _ := os.ReadFile(p.log.Name())
+			t.Logf("%s log (last 3000 bytes):\n%s", name, tail(b, 3000))
+		}
+	})
+	return p, false
 }
 
 func tail(b []byte, n int) []byte {

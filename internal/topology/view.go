@@ -11,8 +11,8 @@ import (
 )
 
 // View returns the map as the command layer sees it from node me (see
-// clusterview.View): the members that are not gone, in join order, each
-// with its slot ranges (runs of slots with the same owners, replicas
+// clusterview.View): the members that are not gone, and me even when it
+// is, in join order, each with its slot ranges (runs of slots with the same owners, replicas
 // named), and the slots migrating out of or importing into me. A node
 // keeps a clusterview.Static current with it:
 //
@@ -23,7 +23,10 @@ func (m *Map) View(me string) (clusterview.Map, error) {
 	v := clusterview.Map{Me: me, Epoch: m.Epoch}
 	index := make(map[uint64]int) // join order -> index in v.Nodes
 	for _, mb := range m.Members {
-		if mb.State == Gone {
+		// A removed node keeps itself in its own view, serving no slot: it
+		// answers MOVED for every key until it stops (see leaveLinger), even
+		// when its last slot flip and its removal arrive in one map.
+		if mb.State == Gone && mb.ID != me {
 			continue
 		}
 		host, port, err := hostPort(mb.ClientAddr)

@@ -83,3 +83,70 @@ func TestFollow(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestViewOfARemovedNode checks the view a node builds from the map that
+// removes it: the flip of its last slots and its removal can reach it in one
+// map, and it must then answer MOVED for every slot, not keep serving the
+// slots of the map before (as it did when View refused such a map).
+func TestViewOfARemovedNode(t *testing.T) {
+	f := bootstrapped(t, 1)
+	idx := uint64(1)
+	join(t, f, &idx, nid(2))
+	moveAll(t, f, &idx)
+	for i := 1; i <= 2; i++ {
+		idx++
+		err := applyTo(t, f, idx, &pb.Entry{Op: &pb.Entry_UpdateMember{UpdateMember: &pb.UpdateMember{Member: &pb.Member{
+			Id: nid(i), ClientAddr: "127.0.0.1:700" + string(rune('0'+i)), BusAddr: "127.0.0.1:1700" + string(rune('0'+i)),
+		}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := f.cur.Load()
+	p, err := PlaceholderPlacer{}.Leave(m.placement, nid(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := m.diff(p, nid(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx++
+	if err := applyTo(t, f, idx, &pb.Entry{Op: &pb.Entry_Drain{Drain: &pb.Drain{Id: nid(2), Rebalance: rb}}}); err != nil {
+		t.Fatal(err)
+	}
+	moveAll(t, f, &idx)
+	idx++
+	if err := applyTo(t, f, idx, &pb.Entry{Op: &pb.Entry_Remove{Remove: &pb.Remove{Id: nid(2)}}}); err != nil {
+		t.Fatal(err)
+	}
+	m = f.cur.Load()
+	if mb, _ := m.Member(nid(2)); mb.State != Gone {
+		t.Fatalf("removed member %+v", mb)
+	}
+
+	v, err := m.View(nid(2))
+	if err != nil {
+		t.Fatalf("the removed node's view: %v", err)
+	}
+	st, err := clusterview.NewStatic(v)
+	if err != nil {
+		t.Fatalf("the removed node's view: %v", err)
+	}
+	for s := range NumSlots {
+		sl := st.Slot(uint16(s))
+		if sl.Owner == nil || sl.Owner.ID != nid(1) || sl.Local {
+			t.Fatalf("slot %d in the removed node's view: owner %v, local %v; want %s", s, sl.Owner, sl.Local, nid(1))
+		}
+	}
+	// The others do not list it.
+	v, err = m.View(nid(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range v.Nodes {
+		if n.ID == nid(2) {
+			t.Fatalf("node 1's view lists the removed node: %+v", v.Nodes)
+		}
+	}
+}
