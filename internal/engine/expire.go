@@ -99,7 +99,7 @@ func (db *DB) ExpireCycle(now int64) int {
 	db.expireMu.Lock()
 	defer db.expireMu.Unlock()
 	x := &db.expire
-	// The pace runs on a clock that never goes back, should now do.
+	// The pace runs on a clock that never goes back: a cycle earlier than the last does nothing.
 	clock, elapsed := now, int64(expireMaxElapsed)
 	if x.sweeps == nil {
 		x.sweeps = make([]sweep, len(db.shards))
@@ -107,7 +107,14 @@ func (db *DB) ExpireCycle(now int64) int {
 			x.sweeps[i] = sweep{period: expireMaxPeriod, began: now, full: true}
 		}
 	} else {
-		clock = max(now, x.last)
+		if now < x.last {
+			// The clock went back (or two clocks drive the cycles): a sweep at the earlier
+			// time would pass over records without finding them expired, and the round
+			// after a gap, which reads every record, would miss them until their hints
+			// come round again. Wait for the clock to catch up.
+			return 0
+		}
+		clock = now
 		elapsed = min(clock-x.last, expireMaxElapsed)
 	}
 	x.last = clock
