@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/larderdb/larder/internal/bus"
@@ -58,9 +59,12 @@ type controlPlane struct {
 
 	applyMu sync.Mutex // serializes apply
 	applied uint64     // epoch of the map in view; guarded by applyMu
-	dir     string     // removed at close when the node made it for one run
-	stop    context.CancelFunc
-	done    chan struct{} // closed when the map follower has returned
+	// mapped is set once view holds a cluster map: until then it is the
+	// placeholder cluster of one, which serves every slot.
+	mapped atomic.Bool
+	dir    string // removed at close when the node made it for one run
+	stop   context.CancelFunc
+	done   chan struct{} // closed when the map follower has returned
 }
 
 // clusterAddrs are the addresses a node's cluster parts listen on and
@@ -297,6 +301,7 @@ func (cp *controlPlane) apply(m *topology.Map) error {
 	if err := cp.view.Set(v); err != nil {
 		return err
 	}
+	cp.mapped.Store(true)
 	cp.applied = m.Epoch
 	if cp.fan != nil {
 		var peers []string
@@ -361,12 +366,14 @@ func (cp *controlPlane) accept(source string, slots []uint16) error {
 }
 
 // owns tells the migration target whether the command layer's view gives
-// slot to this node. It asks the view, not the Raft map it follows: the
-// target drops a slot's Committed mark once owns says yes, and were the view
-// still behind the map then, this node would answer MOVED back to the source,
-// which answers MOVED here, until the client runs out of redirects.
+// slot to this node. The target drops a slot's Committed mark once owns says
+// yes; were the view behind the map then, this node would answer MOVED back
+// to the source, which answers MOVED here, until the client runs out of
+// redirects. So owns asks the view, not the Raft map the view follows, and
+// says no while the view is still the placeholder that serves every slot (a
+// joining node imports slots before its first map is applied).
 func (cp *controlPlane) owns(slot uint16) bool {
-	return cp.view.Slot(slot).Local
+	return cp.mapped.Load() && cp.view.Slot(slot).Local
 }
 
 // runMoves moves the slots the map takes from this node to their new

@@ -12,7 +12,8 @@ import (
 // map, which the view follows a little later: the target dropped its
 // Committed mark early and answered MOVED back to the source, which answered
 // MOVED to the target, until go-redis ran out of redirects (seen in
-// TestClusterProcessesJoinAndDrain).
+// TestClusterProcessesJoinAndDrain). Before the first map, the view is a
+// placeholder that serves every slot, and a joining node imports slots then.
 func TestOwnsFollowsTheView(t *testing.T) {
 	a, b := strings.Repeat("a", 40), strings.Repeat("b", 40)
 	view := func(owner string) clusterview.Map {
@@ -27,11 +28,19 @@ func TestOwnsFollowsTheView(t *testing.T) {
 		}
 		return m
 	}
-	st, err := clusterview.NewStatic(view(b))
+	// Before the first map, the view is the placeholder cluster of one.
+	st, err := clusterview.NewStatic(clusterview.Single(a, "127.0.0.1", 7001))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cp := &controlPlane{view: st}
+	if cp.owns(42) {
+		t.Fatal("owns a slot before the view holds a cluster map")
+	}
+	if err := st.Set(view(b)); err != nil {
+		t.Fatal(err)
+	}
+	cp.mapped.Store(true) // as apply does
 	if cp.owns(42) {
 		t.Fatal("owns a slot the view gives to another node")
 	}
