@@ -44,6 +44,10 @@ type shard struct {
 	pending    [][]byte
 	compacting bool
 	headSlack  int64 // the head's slack as counted in DB.headSlack (syncHeadLocked)
+	// groups are the head segments of the expiry groups (expirygroup.go), groupSlack their
+	// slack as counted in DB.headSlack.
+	groups     [groupSlots]groupHead
+	groupSlack int64
 
 	// live lists the local indices of the non-empty tables, for uniform sampling;
 	// livePos[i] is 1 + the position of i in live, or 0 when tabs[i] is empty.
