@@ -154,6 +154,7 @@ type segment struct {
 	// or 0 for any other; group is 1 + the slot of sh.groups whose head it is, or 0.
 	expEnd int64
 	group  uint8
+	carved bool // an expiry group's segment, out of a slab (expirygroup.go)
 }
 
 // at returns the header of the record at ref.
@@ -162,9 +163,8 @@ func (sh *shard) at(ref uint32) *hdr {
 	return (*hdr)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s.mem)), int(ref&offMask)<<unitShift))
 }
 
-// newSegLocked maps a segment of n bytes and returns its index. With pooled, a shared segment
-// may come from the pool.
-func (sh *shard) newSegLocked(n int, pooled bool) uint32 {
+// segIndexLocked returns the index of an unused entry of sh.segs.
+func (sh *shard) segIndexLocked() uint32 {
 	var i uint32
 	if k := len(sh.freeSegs); k > 0 {
 		i = sh.freeSegs[k-1]
@@ -179,6 +179,13 @@ func (sh *shard) newSegLocked(n int, pooled bool) uint32 {
 		sh.segs = append(sh.segs, segment{})
 		i = uint32(len(sh.segs) - 1)
 	}
+	return i
+}
+
+// newSegLocked maps a segment of n bytes and returns its index. With pooled, a shared segment
+// may come from the pool.
+func (sh *shard) newSegLocked(n int, pooled bool) uint32 {
+	i := sh.segIndexLocked()
 	// A pooled segment is resident and already in slack; a fresh one is not resident yet. The
 	// pool keeps shared segments only: a huge record's length would empty it.
 	var m []byte
@@ -377,7 +384,11 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 	db.dead.Add(-int64(s.dead))
 	sh.dead.Add(-int64(s.dead))
 	db.slack.Add(-int64(s.res - s.used))
-	sh.pending = append(sh.pending, s.mem)
+	if s.carved {
+		sh.groupPending = append(sh.groupPending, s.mem)
+	} else {
+		sh.pending = append(sh.pending, s.mem)
+	}
 	sh.dirty = true
 	*s = segment{}
 	sh.freeSegs = append(sh.freeSegs, i)
@@ -435,6 +446,11 @@ func (sh *shard) tidyLocked() {
 		}
 		sh.pending = sh.pending[:0]
 	}
+	for j, m := range sh.groupPending {
+		sh.spareLocked(m)
+		sh.groupPending[j] = nil
+	}
+	sh.groupPending = sh.groupPending[:0]
 }
 
 // reclaimLocked compacts the segment with the most dead bytes, the head included, and
@@ -467,10 +483,18 @@ func (sh *shard) resetArenaLocked() {
 	for i := range sh.segs {
 		if s := &sh.segs[i]; s.mem != nil {
 			sh.db.slack.Add(-int64(s.res - s.used))
-			sh.pending = append(sh.pending, s.mem)
+			if s.carved {
+				sh.groupPending = append(sh.groupPending, s.mem)
+			} else {
+				sh.pending = append(sh.pending, s.mem)
+			}
 			sh.dirty = true
 		}
 	}
+	for _, m := range sh.spare {
+		sh.unspareLocked(m)
+	}
+	sh.spare = nil
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
 	sh.syncHeadLocked()
 	sh.groups = [groupSlots]groupHead{}

@@ -112,6 +112,10 @@ func (db *DB) checkStorage() error {
 					headSlack += int64(s.res - s.used)
 				}
 			}
+			for _, m := range sh.spare {
+				slack += int64(len(m))
+				headSlack += int64(len(m))
+			}
 			for g, gh := range sh.groups {
 				if gh.seg != 0 && (int(gh.seg) >= len(sh.segs) || int(sh.segs[gh.seg].group) != g+1) {
 					return fmt.Errorf("shard %d: expiry group %d's head %d does not say so", si, g, gh.seg)

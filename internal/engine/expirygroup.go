@@ -17,12 +17,16 @@ package engine
 // and free it. After that, what it still holds (keys given a later TTL) is compacted as any
 // segment is, each record copied to the group of its own expiry time.
 //
-// Group heads are fresh mappings, never pooled segments: a fresh mapping is resident only up
-// to the page its records reach, so each group head holds less than a page of slack, and the
-// shard's up to groupSlots heads less than groupSlots pages. That slack is counted, as the
-// main head's is, in DB.headSlack, which CheckMemory does not count against maxmemory (see
-// allowance). Under a maxmemory too small for that to be a 32nd of it, records are not
-// grouped (groupsOn).
+// A group's segments are short, a 32nd of the shared segments' length (groupSegLen), so that
+// the shard's up to groupSlots group heads together hold about a shared segment's slack. They
+// are carved out of mappings of segSize (slabs) and never unmapped: a group segment freed goes
+// to the shard's spares, resident, for the next group head, which costs neither a system call
+// nor page faults (a page fault costs tens of microseconds on a busy VM); beyond
+// groupSpareMax spares, its pages are given back to the OS (releaseMemory) and it waits,
+// mapped but not resident, in the shard's cold list. The group heads' slack and the spares
+// are counted, as the main head's slack is, in DB.headSlack, which CheckMemory does not count
+// against maxmemory (see allowance); under a maxmemory too small for them to be a 16th of it,
+// records are not grouped (groupsOn).
 const (
 	groupLevels        = 2
 	groupSlotsPerLevel = 17
@@ -34,6 +38,8 @@ const (
 	// groupGrace is how long after the end of its bucket a group's segment is left to active
 	// expiry before compaction may copy what it still holds, in ms.
 	groupGrace = 16_000
+	// groupSpareMax is the most freed group segments a shard keeps resident for reuse.
+	groupSpareMax = 32
 )
 
 // groupHead is the head segment of one expiry bucket.
@@ -42,19 +48,24 @@ type groupHead struct {
 	bucket int64  // the expiry time shifted right by the level's bucket shift
 }
 
+// groupSegLen returns the length of the expiry groups' segments when shared segments are n
+// bytes long: a 32nd of n, at least a page.
+func groupSegLen(n int) int { return max(n/32, pageSize) }
+
 // groupsOn reports whether records are placed in expiry groups: without a maxmemory, or with
-// one at least 32 times the group heads' most slack.
+// one at least 16 times what the group heads and spares may hold (groupAllowance's most).
 func (db *DB) groupsOn() bool {
 	m := db.maxMemory.Load()
-	return m <= 0 || int64(len(db.shards))*groupSlots*pageSize*32 <= m
+	return m <= 0 || 16*int64(len(db.shards))*(groupSlots+groupSpareMax)*int64(groupSegLen(int(db.segLen.Load()))) <= m
 }
 
-// groupAllowance returns the most slack the group heads hold, counted in headSlack.
+// groupAllowance returns the most bytes the group heads' slack and the spares hold, counted
+// in headSlack.
 func (db *DB) groupAllowance() int64 {
 	if !db.groupsOn() {
 		return 0
 	}
-	return int64(len(db.shards)) * groupSlots * pageSize
+	return int64(len(db.shards)) * (groupSlots + groupSpareMax) * int64(groupSegLen(int(db.segLen.Load())))
 }
 
 // allocAtLocked reserves size bytes (a multiple of 8) for a record that will expire at at
@@ -65,8 +76,8 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 	if at == 0 || sh.now == 0 || d <= 0 || d >= groupReach {
 		return sh.allocLocked(db, size)
 	}
-	n := int(db.segLen.Load())
-	if size > hugeAt(n) || !db.groupsOn() {
+	n := groupSegLen(int(db.segLen.Load()))
+	if size > n/4 || !db.groupsOn() {
 		return sh.allocLocked(db, size)
 	}
 	shift, slot := groupShift0, 0
@@ -78,7 +89,7 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 	g := &sh.groups[slot]
 	if g.seg == 0 || g.bucket != b || sh.segs[g.seg].used+size > len(sh.segs[g.seg].mem) {
 		sh.sealGroupLocked(g)
-		i := sh.newSegLocked(n, false)
+		i := sh.newGroupSegLocked(n)
 		s := &sh.segs[i]
 		s.expEnd = (b+1)<<shift - 1
 		s.group = uint8(slot + 1)
@@ -94,6 +105,62 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 		db.headSlack.Add(d)
 	}
 	return g.seg<<offBits | uint32(off>>unitShift)
+}
+
+// newGroupSegLocked returns the index of a new group segment of n bytes: a spare, a cold
+// segment or a piece of the slab, in that order.
+func (sh *shard) newGroupSegLocked(n int) uint32 {
+	i := sh.segIndexLocked()
+	s := &sh.segs[i]
+	*s = segment{carved: true}
+	for k := len(sh.spare); k > 0 && s.mem == nil; k = len(sh.spare) {
+		m := sh.spare[k-1]
+		sh.spare[k-1] = nil
+		sh.spare = sh.spare[:k-1]
+		if len(m) == n {
+			s.mem, s.res = m, n // its bytes stay in slack and headSlack, now as the head's
+			return i
+		}
+		sh.unspareLocked(m) // of another length, from before a change of maxmemory
+	}
+	for k := len(sh.cold); k > 0; k = len(sh.cold) {
+		m := sh.cold[k-1]
+		sh.cold[k-1] = nil
+		sh.cold = sh.cold[:k-1]
+		if len(m) == n {
+			s.mem = m
+			return i
+		}
+	}
+	if len(sh.slab) < n {
+		sh.slab = mapMemory(segSize)
+	}
+	s.mem = sh.slab[:n:n]
+	sh.slab = sh.slab[n:]
+	return i
+}
+
+// unspareLocked takes m, a spare, out of the counts and gives its pages back to the OS.
+func (sh *shard) unspareLocked(m []byte) {
+	releaseMemory(m)
+	sh.db.slack.Add(-int64(len(m)))
+	sh.db.headSlack.Add(-int64(len(m)))
+	sh.groupSlack -= int64(len(m))
+	sh.cold = append(sh.cold, m)
+}
+
+// spareLocked keeps m, the memory of a group segment freed while the shard was held, as a
+// spare, or gives its pages back to the OS when the shard has groupSpareMax spares.
+func (sh *shard) spareLocked(m []byte) {
+	if len(sh.spare) >= groupSpareMax || len(m) != groupSegLen(int(sh.db.segLen.Load())) {
+		releaseMemory(m)
+		sh.cold = append(sh.cold, m)
+		return
+	}
+	sh.spare = append(sh.spare, m)
+	sh.db.slack.Add(int64(len(m)))
+	sh.db.headSlack.Add(int64(len(m)))
+	sh.groupSlack += int64(len(m))
 }
 
 // sealGroupLocked ends g's head segment, if it has one: no record is added to it any more,
