@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/larderdb/larder/internal/evict"
 )
 
 // Active expiry sweeps each shard's TTL set with a cursor, as Redis 6 and later scan the
@@ -233,8 +235,9 @@ type expireBatch struct {
 	n     int
 	at    [expireBatchSize]int64 // expiry times read from the records
 	dels  [expireBatchSize]expiredRec
-	cells [expireBatchSize]*uint64 // the expired records' index cells' probe starts
-	sink  uint64                   // the index cells read ahead, kept so that the reads are not optimised away
+	cells [expireBatchSize]*uint64     // the expired records' index cells' probe starts
+	links [2 * expireBatchSize]*uint32 // their neighbours' links in the eviction lists
+	sink  uint64                       // what was read ahead, kept so that the reads are not optimised away
 }
 
 // expiredRec is an expired record a batch is about to delete: its ref, its key's hash
@@ -249,8 +252,8 @@ type expiredRec struct {
 
 // expireBatchLocked deletes the records of the batch's candidates that have expired at now,
 // empties the batch and returns how many it deleted. It goes over the batch three times: it
-// reads the records' expiry times, then the expired ones' keys and index cells, and then
-// deletes them; the reads of each pass do not depend on each other, so their cache misses
+// reads the records' expiry times, then the expired ones' keys, index cells and neighbours in
+// the eviction lists (which unlinking them writes), and then deletes them; the reads of each pass do not depend on each other, so their cache misses
 // overlap, and the deletions find what they read in the cache.
 func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 	n := b.n
@@ -258,7 +261,7 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 	for k, ref := range b.refs[:n] {
 		b.at[k] = sh.at(ref).expireAt()
 	}
-	m := 0
+	m, nl := 0, 0
 	for k, ref := range b.refs[:n] {
 		if at := b.at[k]; at == 0 || now <= at {
 			// Not expired: a hint older than the expiry time, left by a TTL made longer,
@@ -275,9 +278,18 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 		b.cells[m] = &t.cells[int(d.frag)&(len(t.cells)-1)]
 		b.dels[m] = d
 		m++
+		if h := sh.at(ref); h.queue() >= 0 {
+			for _, nb := range [2]uint32{h.links.Prev, h.links.Next} {
+				if nb >= uint32(evict.NumLists) {
+					b.links[nl] = &sh.at(nb).links.Prev
+					nl++
+				}
+			}
+		}
 	}
-	b.sink += readAhead(b.cells[:m], nil)
+	b.sink += readAhead(b.cells[:m], b.links[:nl])
 	clear(b.cells[:m])
+	clear(b.links[:nl])
 	found := 0
 	for _, d := range b.dels[:m] {
 		// Deleting a record may compact its segment, which moves the other live records
