@@ -89,6 +89,10 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 	g := &sh.groups[slot]
 	if g.seg == 0 || g.bucket != b || sh.segs[g.seg].used+size > len(sh.segs[g.seg].mem) {
 		sh.sealGroupLocked(g)
+		// As when the head rolls, unlock checks every segment for compaction: a group's
+		// segment that outlived its bucket and the grace is compacted once one rolls.
+		sh.rolled = 1
+		sh.dirty = true
 		i := sh.newGroupSegLocked(n)
 		s := &sh.segs[i]
 		s.expEnd = (b+1)<<shift - 1
