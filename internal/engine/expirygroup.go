@@ -77,7 +77,10 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 		return sh.allocLocked(db, size)
 	}
 	n := groupSegLen(int(db.segLen.Load()))
-	if size > n/4 || !db.groupsOn() {
+	if size > n/4 || !db.groupsOn() || len(sh.segs)-len(sh.freeSegs) >= maxSegs/2 {
+		// A huge record, a small maxmemory, or a shard with so many segments that short
+		// ones would fill the refs' segment numbers (a shard's arena may hold 32 GiB, but
+		// only 1 GiB in group segments of 8 KiB).
 		return sh.allocLocked(db, size)
 	}
 	shift, slot := groupShift0, 0

@@ -113,7 +113,7 @@ func TestExpiryGroupFreedWhole(t *testing.T) {
 	}
 	refs := map[string]uint32{}
 	for i := range n {
-		for _, p := range []string{"l", "p"} {
+		for _, p := range []string{"s", "l", "p"} {
 			k := fmt.Sprintf("%s%d", p, i)
 			refs[k], _ = refOf(t, db, k)
 		}
@@ -126,6 +126,15 @@ func TestExpiryGroupFreedWhole(t *testing.T) {
 		db.Begin(&tx, now, k)
 		tx.Delete(k)
 		tx.End()
+		delete(refs, string(k))
+	}
+	for k, r := range refs {
+		if got, _ := refOf(t, db, k); got != r {
+			t.Fatalf("%s moved from %x to %x: compaction copied it", k, r, got)
+		}
+	}
+	for i := range n {
+		delete(refs, fmt.Sprintf("s%d", i))
 	}
 	for now <= soon+1000 {
 		now += 100
