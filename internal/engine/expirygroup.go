@@ -78,9 +78,9 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 	}
 	n := groupSegLen(int(db.segLen.Load()))
 	if size > n/4 || !db.groupsOn() || len(sh.segs)-len(sh.freeSegs) >= maxSegs/2 {
-		// A huge record, a small maxmemory, or a shard with so many segments that short
-		// ones would fill the refs' segment numbers (a shard's arena may hold 32 GiB, but
-		// only 1 GiB in group segments of 8 KiB).
+		// A huge record, a small maxmemory, or a shard with half the refs' segment numbers
+		// in use: short segments would run out of them (2^17 segments of 8 KiB are 1 GiB)
+		// while shared ones of 256 KiB hold 32 GiB.
 		return sh.allocLocked(db, size)
 	}
 	shift, slot := groupShift0, 0

@@ -83,7 +83,7 @@ func TestExpiryGroupFreedWhole(t *testing.T) {
 	sh := &db.shards[0]
 	now := t0
 	b := (now+5_000)>>12 + 1
-	soon := b<<12 + 100  // a bucket 5-9 s ahead
+	soon := b<<12 + 100    // a bucket 5-9 s ahead
 	later := soon + 30_000 // another, 30 s after
 	val := string(make([]byte, 200))
 	const n = 2000 // several group segments per bucket
