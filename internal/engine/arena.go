@@ -153,6 +153,7 @@ type segment struct {
 	// expEnd is the latest expiry time (unix ms) of the records of an expiry group's segment,
 	// or 0 for any other; group is 1 + the slot of sh.groups whose head it is, or 0.
 	expEnd int64
+	scanAt int64 // when active expiry next reads an expiry group's segment (scanGroupsLocked)
 	group  uint8
 	carved bool // an expiry group's segment, out of a slab (expirygroup.go)
 }

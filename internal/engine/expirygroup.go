@@ -1,5 +1,7 @@
 package engine
 
+import "unsafe"
+
 // Expiry groups place the records of keys that expire soon in segments by expiry time, so
 // that a segment's keys expire together and the segment is freed whole once active expiry has
 // deleted them, without compaction copying the live records of mixed TTLs out of it.
@@ -40,6 +42,10 @@ const (
 	groupGrace = 16_000
 	// groupSpareMax is the most freed group segments a shard keeps resident for reuse.
 	groupSpareMax = 32
+	// groupScanEvery is how often active expiry reads the records of a group's segment once
+	// its bucket has begun, in ms (scanGroupsLocked): a key waits about half that after it
+	// expires.
+	groupScanEvery = 500
 )
 
 // groupHead is the head segment of one expiry bucket.
@@ -99,6 +105,7 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 		i := sh.newGroupSegLocked(n)
 		s := &sh.segs[i]
 		s.expEnd = (b+1)<<shift - 1
+		s.scanAt = b << shift
 		s.group = uint8(slot + 1)
 		g.seg, g.bucket = i, b
 	}
@@ -196,4 +203,54 @@ func (sh *shard) groupWaits(s *segment) bool {
 func (sh *shard) placedForLocked(ref uint32, at int64) bool {
 	s := &sh.segs[ref>>offBits]
 	return s.expEnd == 0 || (at != 0 && at <= s.expEnd)
+}
+
+// scanGroupsLocked deletes the expired records (OpDel, ReasonExpired) of sh's expiry groups'
+// segments whose buckets have begun, reading each such segment's records in order every
+// groupScanEvery ms, from the bucket's start until the segment is freed, and returns the keys
+// removed and the live records read (visits), and whether budget visits stopped it: a segment
+// left unfinished is read again at the next cycle. Reading a segment in order costs about a cache line a
+// record, ahead of need; the expired records are deleted in batches (expireBatchLocked), so
+// that the misses of their index cells, TTL set cells and eviction-list neighbours overlap.
+// Once a segment's records have all expired, the last deletion frees it whole.
+//
+// This finds the grouped keys; the sweep of the TTL set (sweepLocked) finds the others, and
+// finding few grouped keys expired, slows to its slowest pace.
+func (db *DB) scanGroupsLocked(sh *shard, now int64, budget int) (removed, visited int, capped bool) {
+	var b expireBatch
+	for i := uint32(1); i < uint32(len(sh.segs)) && !capped; i++ {
+		s := &sh.segs[i]
+		if s.expEnd == 0 || now < s.scanAt {
+			continue
+		}
+		s.scanAt = now + groupScanEvery
+		mem, used := s.mem, s.used
+		base := unsafe.Pointer(unsafe.SliceData(mem))
+		for off := 0; off < used; {
+			h := (*hdr)(unsafe.Add(base, off))
+			if h.live() {
+				if visited == budget {
+					capped = true
+					if s := &sh.segs[i]; unsafe.SliceData(s.mem) == unsafe.SliceData(mem) {
+						s.scanAt = now
+					}
+					break
+				}
+				visited++
+				if expired(h, now) {
+					b.refs[b.n], b.pos[b.n] = i<<offBits|uint32(off>>unitShift), -1
+					b.n++
+					if b.n == len(b.refs) {
+						removed += db.expireBatchLocked(sh, &b, now)
+						if unsafe.SliceData(sh.segs[i].mem) != unsafe.SliceData(mem) {
+							break // freed, or compacted: what is left has gone
+						}
+					}
+				}
+			}
+			off += h.size()
+		}
+		removed += db.expireBatchLocked(sh, &b, now)
+	}
+	return removed, visited, capped
 }
