@@ -155,7 +155,8 @@ type segment struct {
 	expEnd int64
 	scanAt int64 // when active expiry next reads an expiry group's segment (scanGroupsLocked)
 	group  uint8
-	carved bool // an expiry group's segment, out of a slab (expirygroup.go)
+	shift  uint8 // an expiry group's bucket is 1<<shift ms long
+	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
 }
 
 // at returns the header of the record at ref.

@@ -42,10 +42,11 @@ const (
 	groupGrace = 16_000
 	// groupSpareMax is the most freed group segments a shard keeps resident for reuse.
 	groupSpareMax = 32
-	// groupScanEvery is how often active expiry reads the records of a group's segment once
-	// its bucket has begun, in ms (scanGroupsLocked): a key waits about half that after it
-	// expires.
-	groupScanEvery = 500
+	// groupScansPerBucket is how many times active expiry reads the records of a group's
+	// segment while its bucket lasts (scanGroupsLocked), every 512 ms at level 0 and every
+	// 8 s at level 1: a key waits about half that after it expires, a 16th of its bucket,
+	// and each record is read about 9 times.
+	groupScansPerBucket = 8
 )
 
 // groupHead is the head segment of one expiry bucket.
@@ -106,6 +107,7 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 		s := &sh.segs[i]
 		s.expEnd = (b+1)<<shift - 1
 		s.scanAt = b << shift
+		s.shift = uint8(shift)
 		s.group = uint8(slot + 1)
 		g.seg, g.bucket = i, b
 	}
@@ -206,8 +208,8 @@ func (sh *shard) placedForLocked(ref uint32, at int64) bool {
 }
 
 // scanGroupsLocked deletes the expired records (OpDel, ReasonExpired) of sh's expiry groups'
-// segments whose buckets have begun, reading each such segment's records in order every
-// groupScanEvery ms, from the bucket's start until the segment is freed, and returns the keys
+// segments whose buckets have begun, reading each such segment's records in order
+// groupScansPerBucket times while the bucket lasts, and then until the segment is freed, and returns the keys
 // removed and the live records read (visits), and whether budget visits stopped it: a segment
 // left unfinished is read again at the next cycle. Reading a segment in order costs about a cache line a
 // record, ahead of need; the expired records are deleted in batches (expireBatchLocked), so
@@ -223,7 +225,7 @@ func (db *DB) scanGroupsLocked(sh *shard, now int64, budget int) (removed, visit
 		if s.expEnd == 0 || now < s.scanAt {
 			continue
 		}
-		s.scanAt = now + groupScanEvery
+		s.scanAt = now + 1<<s.shift/groupScansPerBucket
 		mem, used := s.mem, s.used
 		base := unsafe.Pointer(unsafe.SliceData(mem))
 		for off := 0; off < used; {
