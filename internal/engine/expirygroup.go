@@ -150,10 +150,26 @@ func (sh *shard) newGroupSegLocked(n int) uint32 {
 	}
 	if len(sh.slab) < n {
 		sh.slab = mapMemory(segSize)
+		sh.slabs = append(sh.slabs, sh.slab)
 	}
 	s.mem = sh.slab[:n:n]
 	sh.slab = sh.slab[n:]
 	return i
+}
+
+// unmapSlabsLocked unmaps the shard's slabs, which must hold no segment any more (Close,
+// after every shard was reset), and forgets the spares and cold segments cut from them.
+func (sh *shard) unmapSlabsLocked() {
+	for _, m := range sh.spare {
+		sh.db.slack.Add(-int64(len(m)))
+		sh.db.headSlack.Add(-int64(len(m)))
+		sh.groupSlack -= int64(len(m))
+	}
+	sh.spare, sh.cold, sh.slab = nil, nil, nil
+	for _, m := range sh.slabs {
+		unmapMemory(m)
+	}
+	sh.slabs = nil
 }
 
 // unspareLocked takes m, a spare, out of the counts and gives its pages back to the OS.

@@ -184,6 +184,11 @@ func TestExpiryGroupFreedWhole(t *testing.T) {
 	if err := db.checkStorage(); err != nil {
 		t.Fatal(err)
 	}
+	// Close gives everything back: the spares and the slabs.
+	db.Close()
+	if s, h := db.slack.Load(), db.headSlack.Load(); s != 0 || h != 0 || sh.slabs != nil || sh.spare != nil {
+		t.Errorf("after Close: slack %d, head slack %d, %d slabs, %d spares", s, h, len(sh.slabs), len(sh.spare))
+	}
 }
 
 // TestExpiryGroupLaterTTL checks that a key of an expiry group given a later TTL (SET again,

@@ -51,6 +51,7 @@ type shard struct {
 	groups       [groupSlots]groupHead
 	groupSlack   int64
 	slab         []byte
+	slabs        [][]byte // every slab mapped, to unmap at Close
 	spare, cold  [][]byte
 	groupPending [][]byte
 
