@@ -8,7 +8,9 @@ import (
 // A shard's arena is log-structured: records are appended to the head segment and never move
 // while they live, except when compaction copies the live records of a segment whose dead
 // share has passed compactDiv to the head and frees the segment. A record too big for a shared
-// segment gets a segment of its own. Segments come from mapMemory, outside the Go heap.
+// segment gets a segment of its own. Segments come from mapMemory, outside the Go heap. The
+// records of keys that expire within minutes go instead to short segments grouped by expiry
+// time, freed whole once their keys have expired (expirygroup.go).
 //
 // Shared segments are segLen bytes long, a power of two from minSegSize to segSize chosen from
 // maxmemory (segLenFor), so that a small node's shards do not each hold a 256 KiB head.
@@ -87,7 +89,7 @@ func room(limit int64) int64 {
 
 // allowance returns the most arena bytes beyond maxmemory that CheckMemory allows: room, and
 // the head segments' resident bytes without records, which are not counted since no eviction
-// frees them. With 256 shards the heads take at most 4 MiB up to a maxmemory of 512 MiB, a
+// frees them, the expiry groups' heads and spares included (groupAllowance). With 256 shards the heads take at most 4 MiB up to a maxmemory of 512 MiB, a
 // 64th of it up to 4 GiB and 64 MiB above (segLenFor). It holds while maxmemory has not been
 // raised (heads of a larger maxmemory stay until they roll).
 func (db *DB) allowance(limit int64) int64 {
