@@ -259,9 +259,10 @@ type expiredRec struct {
 
 // expireBatchLocked deletes the records of the batch's candidates that have expired at now,
 // empties the batch and returns how many it deleted. It goes over the batch three times: it
-// reads the records' expiry times, then the expired ones' keys, index cells and neighbours in
-// the eviction lists (which unlinking them writes), and then deletes them; the reads of each pass do not depend on each other, so their cache misses
-// overlap, and the deletions find what they read in the cache.
+// reads the records' expiry times, then the expired ones' keys, index cells, TTL set cells
+// and neighbours in the eviction lists (which unlinking them writes), and then deletes them;
+// the reads of each pass do not depend on each other, so their cache misses overlap, and the
+// deletions find what they read in the cache.
 func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 	n := b.n
 	b.n = 0
