@@ -4,7 +4,9 @@ import "unsafe"
 
 // Expiry groups place the records of keys that expire soon in segments by expiry time, so
 // that a segment's keys expire together and the segment is freed whole once active expiry has
-// deleted them, without compaction copying the live records of mixed TTLs out of it.
+// deleted them, without compaction copying the live records of mixed TTLs out of it. Active
+// expiry finds the grouped keys by reading, in order, the segments of buckets that have begun
+// (scanGroupsLocked), rather than by sweeping the TTL set.
 //
 // A record whose expiry time is under 2^20 ms (17.5 minutes) ahead when it is written (or
 // copied) goes to the head segment of its expiry bucket: at level 0, for times under 2^16 ms
