@@ -8,7 +8,9 @@ import (
 // A shard's arena is log-structured: records are appended to the head segment and never move
 // while they live, except when compaction copies the live records of a segment whose dead
 // share has passed compactDiv to the head and frees the segment. A record too big for a shared
-// segment gets a segment of its own. Segments come from mapMemory, outside the Go heap.
+// segment gets a segment of its own. Segments come from mapMemory, outside the Go heap. The
+// records of keys that expire within minutes go instead to short segments grouped by expiry
+// time, freed whole once their keys have expired (expirygroup.go).
 //
 // Shared segments are segLen bytes long, a power of two from minSegSize to segSize chosen from
 // maxmemory (segLenFor), so that a small node's shards do not each hold a 256 KiB head.
@@ -87,11 +89,11 @@ func room(limit int64) int64 {
 
 // allowance returns the most arena bytes beyond maxmemory that CheckMemory allows: room, and
 // the head segments' resident bytes without records, which are not counted since no eviction
-// frees them. With 256 shards the heads take at most 4 MiB up to a maxmemory of 512 MiB, a
+// frees them, the expiry groups' heads and spares included (groupAllowance). With 256 shards the heads take at most 4 MiB up to a maxmemory of 512 MiB, a
 // 64th of it up to 4 GiB and 64 MiB above (segLenFor). It holds while maxmemory has not been
 // raised (heads of a larger maxmemory stay until they roll).
 func (db *DB) allowance(limit int64) int64 {
-	return int64(len(db.shards))*db.segLen.Load() + room(limit)
+	return int64(len(db.shards))*db.segLen.Load() + db.groupAllowance() + room(limit)
 }
 
 // syncHeadLocked brings the head segment's slack, as counted in the DB's headSlack, up to date.
@@ -150,6 +152,13 @@ type segment struct {
 	used int // bytes appended (the records live in mem[:used])
 	dead int // bytes of dead records in mem[:used]
 	res  int // bytes of mem counted resident: used rounded up to pages, or all of a reused mem
+	// expEnd is the latest expiry time (unix ms) of the records of an expiry group's segment,
+	// or 0 for any other; group is 1 + the slot of sh.groups whose head it is, or 0.
+	expEnd int64
+	scanAt int64 // when active expiry next reads an expiry group's segment (scanGroupsLocked)
+	group  uint8
+	shift  uint8 // an expiry group's bucket is 1<<shift ms long
+	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
 }
 
 // at returns the header of the record at ref.
@@ -158,8 +167,8 @@ func (sh *shard) at(ref uint32) *hdr {
 	return (*hdr)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(s.mem)), int(ref&offMask)<<unitShift))
 }
 
-// newSegLocked maps a segment of n bytes and returns its index.
-func (sh *shard) newSegLocked(n int) uint32 {
+// segIndexLocked returns the index of an unused entry of sh.segs.
+func (sh *shard) segIndexLocked() uint32 {
 	var i uint32
 	if k := len(sh.freeSegs); k > 0 {
 		i = sh.freeSegs[k-1]
@@ -174,10 +183,17 @@ func (sh *shard) newSegLocked(n int) uint32 {
 		sh.segs = append(sh.segs, segment{})
 		i = uint32(len(sh.segs) - 1)
 	}
+	return i
+}
+
+// newSegLocked maps a segment of n bytes and returns its index. With pooled, a shared segment
+// may come from the pool.
+func (sh *shard) newSegLocked(n int, pooled bool) uint32 {
+	i := sh.segIndexLocked()
 	// A pooled segment is resident and already in slack; a fresh one is not resident yet. The
 	// pool keeps shared segments only: a huge record's length would empty it.
 	var m []byte
-	if n == int(sh.db.segLen.Load()) {
+	if pooled && n == int(sh.db.segLen.Load()) {
 		m = sh.db.segs.get(sh.db, n)
 	}
 	if m != nil {
@@ -208,7 +224,7 @@ func (sh *shard) allocLocked(db *DB, size int) uint32 {
 	db.used.Add(int64(size))
 	n := int(db.segLen.Load())
 	if size > hugeAt(n) {
-		i := sh.newSegLocked((size + pageSize - 1) &^ (pageSize - 1))
+		i := sh.newSegLocked((size+pageSize-1)&^(pageSize-1), true)
 		sh.appendLocked(i, size)
 		return i << offBits
 	}
@@ -217,7 +233,7 @@ func (sh *shard) allocLocked(db *DB, size int) uint32 {
 		// that compaction would move. unlock checks it.
 		sh.rolled = sh.head
 		sh.dirty = true
-		sh.head = sh.newSegLocked(n)
+		sh.head = sh.newSegLocked(n, true)
 	}
 	off := sh.segs[sh.head].used
 	sh.appendLocked(sh.head, size)
@@ -247,17 +263,19 @@ func (sh *shard) releaseLocked(db *DB, ref uint32) {
 	sh.maybeCompactLocked(db, i)
 }
 
-// maybeCompactLocked compacts segment i if it is not the head and enough of it is dead. It
-// does nothing while a compaction runs (allocating may roll the head), so they never nest.
+// maybeCompactLocked compacts segment i if it is not a head, enough of it is dead and it is
+// not an expiry group's left to active expiry (groupWaits). It does nothing while a
+// compaction runs (allocating may roll the head), so they never nest.
 func (sh *shard) maybeCompactLocked(db *DB, i uint32) {
-	if s := &sh.segs[i]; i != sh.head && !sh.compacting && s.dead*compactDiv >= s.used {
+	if s := &sh.segs[i]; i != sh.head && s.group == 0 && !sh.compacting && s.dead*compactDiv >= s.used && !sh.groupWaits(s) {
 		sh.compacting = true
 		sh.compactLocked(db, i)
 		sh.compacting = false
 	}
 }
 
-// compactLocked copies the live records of segment i to the head, repointing the index and
+// compactLocked copies the live records of segment i to the heads (each to its expiry
+// group's, see allocAtLocked), repointing the index and
 // the TTL set at the copies, and frees the segment. Records already expired at sh.now are
 // deleted (OpDel, ReasonExpired) instead of copied. The live records are moved in batches
 // (moveBatchLocked).
@@ -322,7 +340,7 @@ func (sh *shard) moveBatchLocked(db *DB, b *moveBatch) {
 	}
 	for k, ref := range b.refs[:n] {
 		h := sh.at(ref)
-		b.nrefs[k] = sh.allocLocked(db, h.size())
+		b.nrefs[k] = sh.allocAtLocked(db, h.size(), h.expireAt())
 		if h.kind&flagTTL != 0 && ttl.n > 0 {
 			b.ttl[nt] = &ttl.cells[ttl.home(b.nrefs[k])]
 			nt++
@@ -355,19 +373,26 @@ func readAhead(cells []*uint64, ttl []*uint32) uint64 {
 }
 
 // dropSegLocked frees segment i, whose records are all dead or copied. The head segment is
-// kept, and rewound by unlock. Memory is unmapped, and the head rewound, only when the shard
+// kept, and rewound by unlock; an expiry group's head is freed, and the group gets a new one. Memory is unmapped, and the head rewound, only when the shard
 // is unlocked, because entries handed out by the current Txn may still point into it.
 func (sh *shard) dropSegLocked(db *DB, i uint32) {
 	if i == sh.head {
 		return
 	}
 	s := &sh.segs[i]
+	if s.group != 0 {
+		sh.sealGroupLocked(&sh.groups[s.group-1])
+	}
 	// The live bytes left were copied (and counted again) by compaction.
 	db.used.Add(-int64(s.used - s.dead))
 	db.dead.Add(-int64(s.dead))
 	sh.dead.Add(-int64(s.dead))
 	db.slack.Add(-int64(s.res - s.used))
-	sh.pending = append(sh.pending, s.mem)
+	if s.carved {
+		sh.groupPending = append(sh.groupPending, s.mem)
+	} else {
+		sh.pending = append(sh.pending, s.mem)
+	}
 	sh.dirty = true
 	*s = segment{}
 	sh.freeSegs = append(sh.freeSegs, i)
@@ -425,6 +450,11 @@ func (sh *shard) tidyLocked() {
 		}
 		sh.pending = sh.pending[:0]
 	}
+	for j, m := range sh.groupPending {
+		sh.spareLocked(m)
+		sh.groupPending[j] = nil
+	}
+	sh.groupPending = sh.groupPending[:0]
 }
 
 // reclaimLocked compacts the segment with the most dead bytes, the head included, and
@@ -443,6 +473,9 @@ func (sh *shard) reclaimLocked(db *DB) int64 {
 		sh.head = 0 // compaction appends to a new head
 		sh.syncHeadLocked()
 	}
+	if g := sh.segs[best].group; g != 0 {
+		sh.sealGroupLocked(&sh.groups[g-1])
+	}
 	sh.compacting = true
 	sh.compactLocked(db, best)
 	sh.compacting = false
@@ -454,11 +487,22 @@ func (sh *shard) resetArenaLocked() {
 	for i := range sh.segs {
 		if s := &sh.segs[i]; s.mem != nil {
 			sh.db.slack.Add(-int64(s.res - s.used))
-			sh.pending = append(sh.pending, s.mem)
+			if s.carved {
+				sh.groupPending = append(sh.groupPending, s.mem)
+			} else {
+				sh.pending = append(sh.pending, s.mem)
+			}
 			sh.dirty = true
 		}
 	}
+	for _, m := range sh.spare {
+		sh.unspareLocked(m)
+	}
+	sh.spare = nil
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
 	sh.syncHeadLocked()
+	sh.groups = [groupSlots]groupHead{}
+	sh.db.headSlack.Add(-sh.groupSlack)
+	sh.groupSlack = 0
 	sh.dead.Store(0)
 }

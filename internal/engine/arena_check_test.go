@@ -11,7 +11,8 @@ import (
 // cell; the TTL set holds exactly the records with an expiry time, each with an expiry hint no
 // later than that time; used memory is exactly the live records,
 // objects, index tables and TinyLFU sketches; dead bytes are exactly the dead records; no segment but the head
-// is past the compaction threshold; slack is exactly the segments' resident bytes without records
+// is past the compaction threshold, but expiry groups' segments, which wait for their keys to
+// expire; the expiry groups' heads are the segments that say so; slack is exactly the segments' resident bytes without records
 // and the pool's segments; every live record is in exactly one eviction list, linked
 // both ways, and the lists' counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
@@ -97,10 +98,28 @@ func (db *DB) checkStorage() error {
 				if d != s.dead {
 					return fmt.Errorf("shard %d segment %d: %d dead bytes, recorded %d", si, i, d, s.dead)
 				}
-				if uint32(i) != sh.head && s.dead*compactDiv >= s.used {
+				if uint32(i) != sh.head && s.expEnd == 0 && s.dead*compactDiv >= s.used {
 					return fmt.Errorf("shard %d segment %d: %d of %d bytes dead, not compacted", si, i, s.dead, s.used)
 				}
 				dead += int64(d)
+				if g := s.group; g != 0 {
+					if int(g) > groupSlots || sh.groups[g-1].seg != uint32(i) {
+						return fmt.Errorf("shard %d segment %d: says it heads expiry group %d, which it does not", si, i, g-1)
+					}
+					if s.expEnd == 0 {
+						return fmt.Errorf("shard %d segment %d: heads expiry group %d without an expiry end", si, i, g-1)
+					}
+					headSlack += int64(s.res - s.used)
+				}
+			}
+			for _, m := range sh.spare {
+				slack += int64(len(m))
+				headSlack += int64(len(m))
+			}
+			for g, gh := range sh.groups {
+				if gh.seg != 0 && (int(gh.seg) >= len(sh.segs) || int(sh.segs[gh.seg].group) != g+1) {
+					return fmt.Errorf("shard %d: expiry group %d's head %d does not say so", si, g, gh.seg)
+				}
 			}
 			if sh.head != 0 {
 				headSlack += int64(sh.segs[sh.head].res - sh.segs[sh.head].used)

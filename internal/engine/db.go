@@ -226,6 +226,12 @@ func (db *DB) Close() {
 	db.used.Store(0)
 	db.dead.Store(0)
 	t.End()
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(0)
+		sh.unmapSlabsLocked()
+		sh.unlock()
+	}
 	// get unmaps the segments of other lengths on the way.
 	for m := db.segs.get(db, segSize); m != nil; m = db.segs.get(db, segSize) {
 		db.slack.Add(-int64(len(m)))

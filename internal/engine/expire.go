@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/larderdb/larder/internal/evict"
 )
 
 // Active expiry sweeps each shard's TTL set with a cursor, as Redis 6 and later scan the
@@ -83,13 +85,14 @@ type sweep struct {
 }
 
 // ExpireCycle is one deterministic step of active expiry, run by the background goroutine
-// every 1/Hz seconds and by tests. In each shard it goes on sweeping the TTL set from where
+// every 1/Hz seconds and by tests. In each shard it first reads the expiry groups' segments
+// that are due (scanGroupsLocked), then goes on sweeping the TTL set from where
 // the previous cycle stopped, deleting the expired keys it visits (OpDel, ReasonExpired): at
 // least 20 keys, then as many as the shard's pace asks for (see the top of this file) and
 // while chunks of 20 have more than 10% candidates, until the sweep has gone round the whole
-// set or the cycle's budget is spent: 8000 keys visited per millisecond since the previous
-// cycle (at most a second's worth), shared among the shards, and never fewer than 320 per
-// shard. It returns the number of keys removed.
+// set or the cycle's budget is spent: 8000 keys visited (by both) per millisecond since the
+// previous cycle (at most a second's worth), shared among the shards, and never fewer than
+// 320 per shard. It returns the number of keys removed.
 //
 // What a cycle does depends only on now, the previous cycles' now and the keyspace. It
 // reads the monotonic clock for one statistic alone, the time it took
@@ -129,7 +132,13 @@ func (db *DB) ExpireCycle(now int64) int {
 		}
 		sh.lock(now)
 		sw.due += int64(sh.ttl.n) * elapsed * 1000 / int64(sw.period)
-		r, v, c := db.sweepLocked(sh, sw, now, clock, budget)
+		r, v, c := db.scanGroupsLocked(sh, now, budget)
+		if !c {
+			sr, sv, sc := db.sweepLocked(sh, sw, now, clock, budget-v)
+			r, v, c = r+sr, v+sv, sc
+		} else {
+			sw.due = min(sw.due, int64(budget)*1000) // carried over, as by a capped sweep
+		}
 		sh.unlock()
 		removed += r
 		visited += v
@@ -236,12 +245,13 @@ const expireBatchSize = 32
 // expireBatch holds the candidates a sweep has gathered (see sweepLocked).
 type expireBatch struct {
 	refs  [expireBatchSize]uint32
-	pos   [expireBatchSize]int32 // each ref's cell in the TTL set when gathered
+	pos   [expireBatchSize]int32 // each ref's cell in the TTL set when gathered, or -1
 	n     int
 	at    [expireBatchSize]int64 // expiry times read from the records
 	dels  [expireBatchSize]expiredRec
-	cells [expireBatchSize]*uint64 // the expired records' index cells' probe starts
-	sink  uint64                   // the index cells read ahead, kept so that the reads are not optimised away
+	cells [expireBatchSize]*uint64     // the expired records' index cells' probe starts
+	links [3 * expireBatchSize]*uint32 // their TTL set cells' probe starts and their neighbours' links in the eviction lists
+	sink  uint64                       // what was read ahead, kept so that the reads are not optimised away
 }
 
 // expiredRec is an expired record a batch is about to delete: its ref, its key's hash
@@ -256,21 +266,22 @@ type expiredRec struct {
 
 // expireBatchLocked deletes the records of the batch's candidates that have expired at now,
 // empties the batch and returns how many it deleted. It goes over the batch three times: it
-// reads the records' expiry times, then the expired ones' keys and index cells, and then
-// deletes them; the reads of each pass do not depend on each other, so their cache misses
-// overlap, and the deletions find what they read in the cache.
+// reads the records' expiry times, then the expired ones' keys, index cells, TTL set cells
+// and neighbours in the eviction lists (which unlinking them writes), and then deletes them;
+// the reads of each pass do not depend on each other, so their cache misses overlap, and the
+// deletions find what they read in the cache.
 func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 	n := b.n
 	b.n = 0
 	for k, ref := range b.refs[:n] {
 		b.at[k] = sh.at(ref).expireAt()
 	}
-	m := 0
+	m, nl := 0, 0
 	for k, ref := range b.refs[:n] {
 		if at := b.at[k]; at == 0 || now <= at {
 			// Not expired: a hint older than the expiry time, left by a TTL made longer,
 			// is put right.
-			if p := int(b.pos[k]); at != 0 && p < len(sh.ttl.cells) && sh.ttl.cells[p] == ref {
+			if p := int(b.pos[k]); at != 0 && p >= 0 && p < len(sh.ttl.cells) && sh.ttl.cells[p] == ref {
 				sh.ttl.hints[p] = expiryHint(at)
 			}
 			continue
@@ -282,9 +293,22 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 		b.cells[m] = &t.cells[int(d.frag)&(len(t.cells)-1)]
 		b.dels[m] = d
 		m++
+		if ttl := &sh.ttl; ttl.n > 0 {
+			b.links[nl] = &ttl.cells[ttl.home(ref)]
+			nl++
+		}
+		if h := sh.at(ref); h.queue() >= 0 {
+			for _, nb := range [2]uint32{h.links.Prev, h.links.Next} {
+				if nb >= uint32(evict.NumLists) {
+					b.links[nl] = &sh.at(nb).links.Prev
+					nl++
+				}
+			}
+		}
 	}
-	b.sink += readAhead(b.cells[:m], nil)
+	b.sink += readAhead(b.cells[:m], b.links[:nl])
 	clear(b.cells[:m])
+	clear(b.links[:nl])
 	found := 0
 	for _, d := range b.dels[:m] {
 		// Deleting a record may compact its segment, which moves the other live records

@@ -311,6 +311,7 @@ func BenchmarkExpireSteady(b *testing.B) {
 		b.ReportMetric(float64(sim.spent.Nanoseconds())/float64(max(sim.removed, 1)), "ns/expired")
 		b.ReportMetric(100*sim.cpu.Seconds()/float64(b.N), "expire-cpu-%")
 		b.ReportMetric(float64(sim.cpu.Nanoseconds())/float64(max(sim.removed, 1)), "cpu-ns/expired")
+		b.ReportMetric(sim.footprint/float64(b.N*10), "footprint-B/key")
 	})
 }
 
@@ -332,6 +333,9 @@ type steadyExpiry struct {
 	spent    time.Duration // wall time in ExpireCycle
 	cpu      time.Duration // CPU time of the calling thread in ExpireCycle (threadCPU)
 	removed  int
+	// footprint sums, over the measured cycles, the keyspace's footprint (used memory, dead
+	// and slack bytes) per resident key.
+	footprint float64
 }
 
 func newSteadyExpiry(tb testing.TB, keys, shards int) *steadyExpiry {
@@ -378,6 +382,7 @@ func (s *steadyExpiry) run(seconds int, measure bool) {
 			s.removed += r
 			res := s.db.Len()
 			s.staleMax = max(s.staleMax, float64(res-(s.written-s.expired))/float64(res))
+			s.footprint += float64(s.db.footprint()) / float64(res)
 		}
 	}
 }

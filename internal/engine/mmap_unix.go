@@ -23,3 +23,11 @@ func unmapMemory(b []byte) {
 		panic("engine: munmap: " + err.Error())
 	}
 }
+
+// releaseMemory gives the pages of b, part of memory from mapMemory, back to the OS, keeping
+// the mapping: the pages read as zeros and are resident again once written.
+func releaseMemory(b []byte) {
+	if err := syscall.Madvise(b, syscall.MADV_DONTNEED); err != nil {
+		panic("engine: madvise: " + err.Error())
+	}
+}

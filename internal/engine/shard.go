@@ -44,6 +44,16 @@ type shard struct {
 	pending    [][]byte
 	compacting bool
 	headSlack  int64 // the head's slack as counted in DB.headSlack (syncHeadLocked)
+	// groups are the head segments of the expiry groups (expirygroup.go); groupSlack is
+	// their slack and the spares' bytes as counted in DB.headSlack. Group segments are cut
+	// from slab; freed, they wait in groupPending until unlock, then in spare (resident) or
+	// cold (pages given back).
+	groups       [groupSlots]groupHead
+	groupSlack   int64
+	slab         []byte
+	slabs        [][]byte // every slab mapped, to unmap at Close
+	spare, cold  [][]byte
+	groupPending [][]byte
 
 	// live lists the local indices of the non-empty tables, for uniform sampling;
 	// livePos[i] is 1 + the position of i in live, or 0 when tabs[i] is empty.

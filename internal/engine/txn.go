@@ -272,7 +272,7 @@ func (t *Txn) SetObject(key []byte, obj Object, expireAt int64) *Entry {
 	l := t.locate(key)
 	created := l.ref == 0
 	if created {
-		t.db.createLocked(&l, key, t.db.compactLen(obj), expireAt != 0) // a compact value fits exactly
+		t.db.createLocked(&l, key, t.db.compactLen(obj), expireAt) // a compact value fits exactly
 	} else {
 		t.db.access(l, t.now)
 	}
@@ -323,7 +323,7 @@ func (t *Txn) SetExpire(key []byte, e *Entry, at int64) {
 		at = 0
 	}
 	if at != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
-		t.db.addTTLAreaLocked(&l)
+		t.db.addTTLAreaLocked(&l, at)
 	}
 	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), at)
 	e.expireAt = at

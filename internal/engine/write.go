@@ -9,11 +9,13 @@ func (db *DB) localSlot(slot uint16) int { return int(slot) >> db.shift }
 func (db *DB) shardOf(slot uint16) uint32 { return uint32(slot) & db.mask }
 
 // createLocked adds a record for key, absent at l, with a value area of valCap bytes and no
-// value yet, with an expiry area when ttl, links it into the eviction lists and points l at it.
-// The caller sets the kind and the value.
-func (db *DB) createLocked(l *loc, key []byte, valCap int, ttl bool) {
+// value yet, with an expiry area when expireAt (the TTL the caller will set, 0 = none) is not
+// 0, links it into the eviction lists and points l at it. The caller sets the kind, the value
+// and the TTL.
+func (db *DB) createLocked(l *loc, key []byte, valCap int, expireAt int64) {
 	sh := l.sh
-	ref := sh.allocLocked(db, recSize(len(key), valCap, ttl))
+	ttl := expireAt != 0
+	ref := sh.allocAtLocked(db, recSize(len(key), valCap, ttl), expireAt)
 	h := sh.at(ref)
 	*h = hdr{valCap: uint32(valCap), kind: uint8(KindString), lfu: lfuInitVal}
 	if ttl {
@@ -33,13 +35,19 @@ func (db *DB) createLocked(l *loc, key []byte, valCap int, ttl bool) {
 func (db *DB) setStringLocked(l *loc, key, val []byte, expireAt, now int64) (created bool) {
 	created = l.ref == 0
 	if created {
-		db.createLocked(l, key, len(val), expireAt != 0)
+		db.createLocked(l, key, len(val), expireAt)
 		h := l.sh.at(l.ref)
 		copy(h.value()[:len(val)], val)
 		h.valLen = uint32(len(val))
 	} else {
 		db.access(*l, now)
 		db.putStringLocked(l, val, true)
+		if !l.sh.placedForLocked(l.ref, expireAt) {
+			// In an expiry group's segment, which it would outlive: the record goes
+			// where its new TTL places it.
+			old := db.moveLocked(l, int(l.sh.at(l.ref).valCap), true, expireAt)
+			l.sh.releaseLocked(db, old)
+		}
 	}
 	db.finishSetLocked(l, expireAt, now, created)
 	return created
@@ -52,7 +60,7 @@ func (db *DB) finishSetLocked(l *loc, expireAt, now int64, created bool) {
 		touchLRU(l.sh.at(l.ref), now)
 	}
 	if expireAt != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
-		db.addTTLAreaLocked(l)
+		db.addTTLAreaLocked(l, expireAt)
 	}
 	h := l.sh.at(l.ref)
 	l.sh.setTTLLocked(l.ref, h, expireAt)
@@ -75,18 +83,19 @@ func growCap(n int) int {
 // returns the old ref, which the caller releases once it has written the value (it may be read
 // from the old record).
 func (db *DB) relocateLocked(l *loc, valCap int) (old uint32) {
-	return db.moveLocked(l, valCap, false)
+	return db.moveLocked(l, valCap, false, l.sh.at(l.ref).expireAt())
 }
 
 // moveLocked copies the record at l to a new record with a value area of valCap bytes, and an
 // expiry area if it has one or addTTL, repoints the index, the TTL list and the eviction list
 // at it, points l at it and returns the old ref. With addTTL it copies the value area too (valCap
-// must be the record's); without, the new value area holds nothing yet.
-func (db *DB) moveLocked(l *loc, valCap int, addTTL bool) (old uint32) {
+// must be the record's); without, the new value area holds nothing yet. The copy is placed for
+// expiry time at (allocAtLocked), which the caller then gives it.
+func (db *DB) moveLocked(l *loc, valCap int, addTTL bool, at int64) (old uint32) {
 	sh := l.sh
 	old = l.ref
 	oh := sh.at(old)
-	ref := sh.allocLocked(db, recSize(oh.keyLength(), valCap, addTTL || oh.kind&flagTTL != 0))
+	ref := sh.allocAtLocked(db, recSize(oh.keyLength(), valCap, addTTL || oh.kind&flagTTL != 0), at)
 	h := sh.at(ref)
 	*h = *oh
 	if addTTL {
@@ -114,9 +123,10 @@ func (db *DB) moveLocked(l *loc, valCap int, addTTL bool) (old uint32) {
 	return old
 }
 
-// addTTLAreaLocked moves the record at l, which has no expiry area, to a copy that has one.
-func (db *DB) addTTLAreaLocked(l *loc) {
-	old := db.moveLocked(l, int(l.sh.at(l.ref).valCap), true)
+// addTTLAreaLocked moves the record at l, which has no expiry area, to a copy that has one,
+// placed for expiry time at.
+func (db *DB) addTTLAreaLocked(l *loc, at int64) {
+	old := db.moveLocked(l, int(l.sh.at(l.ref).valCap), true, at)
 	l.sh.releaseLocked(db, old)
 }
 

@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"fmt"
+	"testing"
+)
+
+// refOf returns the ref of key's record (0: absent) and its segment's state, in db's single
+// shard.
+func refOf(t *testing.T, db *DB, key string) (uint32, segment) {
+	t.Helper()
+	sh := &db.shards[0]
+	sh.lock(0)
+	defer sh.unlock()
+	k := []byte(key)
+	slot, frag := db.place(k)
+	_, ref := sh.tabs[db.localSlot(slot)].find(sh, frag, k)
+	if ref == 0 {
+		return 0, segment{}
+	}
+	return ref, sh.segs[ref>>offBits]
+}
+
+// TestExpiryGroupPlacement checks where records land: a key expiring within 65 s in the
+// segment of its 4-second bucket, one expiring within 17.5 minutes in its 65-second bucket's,
+// others (no TTL, a TTL further ahead, a huge value, a caller without a clock) outside any
+// group; and keys of one bucket share segments, keys of two buckets do not.
+func TestExpiryGroupPlacement(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	now := t0
+	cases := []struct {
+		key      string
+		now, at  int64
+		val      int
+		grouped  bool
+		bucketMs int64
+	}{
+		{"none", now, 0, 16, false, 0},
+		{"soon", now, now + 10_000, 16, true, 1 << 12},
+		{"minute", now, now + 64_000, 16, true, 1 << 12},
+		{"later", now, now + 300_000, 16, true, 1 << 16},
+		{"far", now, now + 3_600_000, 16, false, 0},
+		{"huge", now, now + 10_000, 8 << 10, false, 0},
+		{"noclock", 0, now + 10_000, 16, false, 0},
+	}
+	for _, c := range cases {
+		set(db, c.now, c.key, string(make([]byte, c.val)), c.at)
+		ref, s := refOf(t, db, c.key)
+		if ref == 0 {
+			t.Fatalf("%s: not stored", c.key)
+		}
+		if grouped := s.expEnd != 0; grouped != c.grouped {
+			t.Errorf("%s: grouped %v (segment's expiry end %d), want %v", c.key, grouped, s.expEnd, c.grouped)
+			continue
+		}
+		if c.grouped && (c.at > s.expEnd || c.at <= s.expEnd-c.bucketMs || (s.expEnd+1)%c.bucketMs != 0) {
+			t.Errorf("%s: expires at %d, in the segment of the bucket ending %d (want a bucket of %d ms)", c.key, c.at, s.expEnd, c.bucketMs)
+		}
+	}
+	// Keys of one bucket share a segment; the next bucket's have another.
+	b := (now+20_000)>>12 + 1
+	at1, at2 := b<<12+10, (b+1)<<12+10
+	set(db, now, "a1", "x", at1)
+	set(db, now, "a2", "y", at1+100)
+	set(db, now, "b1", "z", at2)
+	r1, _ := refOf(t, db, "a1")
+	r2, _ := refOf(t, db, "a2")
+	r3, _ := refOf(t, db, "b1")
+	if r1>>offBits != r2>>offBits || r1>>offBits == r3>>offBits {
+		t.Errorf("segments of a1, a2 (same bucket) and b1 (next): %d %d %d", r1>>offBits, r2>>offBits, r3>>offBits)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExpiryGroupFreedWhole checks that once the keys of a bucket expire, active expiry frees
+// their segments whole, without compaction copying any record (the keys that live on keep
+// their refs), that nothing live is lost, and that the next bucket's records reuse the freed
+// segments' memory.
+func TestExpiryGroupFreedWhole(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	sh := &db.shards[0]
+	now := t0
+	b := (now+5_000)>>12 + 1
+	soon := b<<12 + 100    // a bucket 5-9 s ahead
+	later := soon + 30_000 // another, 30 s after
+	val := string(make([]byte, 200))
+	const n = 2000 // several group segments per bucket
+	for i := range n {
+		set(db, now, fmt.Sprintf("s%d", i), val, soon+int64(i%1000))
+		set(db, now, fmt.Sprintf("l%d", i), val, later)
+		set(db, now, fmt.Sprintf("p%d", i), val, 0)
+	}
+	segsOf := func(prefix string) map[uint32]bool {
+		m := map[uint32]bool{}
+		for i := range n {
+			r, _ := refOf(t, db, fmt.Sprintf("%s%d", prefix, i))
+			if r != 0 {
+				m[r>>offBits] = true
+			}
+		}
+		return m
+	}
+	soonSegs := segsOf("s")
+	if len(soonSegs) < 3 {
+		t.Fatalf("the expiring keys take %d segments, want several", len(soonSegs))
+	}
+	for s := range segsOf("l") {
+		if soonSegs[s] {
+			t.Fatalf("segment %d holds keys of two buckets", s)
+		}
+	}
+	refs := map[string]uint32{}
+	for i := range n {
+		for _, p := range []string{"s", "l", "p"} {
+			k := fmt.Sprintf("%s%d", p, i)
+			refs[k], _ = refOf(t, db, k)
+		}
+	}
+	// Delete a third of the expiring keys by hand first: their segments pass the compaction
+	// threshold, but are left to expire.
+	for i := 0; i < n; i += 3 {
+		var tx Txn
+		k := []byte(fmt.Sprintf("s%d", i))
+		db.Begin(&tx, now, k)
+		tx.Delete(k)
+		tx.End()
+		delete(refs, string(k))
+	}
+	for k, r := range refs {
+		if got, _ := refOf(t, db, k); got != r {
+			t.Fatalf("%s moved from %x to %x: compaction copied it", k, r, got)
+		}
+	}
+	for i := range n {
+		delete(refs, fmt.Sprintf("s%d", i))
+	}
+	for now <= soon+1000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	for now < soon+10_000 && db.Len() > 2*n {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	if got := db.Len(); got != 2*n {
+		t.Fatalf("%d keys left, want %d", got, 2*n)
+	}
+	sh.lock(0)
+	for s := range soonSegs {
+		if sh.segs[s].expEnd != 0 && sh.segs[s].expEnd < later {
+			t.Errorf("segment %d of the expired bucket not freed (%d used, %d dead)", s, sh.segs[s].used, sh.segs[s].dead)
+		}
+	}
+	spares := len(sh.spare)
+	sh.unlock()
+	if spares == 0 {
+		t.Error("no freed group segment was kept as a spare")
+	}
+	for k, r := range refs {
+		if got, _ := refOf(t, db, k); got != r {
+			t.Fatalf("%s moved from %x to %x: compaction copied it", k, r, got)
+		}
+		if v, ok := get(db, now, k); !ok || v != val {
+			t.Fatalf("%s lost", k)
+		}
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// The next bucket's records take the spares, without new memory.
+	slabs := len(sh.slab)
+	next := (now+5_000)>>12<<12 + 4096
+	for i := range 200 {
+		set(db, now, fmt.Sprintf("n%d", i), val, next)
+	}
+	sh.lock(0)
+	left, slabLeft := len(sh.spare), len(sh.slab)
+	sh.unlock()
+	if left >= spares || slabLeft != slabs {
+		t.Errorf("spares %d -> %d, slab %d -> %d: new group segments did not reuse the spares", spares, left, slabs, slabLeft)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Close gives everything back: the spares and the slabs.
+	db.Close()
+	if s, h := db.slack.Load(), db.headSlack.Load(); s != 0 || h != 0 || sh.slabs != nil || sh.spare != nil {
+		t.Errorf("after Close: slack %d, head slack %d, %d slabs, %d spares", s, h, len(sh.slabs), len(sh.spare))
+	}
+}
+
+// TestExpiryGroupLaterTTL checks that a key of an expiry group given a later TTL (SET again,
+// or EXPIRE) or none leaves or outlives its group's segment safely: a SET moves it to the
+// group of its new TTL, and a segment that outlives its bucket by the grace is compacted.
+func TestExpiryGroupLaterTTL(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	now := t0
+	at := now + 10_000
+	val := string(make([]byte, 100))
+	for i := range 100 {
+		set(db, now, fmt.Sprintf("k%d", i), val, at)
+	}
+	r0, s0 := refOf(t, db, "k0")
+	set(db, now, "k0", val, at+60_000)
+	if r, s := refOf(t, db, "k0"); r>>offBits == r0>>offBits || s.expEnd < at+60_000 {
+		t.Errorf("k0 given a later TTL stayed in its segment (end %d -> %d)", s0.expEnd, s.expEnd)
+	}
+	set(db, now, "k1", val, 0)
+	if r, s := refOf(t, db, "k1"); s.expEnd != 0 {
+		t.Errorf("k1 without a TTL stayed in an expiry group's segment (ref %x)", r)
+	}
+	// EXPIRE keeps the record where it is; the segment then outlives its bucket.
+	var tx Txn
+	k := []byte("k2")
+	db.Begin(&tx, now, k)
+	tx.SetExpire(k, tx.Lookup(k), at+120_000)
+	tx.End()
+	r2, _ := refOf(t, db, "k2")
+	for now < at+(1<<12)+groupGrace+1_000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	if n := db.Len(); n != 3 {
+		t.Fatalf("%d keys left, want 3", n)
+	}
+	// A write rolling a group's head has unlock compact it.
+	for i := range 100 {
+		set(db, now, fmt.Sprintf("x%d", i), val, now+5_000)
+	}
+	for _, k := range []string{"k0", "k1", "k2"} {
+		if v, ok := get(db, now, k); !ok || v != val {
+			t.Fatalf("%s lost", k)
+		}
+	}
+	if r, s := refOf(t, db, "k2"); r == r2 || (s.expEnd != 0 && s.expEnd < at+120_000) {
+		t.Errorf("k2 still in its old group's segment (ref %x, end %d) after its bucket and the grace", r, s.expEnd)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExpiryGroupEviction checks that under a maxmemory keys in expiry groups' segments are
+// evicted as any key, and that the keyspace stays within maxmemory and the allowance, also
+// once maxmemory is halved.
+func TestExpiryGroupEviction(t *testing.T) {
+	for _, policy := range []string{"allkeys-lru", "volatile-ttl", TinyLFU} {
+		t.Run("policy="+policy, func(t *testing.T) {
+			db := openTest(t, Options{Shards: 1})
+			if err := db.SetPolicy(policy); err != nil {
+				t.Fatal(err)
+			}
+			const limit = 5 << 20
+			db.SetMaxMemory(limit)
+			if !db.groupsOn() {
+				t.Fatal("expiry groups off at 5 MiB on one shard")
+			}
+			now := t0
+			val := string(make([]byte, 200))
+			for i := range 30_000 { // about 1.5 times maxmemory
+				if i%10 == 0 {
+					if err := db.CheckMemory(now); err != nil {
+						t.Fatalf("write %d: %v", i, err)
+					}
+				}
+				set(db, now, fmt.Sprintf("k%d", i), val, now+1_000+int64(i%60)*1_000)
+				if i%1000 == 0 {
+					now += 10
+				}
+			}
+			if err := db.CheckMemory(now); err != nil {
+				t.Fatal(err)
+			}
+			st := db.Stats()
+			if st.EvictedKeys == 0 {
+				t.Fatal("nothing evicted")
+			}
+			if f := db.footprint() - db.headSlack.Load(); f > limit+room(limit) {
+				t.Errorf("footprint %d beyond maxmemory %d and room %d", f, limit, room(limit))
+			}
+			if h := db.headSlack.Load(); h > db.allowance(limit)-room(limit) {
+				t.Errorf("head slack %d beyond the heads' allowance %d", h, db.allowance(limit)-room(limit))
+			}
+			if err := db.checkStorage(); err != nil {
+				t.Fatal(err)
+			}
+			n := db.Len()
+			db.SetMaxMemory(limit / 2)
+			if err := db.CheckMemory(now); err != nil {
+				t.Fatal(err)
+			}
+			if u := db.Stats().UsedMemory; u > limit/2 || db.Len() >= n {
+				t.Errorf("at half the maxmemory: %d bytes used, %d keys of %d left", u, db.Len(), n)
+			}
+			if err := db.checkStorage(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
