@@ -7,20 +7,20 @@
 # anonymous and file-backed parts (RssAnon, RssFile: the binary's pages are file-backed), the
 # RSS and used_memory at the end, the peak over maxmemory, and the anonymous peak over it.
 #
-# Usage: bench/maxmemory-rss.sh [-m "64mb 256mb"] [-d "32 1024 16384 100"] [-x 3] [-s "redis larder"]
+# Usage: bench/maxmemory-rss.sh [-m "64mb 256mb"] [-d "32 1024 16384 100"] [-x 3] [-s "redis larder"] [-b larder-binary]
 #   -m  maxmemory values to try, Redis syntax (default "64mb 256mb")
 #   -s  servers to run, in order (default "redis larder")
 #   -d  value sizes of the phases, in bytes, in order (default "32 1024 16384 100")
 #   -x  bytes written per phase, as a multiple of maxmemory (default 3)
-# LARDER_BIN=path runs that larder binary instead of one built from this tree.
+#   -b  a larder binary to run instead of one built from this tree
 set -euo pipefail
 
 MAXMEMS="64mb 256mb" SIZES="32 1024 16384 100" TIMES=3
-SERVERS="redis larder"
+SERVERS="redis larder" BIN=""
 usage() { sed -n '2,15s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
-while getopts "m:d:x:s:h" opt; do
+while getopts "m:d:x:s:b:h" opt; do
   case $opt in
-    m) MAXMEMS=$OPTARG ;; d) SIZES=$OPTARG ;; x) TIMES=$OPTARG ;; s) SERVERS=$OPTARG ;;
+    m) MAXMEMS=$OPTARG ;; d) SIZES=$OPTARG ;; x) TIMES=$OPTARG ;; s) SERVERS=$OPTARG ;; b) BIN=$OPTARG ;;
     h) usage 0 ;; *) usage 2 >&2 ;;
   esac
 done
@@ -104,15 +104,15 @@ run_server() {
 
 main() {
   ensure_redis
-  if [ -n "${LARDER_BIN:-}" ]; then
-    cp "$LARDER_BIN" "$TMP/larder"
+  if [ -n "$BIN" ]; then
+    cp "$BIN" "$TMP/larder"
   else
     (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
   fi
   echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "redis:   $(redis-server --version)"
-  echo "larder:  ${LARDER_BIN:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+  echo "larder:  ${BIN:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
   echo "phases:  value sizes $SIZES, each writing about ${TIMES}x maxmemory in SETs of random keys (-r 100000000)"
   echo
   {
