@@ -4,18 +4,20 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"time"
 )
 
-// Headroom is the memory the Go runtime may use beyond the part of its keyspaces' used memory
-// that lies on the Go heap (index tables, sketches, objects): the runtime itself, goroutine
-// stacks, connection buffers, the allocator's partly used spans and the garbage awaiting
-// collection. The records are in arenas outside the Go heap and bounded by maxmemory on their
-// own, so the process holds about maxmemory + Headroom + the arenas' allowance + the binary's
-// pages, whatever maxmemory is. 16 MiB: an idle node's Go runtime holds about 4 MiB, and 50
-// clients pipelining 16 KB values hold about 2 MiB of buffers; a larger margin would make the
-// bound loose on small containers, a smaller one would make the collector run too often.
+// Headroom is what the Go heap's objects may take beyond the part of the keyspaces' used
+// memory that lies on the Go heap (index tables, sketches, objects of collections): connection
+// buffers, the server's own structures and the garbage awaiting collection. The records are in
+// arenas outside the Go heap and bounded by maxmemory on their own, so the process holds about
+// maxmemory + Headroom + the runtime's own memory (see runtimeOverhead) + the arenas'
+// allowance + the binary's pages, whatever maxmemory is. 16 MiB: an idle node's heap holds
+// about 1 MiB, and 50 clients pipelining 16 KB values about 2 MiB of buffers; a larger margin
+// would make the bound loose on small containers, a smaller one would make the collector run
+// too often.
 const Headroom = 16 << 20
 
 // limitStep is the granularity of the limit: the sum is rounded up to it, so that the limit
@@ -29,10 +31,10 @@ const pollEvery = 100 * time.Millisecond
 // (runtime/debug.SetMemoryLimit). While reservations are held and each has a bound, the Go
 // memory limit is Headroom plus, for each reservation, the part of its keyspace's used memory
 // that lies on the Go heap (its heap function; all of maxmemory without one), at most its
-// maxmemory, rounded up to a MiB. The limit follows the heap functions every 100 ms. So the
-// garbage collector works harder before the Go runtime outgrows what the keyspaces hold on its
-// heap plus a fixed overhead, and the process stays near maxmemory + Headroom whatever
-// maxmemory is. A reservation without a bound (0) lifts the Go limit while it is held, since
+// maxmemory, plus the runtime's own memory (runtimeOverhead), rounded up to a MiB. The limit
+// follows them every 100 ms. So the garbage collector works harder before the heap's objects
+// outgrow what the keyspaces hold on the heap plus a fixed Headroom, and the process stays
+// near maxmemory + Headroom + the runtime's own memory whatever maxmemory is. A reservation without a bound (0) lifts the Go limit while it is held, since
 // nothing then bounds that keyspace; releasing the last reservation lifts it too.
 //
 // The Go limit is left alone when the environment sets GOMEMLIMIT, and when the program set
@@ -98,12 +100,13 @@ func (r *Reservation) Release() {
 }
 
 // std governs the process's Go memory limit.
-var std = &governor{getenv: os.Getenv, setLimit: debug.SetMemoryLimit, every: pollEvery}
+var std = &governor{getenv: os.Getenv, setLimit: debug.SetMemoryLimit, overhead: runtimeOverhead, every: pollEvery}
 
 // governor keeps the Go memory limit at the reservations' Go heap shares plus Headroom.
 type governor struct {
 	getenv   func(string) string
 	setLimit func(int64) int64 // debug.SetMemoryLimit: sets a limit and returns the previous one; -1 only reads
+	overhead func() int64      // runtimeOverhead; nil = 0
 	every    time.Duration     // how often the poller refreshes the limit; 0 = no poller (tests call refresh)
 
 	mu   sync.Mutex // guards held, ours, stop and done
@@ -178,8 +181,8 @@ func (g *governor) applyLocked() {
 }
 
 // wantLocked returns Headroom plus the sum over the reservations of their Go heap shares, each
-// at most its maxmemory, rounded up to limitStep; and false when there are no reservations or
-// one of them is unbounded. The caller holds g.mu.
+// at most its maxmemory, plus the runtime's overhead, rounded up to limitStep; and false when
+// there are no reservations or one of them is unbounded. The caller holds g.mu.
 func (g *governor) wantLocked() (int64, bool) {
 	if len(g.held) == 0 {
 		return 0, false
@@ -195,8 +198,45 @@ func (g *governor) wantLocked() (int64, bool) {
 		}
 		sum += min(n, math.MaxInt64-sum) // saturate instead of overflowing
 	}
+	if g.overhead != nil {
+		sum += min(max(g.overhead(), 0), math.MaxInt64-sum)
+	}
 	if sum > math.MaxInt64-limitStep {
 		return math.MaxInt64, true
 	}
 	return (sum + limitStep - 1) / limitStep * limitStep, true
+}
+
+// The runtime/metrics runtimeOverhead reads. Reading them does not stop the world.
+var overheadMetrics = []string{
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/metadata/mcache/inuse:bytes",
+	"/memory/classes/metadata/mspan/inuse:bytes",
+	"/memory/classes/metadata/other:bytes",
+	"/memory/classes/os-stacks:bytes",
+	"/memory/classes/other:bytes",
+	"/memory/classes/profiling/buckets:bytes",
+}
+
+// runtimeOverhead returns the memory the Go runtime holds for itself rather than for heap
+// objects, as counted in the Go memory limit: goroutine stacks, the unused parts of spans
+// that hold objects (the allocator's fragmentation), the spans' and arenas' metadata and the
+// runtime's other structures. It grows with the heap, a little (at 7M keys, 124 MiB of index
+// tables: 11 MiB, of which 2.5 MiB of span structures and 3.8 MiB unused in spans), and the
+// limit leaves it out of what it bounds: were it part of a fixed Headroom, a large index would
+// make the collector run without pause. Free pages not yet returned to the OS are not in it.
+func runtimeOverhead() int64 {
+	s := make([]metrics.Sample, len(overheadMetrics))
+	for i, n := range overheadMetrics {
+		s[i].Name = n
+	}
+	metrics.Read(s)
+	var sum int64
+	for _, m := range s {
+		if m.Value.Kind() == metrics.KindUint64 {
+			sum += int64(min(m.Value.Uint64(), math.MaxInt64/16))
+		}
+	}
+	return sum
 }

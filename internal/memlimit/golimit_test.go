@@ -3,6 +3,7 @@ package memlimit
 import (
 	"math"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,8 +134,9 @@ func TestReserveRuntime(t *testing.T) {
 	}
 	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
 	r := Reserve(1<<30, nil)
-	if got := debug.SetMemoryLimit(-1); got != 1<<30+Headroom {
-		t.Errorf("after Reserve(1 GiB): Go memory limit %d, want %d", got, 1<<30+Headroom)
+	// The runtime's own memory is added: a few MiB in a test binary.
+	if got := debug.SetMemoryLimit(-1); got < 1<<30+Headroom || got > 1<<30+Headroom+64<<20 || got%limitStep != 0 {
+		t.Errorf("after Reserve(1 GiB): Go memory limit %d, want 1 GiB + Headroom + the runtime's overhead, in MiB", got)
 	}
 	r.Release()
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
@@ -195,6 +197,12 @@ func TestHeapShare(t *testing.T) {
 	heapA.Store(-1)
 	g.refresh()
 	check("a negative share is none", Headroom)
+	g.overhead = func() int64 { return 3*mb + mb/2 }
+	g.refresh()
+	check("the runtime's overhead is added", 4*mb+Headroom)
+	heapA.Store(mb / 2)
+	g.refresh()
+	check("added before rounding", 4*mb+Headroom)
 	a.Release()
 	check("none left", math.MaxInt64)
 }
@@ -233,5 +241,22 @@ func TestPoller(t *testing.T) {
 	}
 	if g.stop != nil || g.done != nil {
 		t.Fatal("the governor still names a poller")
+	}
+}
+
+// TestRuntimeOverhead checks that the runtime knows every metric runtimeOverhead reads (it
+// would read an unknown one as nothing) and that the sum is plausible.
+func TestRuntimeOverhead(t *testing.T) {
+	known := map[string]bool{}
+	for _, d := range metrics.All() {
+		known[d.Name] = d.Kind == metrics.KindUint64
+	}
+	for _, n := range overheadMetrics {
+		if !known[n] {
+			t.Errorf("runtime/metrics has no uint64 metric %s", n)
+		}
+	}
+	if n := runtimeOverhead(); n <= 0 || n > 1<<30 {
+		t.Errorf("runtimeOverhead() = %d", n)
 	}
 }
