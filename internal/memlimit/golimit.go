@@ -9,16 +9,16 @@ import (
 	"time"
 )
 
-// Headroom is what the Go heap's objects may take beyond the part of the keyspaces' used
-// memory that lies on the Go heap (index tables, sketches, objects of collections): connection
-// buffers, the server's own structures and the garbage awaiting collection. The records are in
-// arenas outside the Go heap and bounded by maxmemory on their own, so the process holds about
-// maxmemory + Headroom + the runtime's own memory (see runtimeOverhead) + the arenas'
-// allowance + the binary's pages, whatever maxmemory is. 16 MiB: an idle node's heap holds
-// about 1 MiB, and 50 clients pipelining 16 KB values about 2 MiB of buffers; a larger margin
-// would make the bound loose on small containers, a smaller one would make the collector run
-// too often.
-const Headroom = 16 << 20
+// Headroom is the garbage the Go heap may hold beyond its live objects, or beyond the part of
+// the keyspaces' used memory that lies on the Go heap (index tables, sketches, objects of
+// collections) while that is the larger: the collector starts a cycle once that much has been
+// allocated since the last. The records are in arenas outside the Go heap and bounded by
+// maxmemory on their own, so the process holds about maxmemory + Headroom + the live objects
+// outside the keyspace (connection buffers: a few MiB) + the runtime's own memory (see
+// readRuntime) + the arenas' allowance + the binary's pages, whatever maxmemory is.
+// 8 MiB: with 16 MiB the peak over maxmemory was 3-6 MiB higher at 64mb and 256mb; with less
+// the collector runs more often for little.
+const Headroom = 8 << 20
 
 // limitStep is the granularity of the limit: the sum is rounded up to it, so that the limit
 // changes once the Go heap's share has grown or shrunk by that much, not on every table resize.
@@ -29,12 +29,15 @@ const pollEvery = 100 * time.Millisecond
 
 // A Reservation is one keyspace's claim on the Go runtime's soft memory limit
 // (runtime/debug.SetMemoryLimit). While reservations are held and each has a bound, the Go
-// memory limit is Headroom plus, for each reservation, the part of its keyspace's used memory
-// that lies on the Go heap (its heap function; all of maxmemory without one), at most its
-// maxmemory, plus the runtime's own memory (runtimeOverhead), rounded up to a MiB. The limit
-// follows them every 100 ms. So the garbage collector works harder before the heap's objects
-// outgrow what the keyspaces hold on the heap plus a fixed Headroom, and the process stays
-// near maxmemory + Headroom + the runtime's own memory whatever maxmemory is. A reservation without a bound (0) lifts the Go limit while it is held, since
+// memory limit is Headroom, plus the runtime's own memory (readRuntime), plus the larger of
+// the heap's live objects at the last collection and the sum over the reservations of the part
+// of each keyspace's used memory that lies on the Go heap (its heap function; all of maxmemory
+// without one), at most its maxmemory; rounded up to a MiB. The limit follows them every
+// 100 ms. So the collector runs once the heap holds Headroom of garbage, rather than as much
+// garbage as live objects (GOGC's default), and the process stays near maxmemory + Headroom +
+// the runtime's own memory whatever maxmemory is. The live objects are a floor so that buffers
+// and other objects outside the keyspaces never make the collector run without pause; the
+// keyspaces' share counts while the keyspaces grow faster than collections measure it. A reservation without a bound (0) lifts the Go limit while it is held, since
 // nothing then bounds that keyspace; releasing the last reservation lifts it too.
 //
 // The Go limit is left alone when the environment sets GOMEMLIMIT, and when the program set
@@ -100,14 +103,15 @@ func (r *Reservation) Release() {
 }
 
 // std governs the process's Go memory limit.
-var std = &governor{getenv: os.Getenv, setLimit: debug.SetMemoryLimit, overhead: runtimeOverhead, every: pollEvery}
+var std = &governor{getenv: os.Getenv, setLimit: debug.SetMemoryLimit, runtime: readRuntime, every: pollEvery}
 
-// governor keeps the Go memory limit at the reservations' Go heap shares plus Headroom.
+// governor keeps the Go memory limit at Headroom, the runtime's overhead and the larger of the
+// live heap and the reservations' Go heap shares.
 type governor struct {
 	getenv   func(string) string
-	setLimit func(int64) int64 // debug.SetMemoryLimit: sets a limit and returns the previous one; -1 only reads
-	overhead func() int64      // runtimeOverhead; nil = 0
-	every    time.Duration     // how often the poller refreshes the limit; 0 = no poller (tests call refresh)
+	setLimit func(int64) int64             // debug.SetMemoryLimit: sets a limit and returns the previous one; -1 only reads
+	runtime  func() (overhead, live int64) // readRuntime; nil = 0, 0
+	every    time.Duration                 // how often the poller refreshes the limit; 0 = no poller (tests call refresh)
 
 	mu   sync.Mutex // guards held, ours, stop and done
 	held map[*Reservation]struct{}
@@ -180,14 +184,15 @@ func (g *governor) applyLocked() {
 	}
 }
 
-// wantLocked returns Headroom plus the sum over the reservations of their Go heap shares, each
-// at most its maxmemory, plus the runtime's overhead, rounded up to limitStep; and false when
-// there are no reservations or one of them is unbounded. The caller holds g.mu.
+// wantLocked returns Headroom plus the runtime's overhead plus the larger of the live heap and
+// the sum over the reservations of their Go heap shares, each at most its maxmemory, rounded
+// up to limitStep; and false when there are no reservations or one of them is unbounded. The
+// caller holds g.mu.
 func (g *governor) wantLocked() (int64, bool) {
 	if len(g.held) == 0 {
 		return 0, false
 	}
-	sum := int64(Headroom)
+	var shares int64
 	for r := range g.held {
 		if r.n == 0 {
 			return 0, false
@@ -196,18 +201,25 @@ func (g *governor) wantLocked() (int64, bool) {
 		if r.heap != nil {
 			n = min(max(r.heap(), 0), n)
 		}
-		sum += min(n, math.MaxInt64-sum) // saturate instead of overflowing
+		shares += min(n, math.MaxInt64-shares) // saturate instead of overflowing
 	}
-	if g.overhead != nil {
-		sum += min(max(g.overhead(), 0), math.MaxInt64-sum)
+	var overhead, live int64
+	if g.runtime != nil {
+		overhead, live = g.runtime()
 	}
+	sum := int64(Headroom)
+	sum += min(max(overhead, 0), math.MaxInt64-sum)
+	sum += min(max(shares, live), math.MaxInt64-sum)
 	if sum > math.MaxInt64-limitStep {
 		return math.MaxInt64, true
 	}
 	return (sum + limitStep - 1) / limitStep * limitStep, true
 }
 
-// The runtime/metrics runtimeOverhead reads. Reading them does not stop the world.
+// The runtime/metrics readRuntime reads: the live heap, then the overhead's parts. Reading
+// them does not stop the world.
+const liveMetric = "/gc/heap/live:bytes"
+
 var overheadMetrics = []string{
 	"/memory/classes/heap/stacks:bytes",
 	"/memory/classes/heap/unused:bytes",
@@ -219,24 +231,30 @@ var overheadMetrics = []string{
 	"/memory/classes/profiling/buckets:bytes",
 }
 
-// runtimeOverhead returns the memory the Go runtime holds for itself rather than for heap
-// objects, as counted in the Go memory limit: goroutine stacks, the unused parts of spans
-// that hold objects (the allocator's fragmentation), the spans' and arenas' metadata and the
-// runtime's other structures. It grows with the heap, a little (at 7M keys, 124 MiB of index
-// tables: 11 MiB, of which 2.5 MiB of span structures and 3.8 MiB unused in spans), and the
-// limit leaves it out of what it bounds: were it part of a fixed Headroom, a large index would
-// make the collector run without pause. Free pages not yet returned to the OS are not in it.
-func runtimeOverhead() int64 {
-	s := make([]metrics.Sample, len(overheadMetrics))
+// readRuntime returns the runtime's overhead, the memory the Go runtime holds for itself rather
+// than for heap objects, as counted in the Go memory limit: goroutine stacks, the unused parts
+// of spans that hold objects (the allocator's fragmentation), the spans' and arenas' metadata
+// and the runtime's other structures; and the heap's live objects at the last collection. The
+// overhead grows with the heap, a little (at 7M keys, 124 MiB of index tables: 11 MiB, of which
+// 2.5 MiB of span structures and 3.8 MiB unused in spans; at 64mb after phases of 32 B to 16 KB
+// values, 13 MiB, 9 MiB of it unused in spans of index tables that shrank), and the limit leaves
+// it out of what it bounds: were it part of a fixed Headroom, a large index would make the
+// collector run without pause. Free pages not yet returned to the OS are not in it.
+func readRuntime() (overhead, live int64) {
+	s := make([]metrics.Sample, 1+len(overheadMetrics))
+	s[0].Name = liveMetric
 	for i, n := range overheadMetrics {
-		s[i].Name = n
+		s[1+i].Name = n
 	}
 	metrics.Read(s)
-	var sum int64
-	for _, m := range s {
-		if m.Value.Kind() == metrics.KindUint64 {
-			sum += int64(min(m.Value.Uint64(), math.MaxInt64/16))
+	v := func(m metrics.Sample) int64 {
+		if m.Value.Kind() != metrics.KindUint64 {
+			return 0
 		}
+		return int64(min(m.Value.Uint64(), math.MaxInt64/16))
 	}
-	return sum
+	for _, m := range s[1:] {
+		overhead += v(m)
+	}
+	return overhead, v(s[0])
 }

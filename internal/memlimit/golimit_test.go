@@ -2,6 +2,7 @@ package memlimit
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -163,7 +164,8 @@ func TestReservationsConcurrent(t *testing.T) {
 }
 
 // TestHeapShare checks that a reservation with a heap function counts the part of used memory
-// on the Go heap, at most its maxmemory, rounded up to a MiB, and that refresh follows it.
+// on the Go heap, at most its maxmemory, rounded up to a MiB, that refresh follows it, and that
+// the runtime's overhead and the larger of the live heap and the shares are added.
 func TestHeapShare(t *testing.T) {
 	f, g := newFake()
 	check := func(step string, want int64) {
@@ -197,12 +199,20 @@ func TestHeapShare(t *testing.T) {
 	heapA.Store(-1)
 	g.refresh()
 	check("a negative share is none", Headroom)
-	g.overhead = func() int64 { return 3*mb + mb/2 }
+	var overhead, live int64
+	g.runtime = func() (int64, int64) { return overhead, live }
+	overhead = 3*mb + mb/2
 	g.refresh()
 	check("the runtime's overhead is added", 4*mb+Headroom)
 	heapA.Store(mb / 2)
 	g.refresh()
 	check("added before rounding", 4*mb+Headroom)
+	live = 10 * mb
+	g.refresh()
+	check("the live heap when larger than the shares", 14*mb+Headroom)
+	heapA.Store(20 * mb)
+	g.refresh()
+	check("the shares when larger than the live heap", 24*mb+Headroom)
 	a.Release()
 	check("none left", math.MaxInt64)
 }
@@ -244,19 +254,20 @@ func TestPoller(t *testing.T) {
 	}
 }
 
-// TestRuntimeOverhead checks that the runtime knows every metric runtimeOverhead reads (it
-// would read an unknown one as nothing) and that the sum is plausible.
-func TestRuntimeOverhead(t *testing.T) {
+// TestReadRuntime checks that the runtime knows every metric readRuntime reads (it would read
+// an unknown one as nothing) and that the figures are plausible.
+func TestReadRuntime(t *testing.T) {
 	known := map[string]bool{}
 	for _, d := range metrics.All() {
 		known[d.Name] = d.Kind == metrics.KindUint64
 	}
-	for _, n := range overheadMetrics {
+	for _, n := range append([]string{liveMetric}, overheadMetrics...) {
 		if !known[n] {
 			t.Errorf("runtime/metrics has no uint64 metric %s", n)
 		}
 	}
-	if n := runtimeOverhead(); n <= 0 || n > 1<<30 {
-		t.Errorf("runtimeOverhead() = %d", n)
+	runtime.GC()
+	if overhead, live := readRuntime(); overhead <= 0 || overhead > 1<<30 || live <= 0 || live > 1<<30 {
+		t.Errorf("readRuntime() = %d, %d", overhead, live)
 	}
 }
