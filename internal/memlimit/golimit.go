@@ -37,8 +37,9 @@ const pollEvery = 100 * time.Millisecond
 // garbage as live objects (GOGC's default), and the process stays near maxmemory + Headroom +
 // the runtime's own memory whatever maxmemory is. The live objects are a floor so that buffers
 // and other objects outside the keyspaces never make the collector run without pause; the
-// keyspaces' share counts while the keyspaces grow faster than collections measure it. A reservation without a bound (0) lifts the Go limit while it is held, since
-// nothing then bounds that keyspace; releasing the last reservation lifts it too.
+// keyspaces' share counts while the keyspaces grow faster than collections measure it. A
+// reservation without a bound (0) lifts the Go limit while it is held, since nothing then
+// bounds that keyspace; releasing the last reservation lifts it too.
 //
 // The Go limit is left alone when the environment sets GOMEMLIMIT, and when the program set
 // its own limit (before the first reservation, or since the last change a reservation made).
