@@ -21,8 +21,8 @@ import (
 // TestMaxMemorySetsGoMemoryLimit checks that the Go runtime's memory limit is memlimit.Headroom
 // plus the part of each node's used memory on the Go heap (INFO gc's gc_heap_keyspace: the
 // index and sketches; the records are outside the Go heap), or the live heap where larger, plus
-// the runtime's own memory (a few MiB here), not maxmemory; that it follows the keyspace as it grows; that a node without
-// maxmemory lifts it; and that closing the nodes lifts it.
+// the runtime's own memory (a few MiB here), not maxmemory; that it follows the keyspace as it
+// grows; that a node without maxmemory lifts it; and that closing the nodes lifts it.
 func TestMaxMemorySetsGoMemoryLimit(t *testing.T) {
 	if os.Getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Skip("GOMEMLIMIT or the test binary sets the Go memory limit")
