@@ -32,7 +32,7 @@ type Node struct {
 	opts  Options
 	cfg   *config.Store
 	db    *engine.DB
-	mem   *memlimit.Reservation // maxmemory's share of the Go memory limit
+	mem   *memlimit.Reservation // the keyspace's share of the Go memory limit: its used memory on the Go heap
 	cmds  *command.Server
 	srv   *server.Server
 	ln    net.Listener
@@ -146,7 +146,7 @@ func Open(opts *Options) (*Node, error) {
 		LoopsYieldP: !cfg.Bool("io-loops-keep-p"),
 		LoopSpin:    time.Duration(cfg.Int("io-loops-spin-us")) * time.Microsecond,
 	})
-	n.mem = memlimit.Reserve(cfg.Int("maxmemory"))
+	n.mem = memlimit.Reserve(cfg.Int("maxmemory"), db.HeapUsed)
 	n.watchSettings()
 	go func() { n.serve <- n.srv.Serve(ln) }()
 	return n, nil

@@ -2,34 +2,44 @@ package larder_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"net"
 	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/larderdb/larder"
 	"github.com/larderdb/larder/internal/memlimit"
 	"github.com/redis/go-redis/v9"
 )
 
-// TestMaxMemorySetsGoMemoryLimit checks that a node's maxmemory, at Open and by CONFIG SET,
-// becomes the Go runtime's memory limit plus memlimit.Headroom, summed over the nodes of the
-// process, and that closing the nodes lifts it.
+// TestMaxMemorySetsGoMemoryLimit checks that the Go runtime's memory limit is memlimit.Headroom
+// plus the part of each node's used memory on the Go heap (INFO gc's gc_heap_keyspace: the
+// index and sketches; the records are outside the Go heap), or the live heap where larger, plus
+// the runtime's own memory (a few MiB here), not maxmemory; that it follows the keyspace as it
+// grows; that a node without maxmemory lifts it; and that closing the nodes lifts it.
 func TestMaxMemorySetsGoMemoryLimit(t *testing.T) {
 	if os.Getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Skip("GOMEMLIMIT or the test binary sets the Go memory limit")
 	}
 	t.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
 	const mb = 1 << 20
+	// The runtime's own memory, which the limit adds, and the live heap beyond the keyspace's
+	// share (the test binary's own objects) are a few MiB.
+	const overhead = 32 * mb
 	check := func(step string, want int64) {
 		t.Helper()
-		if got := debug.SetMemoryLimit(-1); got != want {
-			t.Fatalf("%s: Go memory limit %d, want %d", step, got, want)
+		got := debug.SetMemoryLimit(-1)
+		if want == math.MaxInt64 && got != want || want != math.MaxInt64 && (got < want || got > want+overhead) {
+			t.Fatalf("%s: Go memory limit %d, want %d plus the runtime's overhead, at most %d", step, got, want, overhead)
 		}
 	}
-	open := func(maxmemory int64) *larder.Node {
+	open := func(maxmemory int64) (*larder.Node, *redis.Client) {
 		t.Helper()
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -40,27 +50,75 @@ func TestMaxMemorySetsGoMemoryLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { n.Close() })
-		return n
+		c := redis.NewClient(&redis.Options{Addr: n.Addr().String(), DisableIdentity: true})
+		t.Cleanup(func() { c.Close() })
+		return n, c
+	}
+	ctx := context.Background()
+	// share returns gc_heap_keyspace, and gc_gomemlimit from the same reply.
+	share := func(c *redis.Client) (heap, limit int64) {
+		t.Helper()
+		s, err := c.Info(ctx, "gc").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(s, "\r\n") {
+			k, v, _ := strings.Cut(line, ":")
+			switch k {
+			case "gc_heap_keyspace":
+				heap, _ = strconv.ParseInt(v, 10, 64)
+			case "gc_gomemlimit":
+				limit, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		return heap, limit
+	}
+	roundMiB := func(n int64) int64 { return (n + mb - 1) / mb * mb }
+	if memlimit.Headroom+overhead >= 100*mb {
+		t.Fatal("the test cannot tell the limit from maxmemory")
 	}
 
-	a := open(100 * mb)
-	check("Open with maxmemory 100mb", 100*mb+memlimit.Headroom)
-	ctx := context.Background()
-	c := redis.NewClient(&redis.Options{Addr: a.Addr().String(), DisableIdentity: true})
-	defer c.Close()
-	if err := c.ConfigSet(ctx, "maxmemory", "200mb").Err(); err != nil {
+	a, ca := open(100 * mb)
+	check("Open with maxmemory 100mb, no keys", memlimit.Headroom)
+
+	// 100,000 keys: their slots' index tables and the sketch are on the Go heap. The limit
+	// follows within the governor's poll (100 ms).
+	pipe := ca.Pipeline()
+	for i := range 100_000 {
+		pipe.Set(ctx, fmt.Sprintf("key:%d", i), "v", 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	check("CONFIG SET maxmemory 200mb", 200*mb+memlimit.Headroom)
+	var heap, limit int64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		heap, limit = share(ca)
+		if heap > 0 && limit >= memlimit.Headroom+heap && limit <= memlimit.Headroom+roundMiB(heap)+overhead {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 100,000 keys: gc_heap_keyspace %d, gc_gomemlimit %d, want Headroom + %d + the runtime's overhead",
+				heap, limit, heap)
+		}
+	}
+	if heap > 20*mb {
+		t.Fatalf("gc_heap_keyspace %d for 100,000 keys: more than the index and sketch", heap)
+	}
+	check("after 100,000 keys", memlimit.Headroom+heap)
 
-	b := open(50 * mb)
-	check("a second node", 250*mb+memlimit.Headroom)
-	if err := c.ConfigSet(ctx, "maxmemory", "0").Err(); err != nil {
+	if err := ca.ConfigSet(ctx, "maxmemory", "200mb").Err(); err != nil {
+		t.Fatal(err)
+	}
+	check("CONFIG SET maxmemory 200mb: the Go heap's share is the same", memlimit.Headroom+heap)
+
+	b, _ := open(50 * mb)
+	check("a second node, empty", memlimit.Headroom+heap)
+	if err := ca.ConfigSet(ctx, "maxmemory", "0").Err(); err != nil {
 		t.Fatal(err)
 	}
 	check("a node without maxmemory", math.MaxInt64)
 	a.Close()
-	check("only the second node", 50*mb+memlimit.Headroom)
+	check("only the second node", memlimit.Headroom)
 	b.Close()
 	check("no node", math.MaxInt64)
 }

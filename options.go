@@ -25,10 +25,13 @@ type Options struct {
 	// keyspace's arenas hold more than it plus a small allowance in deleted records and pages
 	// without records (INFO mem_arena_dead, mem_arena_slack; with 256 engine shards the
 	// allowance is 5.5 MiB at 16 MiB, 10 MiB at 256 MiB and about 2% of it from 1 GiB).
-	// While a node with a limit runs, the Go runtime's soft memory limit is its maxmemory
-	// plus 64 MiB (summed over the nodes of the process, and following CONFIG SET), so that
-	// the process stays near that size; unless GOMEMLIMIT is set or the program set a Go
-	// memory limit of its own.
+	// While a node with a limit runs, the Go runtime's soft memory limit is the part of its
+	// used memory on the Go heap (the index and sketches, at most maxmemory; INFO gc's
+	// gc_heap_keyspace), or the live heap where larger, plus 8 MiB of garbage and the
+	// runtime's own memory, summed over the nodes of the process and followed every 100 ms
+	// (internal/memlimit), so that the process stays near maxmemory plus a fixed overhead;
+	// unless GOMEMLIMIT is set or the program set a Go memory limit of its own. A node
+	// without a limit lifts it.
 	MaxMemory int64
 	// MaxMemoryPolicy names what happens at the limit (maxmemory-policy).
 	// Default "allkeys-tinylfu": W-TinyLFU evicts; "noeviction" gives writes an OOM error.

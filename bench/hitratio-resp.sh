@@ -5,8 +5,9 @@
 # anonymous and file-backed parts (RssAnon/RssFile, MB: the binary's pages are file-backed).
 # Runs bench/respreplay.
 #
-# Usage: bench/hitratio-resp.sh [-n requests] [-v value_bytes] [-p larder_policy] [TRACE:MAXMEMORY ...]
+# Usage: bench/hitratio-resp.sh [-n requests] [-v value_bytes] [-p larder_policy] [-b larder_binary] [TRACE:MAXMEMORY ...]
 #   -n  requests replayed per trace (default 1000000)
+#   -b  a larder binary to run instead of one built from this tree
 #   -v  bytes of the value SET on a miss (default 100)
 #   -p  Larder's maxmemory-policy (default: Larder's own default)
 #   TRACE:MAXMEMORY  a trace name in ../shared/traces and the maxmemory for it, e.g. arc-OLTP:8mb
@@ -15,11 +16,11 @@
 # Replacement Cache", USENIX FAST 2003; cite it wherever results on them are published.
 set -euo pipefail
 
-REQS=1000000 VALUE=100 POLICY=""
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
-while getopts "n:v:p:h" opt; do
+REQS=1000000 VALUE=100 POLICY="" BIN=""
+usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+while getopts "n:v:p:b:h" opt; do
   case $opt in
-    n) REQS=$OPTARG ;; v) VALUE=$OPTARG ;; p) POLICY=$OPTARG ;;
+    n) REQS=$OPTARG ;; v) VALUE=$OPTARG ;; p) POLICY=$OPTARG ;; b) BIN=$OPTARG ;;
     h) usage 0 ;; *) usage 2 >&2 ;;
   esac
 done
@@ -61,9 +62,13 @@ rss() {
 
 main() {
   ensure_redis
-  (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+  if [ -n "$BIN" ]; then
+    cp "$BIN" "$TMP/larder"
+  else
+    (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+  fi
   (cd "$ROOT/bench" && go build -o "$TMP/respreplay" ./respreplay)
-  echo "redis $(redis-server --version | awk '{ print $3 }'), larder $(cd "$ROOT" && git rev-parse --short HEAD)," \
+  echo "redis $(redis-server --version | awk '{ print $3 }'), larder ${BIN:-$(cd "$ROOT" && git rev-parse --short HEAD)}," \
        "policy ${POLICY:-default}, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), $REQS requests, $VALUE-byte values"
   printf '%-22s %9s %16s %16s %16s %16s %16s %16s\n' trace maxmemory "redis-lru hit%" "redis-lfu hit%" "larder hit%" \
     "lru RSS" "lfu RSS" "larder RSS"

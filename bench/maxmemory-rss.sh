@@ -5,19 +5,23 @@
 # holes of one size where the next phase writes another), and sample each process's resident
 # set (VmRSS) every 100 ms throughout. Prints, per server and maxmemory, the peak RSS, the peak's
 # anonymous and file-backed parts (RssAnon, RssFile: the binary's pages are file-backed), the
-# RSS and used_memory at the end, the peak over maxmemory, and the anonymous peak over it.
+# RSS and used_memory at the end, the peak over maxmemory, the anonymous peak over it, and
+# Larder's garbage collections and their CPU seconds over the run.
 #
-# Usage: bench/maxmemory-rss.sh [-m "64mb 256mb"] [-d "32 1024 16384 100"] [-x 3]
+# Usage: bench/maxmemory-rss.sh [-m "64mb 256mb"] [-d "32 1024 16384 100"] [-x 3] [-s "redis larder"] [-b larder-binary]
 #   -m  maxmemory values to try, Redis syntax (default "64mb 256mb")
+#   -s  servers to run, in order (default "redis larder")
 #   -d  value sizes of the phases, in bytes, in order (default "32 1024 16384 100")
 #   -x  bytes written per phase, as a multiple of maxmemory (default 3)
+#   -b  a larder binary to run instead of one built from this tree
 set -euo pipefail
 
 MAXMEMS="64mb 256mb" SIZES="32 1024 16384 100" TIMES=3
-usage() { sed -n '2,13s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
-while getopts "m:d:x:h" opt; do
+SERVERS="redis larder" BIN=""
+usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+while getopts "m:d:x:s:b:h" opt; do
   case $opt in
-    m) MAXMEMS=$OPTARG ;; d) SIZES=$OPTARG ;; x) TIMES=$OPTARG ;;
+    m) MAXMEMS=$OPTARG ;; d) SIZES=$OPTARG ;; x) TIMES=$OPTARG ;; s) SERVERS=$OPTARG ;; b) BIN=$OPTARG ;;
     h) usage 0 ;; *) usage 2 >&2 ;;
   esac
 done
@@ -87,33 +91,41 @@ run_server() {
   done
   sleep 1
   touch "$stop" && wait "$sampler"
-  local used peak anon file end
+  local used peak anon file end gc
   used=$(redis-cli -h 127.0.0.1 -p "$port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}')
+  # Larder's garbage collector over the run: cycles and CPU seconds (Redis has none).
+  gc=$(redis-cli -h 127.0.0.1 -p "$port" info gc | tr -d '\r' |
+    awk -F: '/^gc_cycles:/ {c = $2} /^gc_cpu_seconds:/ {s = $2} END {print (c == "" ? "-" : c "/" s)}')
   read -r peak anon file <"$peakf"
   end=$(rss_kb "$pid")
   kill "$pid" && wait "$pid" 2>/dev/null || true
   awk -v s="$name" -v mm="$mm" -v mmb="$mmb" -v peak="$peak" -v anon="$anon" -v file="$file" -v end="$end" \
-    -v used="$used" 'BEGIN {
-    printf "%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%+.1f\t%+.1f\t%.2f\n", s, mm, peak / 1024, anon / 1024,
+    -v used="$used" -v gc="$gc" 'BEGIN {
+    printf "%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%+.1f\t%+.1f\t%.2f\t%s\n", s, mm, peak / 1024, anon / 1024,
       file / 1024, end / 1024, used / 1048576, (peak * 1024 - mmb) / 1048576, (anon * 1024 - mmb) / 1048576,
-      peak * 1024 / mmb }'
+      peak * 1024 / mmb, gc }'
 }
 
 main() {
   ensure_redis
-  (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+  if [ -n "$BIN" ]; then
+    cp "$BIN" "$TMP/larder"
+  else
+    (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+  fi
   echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "redis:   $(redis-server --version)"
-  echo "larder:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "larder:  ${BIN:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
   echo "phases:  value sizes $SIZES, each writing about ${TIMES}x maxmemory in SETs of random keys (-r 100000000)"
   echo
   {
-    printf "server\tmaxmemory\tpeak_RSS_MiB\tof_which_anon\tof_which_file\tend_RSS_MiB\tend_used_MiB\tpeak-maxmemory_MiB\tanon-maxmemory_MiB\tpeak/maxmemory\n"
-    local mm
+    printf "server\tmaxmemory\tpeak_RSS_MiB\tof_which_anon\tof_which_file\tend_RSS_MiB\tend_used_MiB\tpeak-maxmemory_MiB\tanon-maxmemory_MiB\tpeak/maxmemory\tgc_cycles/cpu_s\n"
+    local mm server
     for mm in $MAXMEMS; do
-      run_server redis "$mm"
-      run_server larder "$mm"
+      for server in $SERVERS; do
+        run_server "$server" "$mm"
+      done
     done
   } | column -t -s $'\t'
 }

@@ -83,7 +83,8 @@ func (s *Server) resetGCLocked() {
 // each the upper bound of its bucket, in microseconds) and its CPU time since
 // the start or the last CONFIG RESETSTAT, the bytes and objects allocated on
 // the heap in that time (what sets the collector's pace), and the heap it
-// works on now.
+// works on now, with the part of the keyspace's used memory on it
+// (gc_heap_keyspace), which sets the Go memory limit (internal/memlimit).
 func (s *Server) infoGC(w infoWriter) {
 	m := readGCMetrics()
 	s.info.mu.Lock()
@@ -109,6 +110,7 @@ func (s *Server) infoGC(w infoWriter) {
 	w.int("gc_allocated", int64(gcUint(m, gcmAllocs)-min(gcUint(m, gcmAllocs), base.alloc)))
 	w.int("gc_allocated_objects", int64(gcUint(m, gcmObjects)-min(gcUint(m, gcmObjects), base.objects)))
 	w.int("gc_heap_live", u(gcmHeapLive))
+	w.int("gc_heap_keyspace", s.db.HeapUsed())
 	w.int("gc_heap_goal", u(gcmHeapGoal))
 	w.int("gc_heap_scannable", u(gcmScan))
 	w.int("gc_stacks_scannable", u(gcmStacks))

@@ -21,7 +21,7 @@ func TestInfoGC(t *testing.T) {
 		runtime.GC()
 		info := srvInfo(t, ctx, c, "gc")
 		for _, k := range []string{"gc_cycles", "gc_pauses", "gc_pause_p50_usec", "gc_pause_p99_usec",
-			"gc_pause_max_usec", "gc_cpu_seconds", "gc_allocated", "gc_allocated_objects", "gc_heap_live", "gc_heap_goal", "gc_heap_scannable", "gc_stacks_scannable", "gc_globals_scannable",
+			"gc_pause_max_usec", "gc_cpu_seconds", "gc_allocated", "gc_allocated_objects", "gc_heap_live", "gc_heap_keyspace", "gc_heap_goal", "gc_heap_scannable", "gc_stacks_scannable", "gc_globals_scannable",
 			"gc_gogc", "gc_gomemlimit"} {
 			if _, ok := info[k]; !ok {
 				t.Errorf("INFO gc has no %s:\n%v", k, info)
@@ -45,6 +45,12 @@ func TestInfoGC(t *testing.T) {
 		}
 		if srvInfoInt(t, ctx, c, "gc", "gc_heap_goal") <= 0 {
 			t.Error("gc_heap_goal is not positive")
+		}
+		if err := c.Set(ctx, "gc-key", "v", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if srvInfoInt(t, ctx, c, "gc", "gc_heap_keyspace") <= 0 {
+			t.Error("gc_heap_keyspace is not positive with a key: its slot's index table is on the Go heap")
 		}
 
 		// RESETSTAT starts the counts again; a collection the runtime runs on its own

@@ -10,13 +10,15 @@ import (
 // a live record of that slot whose key hashes to the cell's fragment; every live record has a
 // cell; the TTL set holds exactly the records with an expiry time, each with an expiry hint no
 // later than that time; used memory is exactly the live records,
-// objects, index tables and TinyLFU sketches; dead bytes are exactly the dead records; no segment but the head
-// is past the compaction threshold, but expiry groups' segments, which wait for their keys to
-// expire; the expiry groups' heads are the segments that say so; slack is exactly the segments' resident bytes without records
+// objects, index tables and TinyLFU sketches, and its part on the Go heap (HeapUsed) exactly
+// the last three; dead bytes are exactly the dead records; no segment but the head is past the
+// compaction threshold, but expiry groups' segments, which wait for their keys to expire; the
+// expiry groups' heads are the segments that say so; slack is exactly the segments' resident
+// bytes without records
 // and the pool's segments; every live record is in exactly one eviction list, linked
 // both ways, and the lists' counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
-	var used, dead, slack, headSlack int64
+	var used, heap, dead, slack, headSlack int64
 	for si := range db.shards {
 		sh := &db.shards[si]
 		sh.lock(0)
@@ -26,9 +28,11 @@ func (db *DB) checkStorage() error {
 				return fmt.Errorf("shard %d: sketch of %d bytes accounted as %d", si, b, sh.sketchBytes)
 			}
 			used += sh.sketchBytes
+			heap += sh.sketchBytes
 			for li := range sh.tabs {
 				t := &sh.tabs[li]
 				used += int64(len(t.cells) * cellBytes)
+				heap += int64(len(t.cells) * cellBytes)
 				for _, c := range t.cells {
 					if c == 0 {
 						continue
@@ -62,6 +66,7 @@ func (db *DB) checkStorage() error {
 							return fmt.Errorf("shard %d: %q points at an empty object slot", si, h.key())
 						}
 						used += sh.objSize[h.valLen]
+						heap += sh.objSize[h.valLen]
 					}
 				}
 			}
@@ -133,6 +138,9 @@ func (db *DB) checkStorage() error {
 		if err != nil {
 			return err
 		}
+	}
+	if h := db.HeapUsed(); h != heap {
+		return fmt.Errorf("used memory on the Go heap %d, index tables, sketches and objects hold %d", h, heap)
 	}
 	if u := db.used.Load(); u != used {
 		return fmt.Errorf("used memory %d, storage holds %d", u, used)

@@ -133,7 +133,7 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 		sh.livePos[li] = int32(len(sh.live))
 	}
 	if d := t.insert(frag, ref); d != 0 {
-		sh.db.used.Add(int64(d))
+		sh.db.addHeap(int64(d))
 	}
 	sh.count.Add(1)
 }
@@ -143,7 +143,7 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 	t := &sh.tabs[li]
 	if d := t.remove(pos); d != 0 {
-		sh.db.used.Add(int64(d))
+		sh.db.addHeap(int64(d))
 	}
 	sh.count.Add(-1)
 	if t.n == 0 {
@@ -160,7 +160,7 @@ func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 	}
 	if sh.pol.Len() == 0 && sh.sketchBytes != 0 {
 		// The last key: its sketch goes too, so that a shard without keys holds no memory.
-		sh.db.used.Add(-sh.sketchBytes)
+		sh.db.addHeap(-sh.sketchBytes)
 		sh.initPolLocked()
 	}
 	sh.setTTLLocked(ref, h, 0)
@@ -220,14 +220,14 @@ func (sh *shard) putObjLocked(obj Object) uint32 {
 func (sh *shard) accountObjLocked(i uint32) {
 	n := sh.objs[i].MemoryUsage()
 	if d := n - sh.objSize[i]; d != 0 {
-		sh.db.used.Add(d)
+		sh.db.addHeap(d)
 		sh.objSize[i] = n
 	}
 }
 
 // dropObjLocked removes object i from the table and from used memory.
 func (sh *shard) dropObjLocked(i uint32) {
-	sh.db.used.Add(-sh.objSize[i])
+	sh.db.addHeap(-sh.objSize[i])
 	sh.objs[i], sh.objSize[i] = nil, 0
 	sh.freeObjs = append(sh.freeObjs, i)
 }

@@ -53,6 +53,17 @@ func (db *DB) Stats() Stats {
 	return s
 }
 
+// HeapUsed returns the part of used memory on the Go heap: the index tables, the eviction
+// policy's frequency sketches and the objects of collections. The rest is records, in arenas
+// outside the Go heap. It takes no lock.
+func (db *DB) HeapUsed() int64 { return db.heap.Load() }
+
+// addHeap counts d bytes on the Go heap in used memory. The caller holds a shard lock.
+func (db *DB) addHeap(d int64) {
+	db.used.Add(d)
+	db.heap.Add(d)
+}
+
 // ResetStats zeroes the counters CONFIG RESETSTAT resets: expired and evicted keys, hits,
 // misses, the stale percentage and active expiry's time and capped cycles. It takes no lock.
 func (db *DB) ResetStats() {

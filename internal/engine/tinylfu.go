@@ -117,7 +117,7 @@ func (sh *shard) initPolLocked() {
 // shard is half full, in used memory.
 func (sh *shard) accountSketchLocked() {
 	if b := int64(sh.pol.SketchBytes()); b != sh.sketchBytes {
-		sh.db.used.Add(b - sh.sketchBytes)
+		sh.db.addHeap(b - sh.sketchBytes)
 		sh.sketchBytes = b
 	}
 }

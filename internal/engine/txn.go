@@ -344,6 +344,7 @@ func (t *Txn) Flush() {
 		db.slotLen[i].Store(0)
 	}
 	db.used.Store(0) // every change to used and dead happens under a shard lock: all are held
+	db.heap.Store(0)
 	db.dead.Store(0)
 	db.publishLocked(&db.shards[0], OpFlush, ReasonUser, 0, nil, nil)
 }

@@ -48,8 +48,8 @@ func AvailableFS(fsys fs.FS) int64 {
 }
 
 // DefaultMaxMemory returns the maxmemory a node should default to when it may use avail bytes
-// (see Available): 75% of avail, lowered where needed so that maxmemory plus Headroom, the Go
-// runtime's memory limit, stays within 90% of avail, and never below 25% of avail. From about
+// (see Available): 75% of avail, lowered where needed so that maxmemory plus Overhead stays
+// within 90% of avail, and never below 25% of avail. From about
 // 430 MiB up that is plain 75%; 256 MiB gives 166 MiB, 128 MiB gives 51 MiB. The rest of avail
 // is for what accounting does not see: the runtime, stacks, buffers, garbage awaiting
 // collection and fragmentation. It returns 0 (no limit) when avail is not positive (unknown).
@@ -57,9 +57,14 @@ func DefaultMaxMemory(avail int64) int64 {
 	if avail <= 0 {
 		return 0
 	}
-	m := min(avail/4*3, avail-avail/10-Headroom)
+	m := min(avail/4*3, avail-avail/10-Overhead)
 	return max(m, avail/4)
 }
+
+// Overhead is what DefaultMaxMemory leaves a node beyond maxmemory, 64 MiB: Headroom for the Go
+// runtime, the arenas' allowance for dead bytes, slack and head segments (10 MiB up to a
+// maxmemory of 512 MiB) and the binary's pages (14 MiB), with a margin.
+const Overhead = 64 << 20
 
 // memTotal returns MemTotal from proc/meminfo in bytes, or 0.
 func memTotal(fsys fs.FS) int64 {

@@ -159,8 +159,8 @@ func TestDefaultMaxMemory(t *testing.T) {
 		{-1, 0},
 		{1 << 30, 768 * mib}, // 75%
 		{16 << 30, 12 << 30}, // 75%
-		{256 * mib, 256*mib - 256*mib/10 - Headroom}, // 90% less Headroom, below 75%
-		{128 * mib, 128*mib - 128*mib/10 - Headroom},
+		{256 * mib, 256*mib - 256*mib/10 - Overhead}, // 90% less Headroom, below 75%
+		{128 * mib, 128*mib - 128*mib/10 - Overhead},
 		{64 * mib, 16 * mib}, // never below 25%
 	}
 	for _, tc := range cases {
@@ -168,8 +168,8 @@ func TestDefaultMaxMemory(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("DefaultMaxMemory(%d) = %d, want %d", tc.avail, got, tc.want)
 		}
-		if tc.avail > 4*Headroom && got+Headroom > tc.avail-tc.avail/10 {
-			t.Errorf("DefaultMaxMemory(%d) = %d: the Go limit %d is above 90%% of it", tc.avail, got, got+Headroom)
+		if tc.avail > 4*Overhead && got+Overhead > tc.avail-tc.avail/10 {
+			t.Errorf("DefaultMaxMemory(%d) = %d: with Overhead, %d is above 90%% of it", tc.avail, got, got+Overhead)
 		}
 	}
 }

@@ -357,3 +357,40 @@ func cpuTime(t *testing.T) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestLoopServingLetsRuntimeStop checks that a loop's non-blocking system calls (reads,
+// writes, epoll polls) go through the scheduler, so that a stop-the-world that comes while one
+// runs takes the loop's P without waiting for its thread: a goroutine dump, which stops the
+// world, must find the loop goroutine "in syscall" while it serves a client and polls between
+// requests. With raw system calls the loop is always found running or runnable.
+func TestLoopServingLetsRuntimeStop(t *testing.T) {
+	for _, keep := range []string{"yes", "no"} {
+		t.Run("io-loops-keep-p="+keep, func(t *testing.T) {
+			// A spin of 10 ms after each request keeps the loop polling between them.
+			n := startNode(t, "1", map[string]string{"io-loops-keep-p": keep, "io-loops-spin-us": "10000"})
+			c, r := rawConn(t, n)
+			buf := make([]byte, 1<<20)
+			states := map[string]int{}
+			for i := 0; i < 400 && states["syscall"] == 0; i++ {
+				io.WriteString(c, "PING\r\n")
+				expectLine(t, r, "+PONG\r\n")
+				dump := string(buf[:runtime.Stack(buf, true)])
+				for _, g := range strings.Split(dump, "\n\n") {
+					if !strings.Contains(g, "server.(*eventLoop).run") {
+						continue
+					}
+					head, _, _ := strings.Cut(g, "\n") // "goroutine 7 [syscall]:"
+					_, state, _ := strings.Cut(head, "[")
+					state, _, _ = strings.Cut(state, "]")
+					state, _, _ = strings.Cut(state, ",")
+					states[state]++
+				}
+			}
+			if states["syscall"] == 0 {
+				t.Fatalf("the serving loop was never in a system call the scheduler knows of when the world stopped: %v", states)
+			}
+			t.Logf("loop states when the world stopped: %v", states)
+			healthy(t, n)
+		})
+	}
+}
