@@ -55,7 +55,7 @@ func (lc *loopConn) Read(p []byte) (int, error) {
 	}
 	lc.readable = false
 	for {
-		n, err := sysRead(int(lc.fd), p)
+		n, err := rawRead(int(lc.fd), p)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -93,9 +93,9 @@ func (lc *loopConn) Write(p []byte) (int, error) {
 		lc.pending = append(lc.pending, p...)
 		return len(p), nil
 	}
-	n, err := sysWrite(int(lc.fd), p)
+	n, err := rawWrite(int(lc.fd), p)
 	for err == syscall.EINTR {
-		n, err = sysWrite(int(lc.fd), p)
+		n, err = rawWrite(int(lc.fd), p)
 	}
 	if err == syscall.EAGAIN {
 		n, err = 0, nil
@@ -135,40 +135,36 @@ func (lc *loopConn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-// sysRead and sysWrite are read(2) and write(2) on a non-blocking socket, and pollNow is
-// epoll_wait with a zero timeout: none of them blocks. They go through the scheduler's syscall
-// bookkeeping (syscall.Syscall), which costs some 50 ns a call and no measurable CPU per
-// request (BENCHMARKS.md), so that while one runs the loop's P is in a system call: a
-// stop-the-world (each GC cycle has two) takes such a P at once, where it would otherwise wait
-// for the loop's thread to take a preemption signal. On a busy host that thread is often
-// waiting for a CPU, and the OS most often takes the CPU from a thread that mostly makes
-// system calls as one ends, while the P is still in the system call.
-func sysRead(fd int, p []byte) (int, error) {
+// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket.
+// They never block, so they skip the scheduler's syscall bookkeeping, which
+// would otherwise keep the runtime's monitor thread waking every 20 µs.
+func rawRead(fd int, p []byte) (int, error) {
 	var ptr unsafe.Pointer
 	if len(p) > 0 {
 		ptr = unsafe.Pointer(&p[0])
 	}
-	n, _, e := syscall.Syscall(syscall.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(ptr), uintptr(len(p)))
 	if e != 0 {
 		return 0, e
 	}
 	return int(n), nil
 }
 
-func sysWrite(fd int, p []byte) (int, error) {
+func rawWrite(fd int, p []byte) (int, error) {
 	var ptr unsafe.Pointer
 	if len(p) > 0 {
 		ptr = unsafe.Pointer(&p[0])
 	}
-	n, _, e := syscall.Syscall(syscall.SYS_WRITE, uintptr(fd), uintptr(ptr), uintptr(len(p)))
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(ptr), uintptr(len(p)))
 	if e != 0 {
 		return 0, e
 	}
 	return int(n), nil
 }
 
+// pollNow is epoll_wait with a zero timeout: it never blocks.
 func pollNow(epfd int, events []syscall.EpollEvent) int {
-	n, _, e := syscall.Syscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+	n, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
 	if e != 0 {
 		return 0
 	}
