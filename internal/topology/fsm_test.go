@@ -53,6 +53,24 @@ func join(t testing.TB, f *fsm, idx *uint64, id string) {
 	}
 }
 
+// drain applies the Drain of id, with the placeholder placer's plan.
+func drain(t testing.TB, f *fsm, idx *uint64, id string) {
+	t.Helper()
+	m := f.cur.Load()
+	p, err := PlaceholderPlacer{}.Leave(m.placement, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := m.diff(p, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	*idx++
+	if err := applyTo(t, f, *idx, &pb.Entry{Op: &pb.Entry_Drain{Drain: &pb.Drain{Id: id, Rebalance: rb}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func bootstrapped(t testing.TB, rf int) *fsm {
 	t.Helper()
 	f := newFSM()
@@ -137,19 +155,7 @@ func TestFSMLifecycle(t *testing.T) {
 					t.Fatalf("node %d serves %d slots", i, n)
 				}
 			}
-			// Drain node 2.
-			p, err := PlaceholderPlacer{}.Leave(m.placement, nid(2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rb, err := m.diff(p, nid(2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			idx++
-			if err := applyTo(t, f, idx, &pb.Entry{Op: &pb.Entry_Drain{Drain: &pb.Drain{Id: nid(2), Rebalance: rb}}}); err != nil {
-				t.Fatal(err)
-			}
+			drain(t, f, &idx, nid(2))
 			m = f.cur.Load()
 			checkMap(t, m)
 			mb, _ := m.Member(nid(2))

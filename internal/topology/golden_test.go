@@ -70,19 +70,7 @@ func TestGoldenLifecycle(t *testing.T) {
 	step("join 03")
 	moveAll(t, f, &idx)
 	step("slots moved")
-	m := f.cur.Load()
-	p, err := PlaceholderPlacer{}.Leave(m.placement, nid(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, err := m.diff(p, nid(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx++
-	if err := applyTo(t, f, idx, &pb.Entry{Op: &pb.Entry_Drain{Drain: &pb.Drain{Id: nid(2), Rebalance: rb}}}); err != nil {
-		t.Fatal(err)
-	}
+	drain(t, f, &idx, nid(2))
 	step("drain 02")
 	moveAll(t, f, &idx)
 	step("slots moved")

@@ -102,25 +102,13 @@ func TestViewOfARemovedNode(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m := f.cur.Load()
-	p, err := PlaceholderPlacer{}.Leave(m.placement, nid(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, err := m.diff(p, nid(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx++
-	if err := applyTo(t, f, idx, &pb.Entry{Op: &pb.Entry_Drain{Drain: &pb.Drain{Id: nid(2), Rebalance: rb}}}); err != nil {
-		t.Fatal(err)
-	}
+	drain(t, f, &idx, nid(2))
 	moveAll(t, f, &idx)
 	idx++
 	if err := applyTo(t, f, idx, &pb.Entry{Op: &pb.Entry_Remove{Remove: &pb.Remove{Id: nid(2)}}}); err != nil {
 		t.Fatal(err)
 	}
-	m = f.cur.Load()
+	m := f.cur.Load()
 	if mb, _ := m.Member(nid(2)); mb.State != Gone {
 		t.Fatalf("removed member %+v", mb)
 	}
