@@ -207,6 +207,17 @@ func printWindows(phase string, ws []gcWindow, cycle string) {
 		cycle, dur(percentile(cy, 0.5)), dur(cy[len(cy)-1]))
 }
 
+// printLatencies prints the percentiles of the requests' latency (from the scheduled send)
+// and service time (from the actual send).
+func printLatencies(lat, svc []time.Duration) {
+	s := sortedCopy(lat)
+	fmt.Printf("request latency (from the scheduled send): p50 %s, p99 %s, p99.9 %s, max %s\n",
+		dur(percentile(s, 0.5)), dur(percentile(s, 0.99)), dur(percentile(s, 0.999)), dur(s[len(s)-1]))
+	s = sortedCopy(svc)
+	fmt.Printf("service time (from the actual send): p50 %s, p99 %s, p99.9 %s, max %s\n",
+		dur(percentile(s, 0.5)), dur(percentile(s, 0.99)), dur(percentile(s, 0.999)), dur(s[len(s)-1]))
+}
+
 // reportLatency prints request latency overall and near collections versus away from them.
 func reportLatency(reqs []request, ws []gcWindow) {
 	if len(reqs) == 0 {
@@ -226,12 +237,7 @@ func reportLatency(reqs []request, ws []gcWindow) {
 			worst = r
 		}
 	}
-	s := sortedCopy(all)
-	fmt.Printf("request latency (from the scheduled send): p50 %s, p99 %s, p99.9 %s, max %s\n",
-		dur(percentile(s, 0.5)), dur(percentile(s, 0.99)), dur(percentile(s, 0.999)), dur(s[len(s)-1]))
-	s = sortedCopy(svc)
-	fmt.Printf("service time (from the actual send): p50 %s, p99 %s, p99.9 %s, max %s\n",
-		dur(percentile(s, 0.5)), dur(percentile(s, 0.99)), dur(percentile(s, 0.999)), dur(s[len(s)-1]))
+	printLatencies(all, svc)
 	for _, g := range []struct {
 		name string
 		l    []time.Duration

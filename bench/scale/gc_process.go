@@ -191,12 +191,7 @@ func reportSpikes(reqs []request, ws []gcWindow, stalls []stall, length time.Dur
 	for i, r := range reqs {
 		lat[i], svc[i] = r.lat, r.svc
 	}
-	s := sortedCopy(lat)
-	fmt.Printf("request latency (from the scheduled send): p50 %s, p99 %s, p99.9 %s, max %s\n",
-		dur(percentile(s, 0.5)), dur(percentile(s, 0.99)), dur(percentile(s, 0.999)), dur(s[len(s)-1]))
-	s = sortedCopy(svc)
-	fmt.Printf("service time (from the actual send): p50 %s, p99 %s, p99.9 %s, max %s\n",
-		dur(percentile(s, 0.5)), dur(percentile(s, 0.99)), dur(percentile(s, 0.999)), dur(s[len(s)-1]))
+	printLatencies(lat, svc)
 
 	var inGC time.Duration
 	for _, w := range ws {

@@ -127,15 +127,7 @@ func startNode(c *config, conns int) (*larder.Node, *redis.Client, error) {
 		ln.Close()
 		return nil, nil, err
 	}
-	rdb := redis.NewClient(&redis.Options{
-		Addr:            n.Addr().String(),
-		PoolSize:        conns,
-		MinIdleConns:    conns,
-		ReadTimeout:     30 * time.Second,
-		WriteTimeout:    30 * time.Second,
-		DisableIdentity: true,
-		Protocol:        2,
-	})
+	rdb := redis.NewClient(clientOptions(n.Addr().String(), conns))
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		n.Close()
 		return nil, nil, err
@@ -214,5 +206,19 @@ func startProfile(c *config) func() {
 	return func() {
 		pprof.StopCPUProfile()
 		f.Close()
+	}
+}
+
+// clientOptions are the load's client options for a node at addr: a pool of conns
+// connections kept open, RESP2, and timeouts long enough for a node that is busy loading.
+func clientOptions(addr string, conns int) *redis.Options {
+	return &redis.Options{
+		Addr:            addr,
+		PoolSize:        conns,
+		MinIdleConns:    conns,
+		ReadTimeout:     30 * time.Second,
+		WriteTimeout:    30 * time.Second,
+		DisableIdentity: true,
+		Protocol:        2,
 	}
 }

@@ -148,16 +148,9 @@ func startChild(c *config) (*child, error) {
 // client returns a client of the child with room for conns connections, once it answers
 // PING (within 30 s).
 func (ch *child) client(conns int) (*redis.Client, error) {
-	rdb := redis.NewClient(&redis.Options{
-		Addr:            ch.addr,
-		PoolSize:        conns,
-		MinIdleConns:    conns,
-		ReadTimeout:     30 * time.Second,
-		WriteTimeout:    30 * time.Second,
-		DisableIdentity: true,
-		Protocol:        2,
-		MaxRetries:      -1,
-	})
+	o := clientOptions(ch.addr, conns)
+	o.MaxRetries = -1
+	rdb := redis.NewClient(o)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		err := rdb.Ping(context.Background()).Err()
