@@ -58,13 +58,13 @@ type controlPlane struct {
 	goneOnce sync.Once
 
 	applyMu sync.Mutex // serializes apply
-	applied uint64     // epoch of the map in view; guarded by applyMu
-	// mapped is set once view holds a cluster map: until then it is the
-	// placeholder cluster of one, which serves every slot.
-	mapped atomic.Bool
-	dir    string // removed at close when the node made it for one run
-	stop   context.CancelFunc
-	done   chan struct{} // closed when the map follower has returned
+	// applied is the epoch of the map in view, written under applyMu; 0 while
+	// view is still the placeholder cluster of one, which serves every slot
+	// (a map's epoch is its Raft index, from 1).
+	applied atomic.Uint64
+	dir     string // removed at close when the node made it for one run
+	stop    context.CancelFunc
+	done    chan struct{} // closed when the map follower has returned
 }
 
 // clusterAddrs are the addresses a node's cluster parts listen on and
@@ -282,7 +282,7 @@ func startControlPlane(cfg *config.Store, port int, ephemeral bool, view *cluste
 func (cp *controlPlane) apply(m *topology.Map) error {
 	cp.applyMu.Lock()
 	defer cp.applyMu.Unlock()
-	if m.Epoch < cp.applied {
+	if m.Epoch < cp.applied.Load() {
 		return nil
 	}
 	if me, ok := m.Member(cp.topo.ID()); ok && me.State == topology.Gone && cp.removed != nil {
@@ -301,8 +301,7 @@ func (cp *controlPlane) apply(m *topology.Map) error {
 	if err := cp.view.Set(v); err != nil {
 		return err
 	}
-	cp.mapped.Store(true)
-	cp.applied = m.Epoch
+	cp.applied.Store(m.Epoch)
 	if cp.fan != nil {
 		var peers []string
 		for _, mb := range m.Members {
@@ -373,7 +372,7 @@ func (cp *controlPlane) accept(source string, slots []uint16) error {
 // says no while the view is still the placeholder that serves every slot (a
 // joining node imports slots before its first map is applied).
 func (cp *controlPlane) owns(slot uint16) bool {
-	return cp.mapped.Load() && cp.view.Slot(slot).Local
+	return cp.applied.Load() != 0 && cp.view.Slot(slot).Local
 }
 
 // runMoves moves the slots the map takes from this node to their new

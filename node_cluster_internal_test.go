@@ -40,7 +40,7 @@ func TestOwnsFollowsTheView(t *testing.T) {
 	if err := st.Set(view(b)); err != nil {
 		t.Fatal(err)
 	}
-	cp.mapped.Store(true) // as apply does
+	cp.applied.Store(1) // as apply does
 	if cp.owns(42) {
 		t.Fatal("owns a slot the view gives to another node")
 	}
