@@ -103,7 +103,7 @@ func (db *DB) ExpireCycle(now int64) int {
 	defer db.expireMu.Unlock()
 	x := &db.expire
 	// The pace runs on a clock that never goes back: a cycle earlier than the last does nothing.
-	clock, elapsed := now, int64(expireMaxElapsed)
+	elapsed := int64(expireMaxElapsed)
 	if x.sweeps == nil {
 		x.sweeps = make([]sweep, len(db.shards))
 		for i := range x.sweeps {
@@ -117,10 +117,9 @@ func (db *DB) ExpireCycle(now int64) int {
 			// come round again. Wait for the clock to catch up.
 			return 0
 		}
-		clock = now
-		elapsed = min(clock-x.last, expireMaxElapsed)
+		elapsed = min(now-x.last, expireMaxElapsed)
 	}
-	x.last = clock
+	x.last = now
 	budget := expireBudget(elapsed, len(db.shards))
 
 	removed, visited, capped := 0, 0, false
@@ -134,7 +133,7 @@ func (db *DB) ExpireCycle(now int64) int {
 		sw.due += int64(sh.ttl.n) * elapsed * 1000 / int64(sw.period)
 		r, v, c := db.scanGroupsLocked(sh, now, budget)
 		if !c {
-			sr, sv, sc := db.sweepLocked(sh, sw, now, clock, budget-v)
+			sr, sv, sc := db.sweepLocked(sh, sw, now, budget-v)
 			r, v, c = r+sr, v+sv, sc
 		} else {
 			sw.due = min(sw.due, int64(budget)*1000) // carried over, as by a capped sweep
@@ -164,7 +163,7 @@ func expireBudget(elapsed int64, shards int) int {
 }
 
 // sweepLocked goes on with sw, the sweep of sh's TTL set, deleting the keys expired at now
-// (clock is the pace's clock, see ExpireCycle). It visits at least expireKeysPerLoop keys,
+// (never earlier than the previous cycle's, see ExpireCycle). It visits at least expireKeysPerLoop keys,
 // then while sw.due lasts or the last chunk had more than twice expireAcceptableStale
 // percent of candidates, and at most budget keys or one round. It returns the keys removed
 // and visited, and whether the budget stopped it with visits due.
@@ -177,7 +176,7 @@ func expireBudget(elapsed int64, shards int) int {
 // Deleting a key may move other refs of the set backwards (linear probing closes the gap),
 // and compaction moves records to new refs; a ref moved behind the cursor waits for the
 // next round.
-func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (removed, visited int, capped bool) {
+func (db *DB) sweepLocked(sh *shard, sw *sweep, now int64, budget int) (removed, visited int, capped bool) {
 	var b expireBatch
 	flush := func() {
 		found := db.expireBatchLocked(sh, &b, now)
@@ -191,7 +190,7 @@ func (db *DB) sweepLocked(sh *shard, sw *sweep, now, clock int64, budget int) (r
 		if pos >= len(sh.ttl.cells) {
 			flush() // the round's count is complete
 			pos = 0
-			db.endRound(sw, clock, len(sh.ttl.cells))
+			db.endRound(sw, now, len(sh.ttl.cells))
 			continue
 		}
 		ref := sh.ttl.cells[pos]
