@@ -56,6 +56,7 @@ type config struct {
 	port     int           // gc and node: the child node's port
 	nodeBin  string        // gc: a larder binary to run as the node; "": this program in -mode node
 	nodeGOGC string        // gc: GOGC for the node; "": as in this environment
+	nodeNice int           // gc: the node's niceness relative to this program's (negative: ahead of the load)
 	trace    string        // gc: write an execution trace of the node to this file
 	traceAt  time.Duration // gc: how far into the measured load the trace starts
 	traceFor time.Duration // gc: how long the trace lasts
@@ -84,6 +85,7 @@ func main() {
 	flag.IntVar(&c.port, "port", 7861, "gc: the node's port on 127.0.0.1 (a child process)")
 	flag.StringVar(&c.nodeBin, "node-bin", "", "gc: a larder binary to run as the node (not named larder: scripts pkill that name); default: this program in -mode node")
 	flag.StringVar(&c.nodeGOGC, "node-gogc", "", "gc: GOGC for the node process")
+	flag.IntVar(&c.nodeNice, "node-nice", 0, "gc: the node's niceness relative to this program's, through nice(1); negative (root only) puts the node ahead of the load")
 	flag.StringVar(&c.trace, "trace", "", "gc: write an execution trace of the node (needs no -node-bin) to this file")
 	flag.DurationVar(&c.traceAt, "trace-at", 10*time.Second, "gc: start of the trace, from the start of the measured load")
 	flag.DurationVar(&c.traceFor, "trace-for", 10*time.Second, "gc: length of the trace")

@@ -105,7 +105,8 @@ type child struct {
 }
 
 // startChild starts the node process: -node-bin with --port and --hz, or this program in
-// -mode node; with GODEBUG=gctrace=1 and, if -node-gogc is set, that GOGC.
+// -mode node; with GODEBUG=gctrace=1, if -node-gogc is set, that GOGC, and if -node-nice is
+// set, through nice(1).
 func startChild(c *config) (*child, error) {
 	var cmd *exec.Cmd
 	port := strconv.Itoa(c.port)
@@ -122,6 +123,9 @@ func startChild(c *config) (*child, error) {
 		}
 		cmd = exec.Command(exe, "-mode", "node", "-port", port, "-hz", strconv.Itoa(c.hz), "-trace", c.trace,
 			"-gc-every", c.gcEvery.String(), "-set", c.set)
+	}
+	if c.nodeNice != 0 {
+		cmd = exec.Command("nice", append([]string{"-n", strconv.Itoa(c.nodeNice), cmd.Path}, cmd.Args[1:]...)...)
 	}
 	env := []string{}
 	for _, e := range os.Environ() {
