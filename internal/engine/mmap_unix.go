@@ -5,6 +5,8 @@ package engine
 import (
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // mapMemory returns n bytes of zeroed memory outside the Go heap, so that the garbage collector
@@ -27,7 +29,7 @@ func unmapMemory(b []byte) {
 // releaseMemory gives the pages of b, part of memory from mapMemory, back to the OS, keeping
 // the mapping: the pages read as zeros and are resident again once written.
 func releaseMemory(b []byte) {
-	if err := syscall.Madvise(b, syscall.MADV_DONTNEED); err != nil {
+	if err := unix.Madvise(b, unix.MADV_DONTNEED); err != nil { // syscall has no Madvise on macOS
 		panic("engine: madvise: " + err.Error())
 	}
 }

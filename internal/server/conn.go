@@ -135,7 +135,7 @@ func (s *Server) readFailed(ss *session, err error) {
 // It returns nil when nc exposes no file descriptor.
 func goneWatcher(nc net.Conn) func() (<-chan struct{}, func()) {
 	sc, ok := nc.(syscall.Conn)
-	if !ok {
+	if !ok || !canPeek {
 		return nil
 	}
 	rc, err := sc.SyscallConn()
@@ -152,7 +152,7 @@ func goneWatcher(nc net.Conn) func() (<-chan struct{}, func()) {
 			var b [1]byte
 			closed := false
 			err := rc.Read(func(fd uintptr) bool {
-				n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+				n, err := peek(fd, b[:])
 				if err == syscall.EAGAIN || err == syscall.EINTR {
 					return false // nothing yet: wait for readiness
 				}

@@ -16,8 +16,9 @@ import (
 )
 
 // loopTick bounds how long a loop sleeps in epoll_wait, so that it notices
-// Shutdown and idle clients.
-const loopTick = 100 * time.Millisecond
+// Shutdown and idle clients. Each loop takes it when it starts; tests lengthen
+// it (SetLoopTick in export_test.go).
+var loopTick = 100 * time.Millisecond
 
 // loopFlushSize is how many reply bytes a loop lets pile up while it runs a
 // client's pipeline before writing them.
@@ -30,6 +31,7 @@ const loopFlushSize = 64 << 10
 type eventLoop struct {
 	s    *Server
 	epfd int
+	tick time.Duration // loopTick when the loop started
 
 	mu    sync.Mutex // guards conns and done
 	conns map[int32]*loopConn
@@ -72,7 +74,7 @@ func (s *Server) startLoops(n int) []*eventLoop {
 			s.log.Warn("epoll_create failed", "err", err, "loops", len(loops))
 			return loops // nil: goroutine mode; the loops started exit with Shutdown
 		}
-		l := &eventLoop{s: s, epfd: epfd, conns: make(map[int32]*loopConn), keepP: !s.yieldP && claimP()}
+		l := &eventLoop{s: s, epfd: epfd, tick: loopTick, conns: make(map[int32]*loopConn), keepP: !s.yieldP && claimP()}
 		loops = append(loops, l)
 		s.wg.Add(1)
 		go l.run()
@@ -178,13 +180,13 @@ func (l *eventLoop) run() {
 		if n == 0 {
 			var err error
 			if l.keepP {
-				n, err = pollWait(l.epfd, events[:], int(loopTick/time.Millisecond))
+				n, err = pollWait(l.epfd, events[:], int(l.tick/time.Millisecond))
 			} else {
-				n, err = syscall.EpollWait(l.epfd, events[:], int(loopTick/time.Millisecond))
+				n, err = syscall.EpollWait(l.epfd, events[:], int(l.tick/time.Millisecond))
 			}
 			if err != nil && err != syscall.EINTR {
 				l.s.log.Error("epoll_wait failed", "err", err)
-				time.Sleep(loopTick)
+				time.Sleep(l.tick)
 			}
 			n = max(n, 0)
 		}
@@ -207,7 +209,7 @@ func (l *eventLoop) run() {
 			l.closeAll()
 			return
 		}
-		if idle > 0 && l.now.Sub(l.lastScan) >= loopTick {
+		if idle > 0 && l.now.Sub(l.lastScan) >= l.tick {
 			l.lastScan = l.now
 			l.closeIdle(idle)
 		}

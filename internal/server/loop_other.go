@@ -2,7 +2,13 @@
 
 package server
 
-import "net"
+import (
+	"net"
+	"time"
+)
+
+// loopTick is the Linux loops' longest sleep; here it only lets the tests set it.
+var loopTick = 100 * time.Millisecond
 
 // eventLoop is not available without epoll.
 type eventLoop struct{}
