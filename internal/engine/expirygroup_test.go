@@ -191,51 +191,87 @@ func TestExpiryGroupFreedWhole(t *testing.T) {
 	}
 }
 
-// TestExpiryGroupLaterTTL checks that a key of an expiry group given a later TTL (SET again,
-// or EXPIRE) or none leaves or outlives its group's segment safely: a SET moves it to the
-// group of its new TTL, and a segment that outlives its bucket by the grace is compacted.
-func TestExpiryGroupLaterTTL(t *testing.T) {
+// TestExpiryGroupTTLChange checks that a key of an expiry group whose expiry time leaves its
+// bucket (a SET or EXPIRE giving it a later or an earlier one, or none) moves to the group of
+// its new time, or out of the groups, and that one whose time stays within the bucket stays,
+// its segment's table updated; and that active expiry finds each key at its new time and
+// keeps the others.
+func TestExpiryGroupTTLChange(t *testing.T) {
 	db := openTest(t, Options{Shards: 1})
 	now := t0
-	at := now + 10_000
+	b := (now+10_000)>>12 + 1
+	at := b<<12 + 2_000 // in the middle of a bucket 10-14 s ahead
 	val := string(make([]byte, 100))
 	for i := range 100 {
 		set(db, now, fmt.Sprintf("k%d", i), val, at)
 	}
+	expire := func(key string, at int64) {
+		var tx Txn
+		k := []byte(key)
+		db.Begin(&tx, now, k)
+		tx.SetExpire(k, tx.Lookup(k), at)
+		tx.End()
+	}
 	r0, s0 := refOf(t, db, "k0")
-	set(db, now, "k0", val, at+60_000)
-	if r, s := refOf(t, db, "k0"); r>>offBits == r0>>offBits || s.expEnd < at+60_000 {
-		t.Errorf("k0 given a later TTL stayed in its segment (end %d -> %d)", s0.expEnd, s.expEnd)
+	cases := []struct {
+		key    string
+		change func(string, int64)
+		at     int64 // 0: none
+		moves  bool
+	}{
+		{"k0", func(k string, at int64) { set(db, now, k, val, at) }, at + 60_000, true},
+		{"k1", func(k string, at int64) { set(db, now, k, val, at) }, 0, true},
+		{"k2", expire, at + 120_000, true},
+		{"k3", expire, now + 3_000, true}, // before the bucket begins
+		{"k4", expire, at - 1_000, false}, // earlier, within the bucket
+		{"k5", expire, at + 1_000, false}, // later, within the bucket
+		{"k6", expire, 0, true},           // PERSIST
+		{"k7", func(k string, at int64) { set(db, now, k, val, at) }, at - 500, false},
 	}
-	set(db, now, "k1", val, 0)
-	if r, s := refOf(t, db, "k1"); s.expEnd != 0 {
-		t.Errorf("k1 without a TTL stayed in an expiry group's segment (ref %x)", r)
+	for _, c := range cases {
+		before, _ := refOf(t, db, c.key)
+		c.change(c.key, c.at)
+		r, s := refOf(t, db, c.key)
+		if moved := r != before; moved != c.moves {
+			t.Errorf("%s given expiry time %d: moved %v, want %v", c.key, c.at, moved, c.moves)
+		}
+		switch {
+		case c.at == 0 && s.expEnd != 0:
+			t.Errorf("%s without a TTL is in an expiry group's segment", c.key)
+		case c.at != 0 && (s.expEnd == 0 || c.at > s.expEnd || c.at < s.bucketStart()):
+			t.Errorf("%s expiring at %d is in the segment of bucket %d..%d", c.key, c.at, s.bucketStart(), s.expEnd)
+		}
 	}
-	// EXPIRE keeps the record where it is; the segment then outlives its bucket.
-	var tx Txn
-	k := []byte("k2")
-	db.Begin(&tx, now, k)
-	tx.SetExpire(k, tx.Lookup(k), at+120_000)
-	tx.End()
-	r2, _ := refOf(t, db, "k2")
-	for now < at+(1<<12)+groupGrace+1_000 {
-		now += 100
-		db.ExpireCycle(now)
+	if r, _ := refOf(t, db, "k8"); r>>offBits != r0>>offBits || s0.expEnd == 0 {
+		t.Fatalf("k8 left its group's segment")
 	}
-	if n := db.Len(); n != 3 {
-		t.Fatalf("%d keys left, want 3", n)
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
 	}
-	// A write rolling a group's head has unlock compact it.
-	for i := range 100 {
-		set(db, now, fmt.Sprintf("x%d", i), val, now+5_000)
+	// Each key is gone within a scan interval (512 ms in a 4-second bucket, 8 s in a 65-second
+	// one) and a cycle of its time, and the keys expiring later are kept until then.
+	const short, long = (1 << groupShift0) / groupScansPerBucket, (1 << (groupShift0 + groupLevelShift)) / groupScansPerBucket
+	for _, c := range []struct {
+		at       int64
+		interval int64
+		keys     int // left once at has passed by the interval and a cycle
+	}{{now + 3_000, short, 99}, {at - 1_000, short, 98}, {at - 500, short, 97}, {at, short, 5}, {at + 1_000, short, 4},
+		{at + 60_000, long, 3}, {at + 120_000, long, 2}} {
+		for now <= c.at+c.interval+100 {
+			now += 100
+			db.ExpireCycle(now)
+			if now < c.at && db.Len() < c.keys+1 {
+				t.Fatalf("at %d, before %d: %d keys left, want more than %d", now, c.at, db.Len(), c.keys)
+			}
+		}
+		if n := db.Len(); n != c.keys {
+			t.Fatalf("%d ms after %d: %d keys left, want %d", now-c.at, c.at, n, c.keys)
+		}
 	}
-	for _, k := range []string{"k0", "k1", "k2"} {
+	for _, k := range []string{"k1", "k6"} {
 		if v, ok := get(db, now, k); !ok || v != val {
 			t.Fatalf("%s lost", k)
 		}
-	}
-	if r, s := refOf(t, db, "k2"); r == r2 || (s.expEnd != 0 && s.expEnd < at+120_000) {
-		t.Errorf("k2 still in its old group's segment (ref %x, end %d) after its bucket and the grace", r, s.expEnd)
 	}
 	if err := db.checkStorage(); err != nil {
 		t.Fatal(err)
@@ -246,7 +282,7 @@ func TestExpiryGroupLaterTTL(t *testing.T) {
 // evicted as any key, and that the keyspace stays within maxmemory and the allowance, also
 // once maxmemory is halved.
 func TestExpiryGroupEviction(t *testing.T) {
-	for _, policy := range []string{"allkeys-lru", "volatile-ttl", TinyLFU} {
+	for _, policy := range []string{"allkeys-lru", "volatile-ttl", "volatile-random", "volatile-lru", TinyLFU} {
 		t.Run("policy="+policy, func(t *testing.T) {
 			db := openTest(t, Options{Shards: 1})
 			if err := db.SetPolicy(policy); err != nil {
@@ -298,5 +334,35 @@ func TestExpiryGroupEviction(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestExpiryGroupNotInTTLSet checks that keys in expiry groups' segments are not in the TTL
+// set, which holds the other keys with a TTL alone, yet are counted as keys with a TTL and
+// drawn by the volatile policies' sampling.
+func TestExpiryGroupNotInTTLSet(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	sh := &db.shards[0]
+	now := t0
+	for i := range 1000 {
+		set(db, now, fmt.Sprintf("g%d", i), "v", now+5_000+int64(i)) // grouped
+		set(db, now, fmt.Sprintf("f%d", i), "v", now+3_600_000)      // too far ahead
+	}
+	sh.lock(now)
+	inSet, drawn := sh.ttl.n, map[bool]int{}
+	for range 1000 {
+		if ref := sh.randomLocked(true); ref != 0 {
+			drawn[sh.grouped(ref)]++
+		}
+	}
+	sh.unlock()
+	if inSet != 1000 || db.Stats().Expires != 2000 {
+		t.Errorf("TTL set of %d keys, %d keys with a TTL; want 1000 and 2000", inSet, db.Stats().Expires)
+	}
+	if drawn[true] < 300 || drawn[false] < 300 {
+		t.Errorf("volatile sampling drew %d grouped keys and %d others, want both about 500", drawn[true], drawn[false])
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
 	}
 }
