@@ -93,6 +93,9 @@ type DB struct {
 	tune tuning // TinyLFU's window tuner (tinylfu.go)
 	// recShare is the float64 bits of the share of used memory records take (updateRecShare).
 	recShare atomic.Uint64
+	// lazyShards counts the shards with records of expiry groups in no eviction list
+	// (shard.unlinked, syncLazyLocked).
+	lazyShards atomic.Int32
 	// evictions counts CheckMemory's eviction runs, to update recShare now and then. Guarded
 	// by evictMu.
 	evictions int

@@ -73,6 +73,7 @@ func (db *DB) CheckMemory(now int64) error {
 	}
 	db.evictMu.Lock()
 	defer db.evictMu.Unlock()
+	db.linkAllShards(now)
 	box := db.policy.Load()
 	if box != db.poolPolicy {
 		// The policy changed since the pool was filled: its ranks are stale.

@@ -366,3 +366,90 @@ func TestExpiryGroupNotInTTLSet(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestExpiryGroupLazyLinks checks that far below maxmemory (or without one) the records of
+// expiry groups are left out of the eviction lists, the others not, and that a grouped key is
+// read, moved out of the groups (and then linked) and expired safely; that once used memory
+// reaches half of maxmemory the next write links them all; and that CheckMemory links every
+// shard's before TinyLFU evicts, which then evicts grouped keys too.
+func TestExpiryGroupLazyLinks(t *testing.T) {
+	db := openTest(t, Options{Shards: 4})
+	now := t0
+	for i := range 1000 {
+		set(db, now, fmt.Sprintf("g%d", i), "v", now+5_000+int64(i%100)) // grouped
+		set(db, now, fmt.Sprintf("p%d", i), "v", 0)
+	}
+	linked := func() (n int) {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			sh.lock(now)
+			n += sh.pol.Len()
+			sh.unlock()
+		}
+		return n
+	}
+	if n := linked(); n != 1000 || db.lazyShards.Load() != 4 {
+		t.Fatalf("without maxmemory %d records linked, %d shards lazy; want the 1000 without a TTL, 4", n, db.lazyShards.Load())
+	}
+	if _, ok := get(db, now, "g1"); !ok {
+		t.Fatal("g1 lost")
+	}
+	var tx Txn
+	k := []byte("g2")
+	db.Begin(&tx, now, k)
+	tx.SetExpire(k, tx.Lookup(k), now+3_600_000) // out of the groups
+	tx.End()
+	if n := linked(); n != 1001 {
+		t.Fatalf("after g2 left the groups %d records linked, want 1001", n)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Used memory at two thirds of maxmemory: a write links its shard's records.
+	db.SetMaxMemory(db.Stats().UsedMemory * 3 / 2)
+	set(db, now, "g-new", "v", now+5_000)
+	if n := linked(); n <= 1002 || db.lazyShards.Load() != 3 {
+		t.Fatalf("after a write near maxmemory %d records linked, %d shards lazy; want more than 1002, 3", n, db.lazyShards.Load())
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Over the limit, CheckMemory has every shard link its records before TinyLFU evicts,
+	// grouped keys too.
+	db.SetMaxMemory(db.Stats().UsedMemory / 2)
+	if err := db.CheckMemory(now); err != nil {
+		t.Fatal(err)
+	}
+	if n := linked(); n != db.Len() || db.lazyShards.Load() != 0 {
+		t.Fatalf("after CheckMemory %d records linked of %d, %d shards lazy", n, db.Len(), db.lazyShards.Load())
+	}
+	left := 0
+	for i := range 1000 {
+		if _, ok := get(db, now, fmt.Sprintf("g%d", i)); ok {
+			left++
+		}
+	}
+	if left == 1000 || db.Stats().EvictedKeys == 0 {
+		t.Errorf("%d of 1000 grouped keys left after evicting %d keys, want some evicted", left, db.Stats().EvictedKeys)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Expiry deletes linked and lazily left out records alike.
+	db.SetMaxMemory(0)
+	set(db, now, "g-lazy", "v", now+5_000)
+	for end := now + 6_000; now < end; {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	want := int64(0)
+	if _, ok := get(db, now, "g2"); ok { // unless evicted
+		want = 1
+	}
+	if n := db.Stats().Expires; n != want {
+		t.Errorf("%d keys with a TTL left, want %d (g2 alone, if not evicted)", n, want)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -95,8 +95,11 @@ type shard struct {
 	}
 	// sketchBytes is the memory of pol's sketch counted in used memory.
 	sketchBytes int64
-	polSeen     int64        // pol.Bytes() when polBytes was last stored
-	polBytes    atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
+	// lazy: the shard does not link new records of its expiry groups into pol's lists;
+	// unlinked: some live records are in no list (syncLazyLocked).
+	lazy, unlinked bool
+	polSeen        int64        // pol.Bytes() when polBytes was last stored
+	polBytes       atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
 
 	count   atomic.Int64 // number of keys
 	expires atomic.Int64 // len(ttl)
@@ -183,6 +186,8 @@ func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	t.cells[t.findRef(frag, old)] = cell(frag, nref)
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, nref)
+	} else if !sh.grouped(nref) {
+		sh.linkLocked(nref) // out of the groups, not linked yet (see syncLazyLocked)
 	}
 	sh.movedTTLLocked(old, nref, h.expireAt())
 }
@@ -273,6 +278,7 @@ func (sh *shard) resetLocked() {
 	sh.objs, sh.objSize, sh.freeObjs = nil, nil, nil
 	sh.ttl = refSet{}
 	sh.initPolLocked()
+	sh.setUnlinked(false)
 	sh.count.Store(0)
 	sh.expires.Store(0)
 }

@@ -107,6 +107,8 @@ func (db *DB) moveLocked(l *loc, valCap int, addTTL bool, at int64) (old uint32)
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, ref)
 		sh.pol.Resized(ref, int64(h.size()-oh.size()))
+	} else if !sh.grouped(ref) {
+		sh.linkLocked(ref) // out of the groups, not linked yet (see syncLazyLocked)
 	}
 	l.ref = ref
 	return old
