@@ -505,6 +505,7 @@ func (sh *shard) resetArenaLocked() {
 		sh.unspareLocked(m)
 	}
 	sh.spare = nil
+	sh.releaseExtraLocked()
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
 	sh.syncHeadLocked()
 	sh.groups = [groupSlots]groupHead{}

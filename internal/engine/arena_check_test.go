@@ -21,7 +21,7 @@ import (
 // both ways, but records of expiry groups left out lazily (syncLazyLocked), and the lists'
 // counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
-	var used, heap, dead, slack, headSlack int64
+	var used, heap, dead, slack, headSlack, extra int64
 	for si := range db.shards {
 		sh := &db.shards[si]
 		sh.lock(0)
@@ -152,6 +152,10 @@ func (db *DB) checkStorage() error {
 				slack += int64(len(m))
 				headSlack += int64(len(m))
 			}
+			for _, m := range sh.extra {
+				slack += int64(len(m))
+				extra += int64(len(m))
+			}
 			for g, gh := range sh.groups {
 				if gh.seg != 0 && (int(gh.seg) >= len(sh.segs) || int(sh.segs[gh.seg].group) != g+1) {
 					return fmt.Errorf("shard %d: expiry group %d's head %d does not say so", si, g, gh.seg)
@@ -186,6 +190,9 @@ func (db *DB) checkStorage() error {
 	db.segs.mu.Unlock()
 	if h := db.headSlack.Load(); h != headSlack {
 		return fmt.Errorf("head slack %d, the heads hold %d", h, headSlack)
+	}
+	if e := db.extraBytes.Load(); e != extra {
+		return fmt.Errorf("extra spares' bytes %d, the shards hold %d", e, extra)
 	}
 	if s := db.slack.Load(); s != slack {
 		return fmt.Errorf("slack %d, the arenas and the pool hold %d", s, slack)

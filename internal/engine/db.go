@@ -72,6 +72,8 @@ type DB struct {
 	slack atomic.Int64
 	// headSlack is the part of slack in the shards' head segments.
 	headSlack atomic.Int64
+	// extraBytes is the part of slack in the shards' extra spares (spareLocked).
+	extraBytes atomic.Int64
 	// segLen is the length of new shared segments (segLenFor), set from maxmemory.
 	segLen    atomic.Int64
 	offset    atomic.Uint64 // last change offset

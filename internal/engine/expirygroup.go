@@ -46,8 +46,12 @@ const (
 	// groupGrace is how long after the end of its bucket a group's segment is left to active
 	// expiry before compaction may copy what it still holds, in ms.
 	groupGrace = 16_000
-	// groupSpareMax is the most freed group segments a shard keeps resident for reuse.
+	// groupSpareMax is the most freed group segments a shard keeps resident for reuse, out of
+	// the footprint CheckMemory bounds (as the heads' slack is).
 	groupSpareMax = 32
+	// groupExtraMax is the most freed group segments a shard keeps resident for reuse beyond
+	// groupSpareMax, counted in slack as any bytes without records (see spareLocked).
+	groupExtraMax = 96
 	// groupScansPerBucket is how many times active expiry reads the table of expiry times of
 	// a group's segment while its bucket lasts (scanGroupsLocked), every 512 ms at level 0
 	// and every 8 s at level 1: a key waits about half that after it expires, a 16th of its
@@ -258,6 +262,16 @@ func (sh *shard) newGroupSegLocked(n int) uint32 {
 		}
 		sh.unspareLocked(m) // of another length, from before a change of maxmemory
 	}
+	if k := len(sh.extra); k > 0 {
+		m := sh.extra[k-1]
+		sh.extra[k-1] = nil
+		sh.extra = sh.extra[:k-1]
+		sh.db.extraBytes.Add(-int64(len(m)))
+		s.mem, s.res = m, n // resident, in slack: its bytes are the head's slack now
+		sh.db.headSlack.Add(int64(n))
+		sh.groupSlack += int64(n)
+		return i
+	}
 	for k := len(sh.cold); k > 0; k = len(sh.cold) {
 		m := sh.cold[k-1]
 		sh.cold[k-1] = nil
@@ -284,7 +298,11 @@ func (sh *shard) unmapSlabsLocked() {
 		sh.db.headSlack.Add(-int64(len(m)))
 		sh.groupSlack -= int64(len(m))
 	}
-	sh.spare, sh.cold, sh.slab = nil, nil, nil
+	for _, m := range sh.extra {
+		sh.db.slack.Add(-int64(len(m)))
+		sh.db.extraBytes.Add(-int64(len(m)))
+	}
+	sh.spare, sh.extra, sh.cold, sh.slab = nil, nil, nil, nil
 	for _, m := range sh.slabs {
 		unmapMemory(m)
 	}
@@ -301,17 +319,56 @@ func (sh *shard) unspareLocked(m []byte) {
 }
 
 // spareLocked keeps m, the memory of a group segment freed while the shard was held, as a
-// spare, or gives its pages back to the OS when the shard has groupSpareMax spares.
+// spare; beyond groupSpareMax spares, as an extra spare, counted in slack (and so in the
+// footprint CheckMemory bounds, which gives the extra spares back first: releaseExtras);
+// beyond groupExtraMax of those, it gives its pages back to the OS.
+//
+// The segments of an expiry bucket are freed together, when the bucket's last keys expire,
+// while new group heads are taken at the steady pace of the writes: a shard of a keyspace of
+// 10M keys in 256 shards, with TTLs of 1 to 60 s, frees about 50 segments at the end of each
+// 4-second bucket and takes them back over the next 4 seconds. Giving the pages of those
+// beyond the spares back to the OS, then faulting them in again, cost active expiry a quarter
+// of its time (a madvise call per segment) and the writers the page faults.
 func (sh *shard) spareLocked(m []byte) {
-	if len(sh.spare) >= groupSpareMax || len(m) != groupSegLen(int(sh.db.segLen.Load())) {
-		releaseMemory(m)
-		sh.cold = append(sh.cold, m)
+	switch {
+	case len(m) != groupSegLen(int(sh.db.segLen.Load())):
+	case len(sh.spare) < groupSpareMax:
+		sh.spare = append(sh.spare, m)
+		sh.db.slack.Add(int64(len(m)))
+		sh.db.headSlack.Add(int64(len(m)))
+		sh.groupSlack += int64(len(m))
+		return
+	case len(sh.extra) < groupExtraMax:
+		sh.extra = append(sh.extra, m)
+		sh.db.slack.Add(int64(len(m)))
+		sh.db.extraBytes.Add(int64(len(m)))
 		return
 	}
-	sh.spare = append(sh.spare, m)
-	sh.db.slack.Add(int64(len(m)))
-	sh.db.headSlack.Add(int64(len(m)))
-	sh.groupSlack += int64(len(m))
+	releaseMemory(m)
+	sh.cold = append(sh.cold, m)
+}
+
+// releaseExtraLocked gives the pages of the shard's extra spares back to the OS.
+func (sh *shard) releaseExtraLocked() {
+	for k, m := range sh.extra {
+		releaseMemory(m)
+		sh.db.slack.Add(-int64(len(m)))
+		sh.db.extraBytes.Add(-int64(len(m)))
+		sh.cold = append(sh.cold, m)
+		sh.extra[k] = nil
+	}
+	sh.extra = sh.extra[:0]
+}
+
+// releaseExtras gives the pages of every shard's extra spares back to the OS (CheckMemory,
+// when the footprint is over its bound).
+func (db *DB) releaseExtras(now int64) {
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(now)
+		sh.releaseExtraLocked()
+		sh.unlock()
+	}
 }
 
 // sealGroupLocked ends g's head segment, if it has one: no record is added to it any more,

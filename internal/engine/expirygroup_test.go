@@ -453,3 +453,77 @@ func TestExpiryGroupLazyLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestExpiryGroupExtraSpares checks that the segments of a bucket freed together beyond
+// groupSpareMax a shard stay resident as extra spares, counted in slack, without giving their
+// pages back; that new group heads take them before new memory; and that CheckMemory gives
+// their pages back before it evicts when the footprint is over its bound.
+func TestExpiryGroupExtraSpares(t *testing.T) {
+	const shards = 4
+	db := openTest(t, Options{Shards: shards})
+	now := t0
+	val := string(make([]byte, 400)) // about 19 records a segment
+	bucket := func(at int64, prefix string, n int) {
+		for i := range n {
+			set(db, now, fmt.Sprintf("%s%d", prefix, i), val, at)
+		}
+	}
+	counts := func() (spare, extra, cold, slab int) {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			sh.lock(now)
+			spare, extra, cold, slab = spare+len(sh.spare), extra+len(sh.extra), cold+len(sh.cold), slab+len(sh.slab)
+			sh.unlock()
+		}
+		return spare, extra, cold, slab
+	}
+	for i := range 10 {
+		set(db, now, fmt.Sprintf("p%d", i), "v", 0)
+	}
+	at := (now+5_000)>>12<<12 + 4096
+	bucket(at, "a", 7000) // about 90 segments a shard
+	for now <= at+1_000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	spare, extra, cold, slab := counts()
+	if db.Len() != 10 || spare != shards*groupSpareMax || extra < shards*40 || cold != 0 {
+		t.Fatalf("after the bucket expired: %d keys, %d spares, %d extra spares, %d cold; want 10, %d, %d or more, 0",
+			db.Len(), spare, extra, cold, shards*groupSpareMax, shards*40)
+	}
+	if e := db.extraBytes.Load(); e != int64(extra*groupSegLen(int(db.segLen.Load()))) {
+		t.Errorf("extra spares' bytes %d for %d extra spares", e, extra)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// The next bucket's heads take the spares and the extra spares, not new memory.
+	bucket((now+5_000)>>12<<12+4096, "b", 3000) // about 40 segments a shard
+	spare2, extra2, _, slab2 := counts()
+	if spare2 != 0 || extra2 >= extra || slab2 != slab {
+		t.Errorf("after a bucket of 160 segments: %d spares, %d extra spares (from %d), slab %d (from %d): want the spares and some extra spares taken, no new memory",
+			spare2, extra2, extra, slab2, slab)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Over maxmemory (the extra spares alone are over its room), CheckMemory gives the extra
+	// spares back before it evicts.
+	for now <= at+10_000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	if _, e, _, _ := counts(); e == 0 || db.Len() != 10 {
+		t.Fatalf("%d extra spares and %d keys before CheckMemory, want some and 10", e, db.Len())
+	}
+	db.SetMaxMemory(128 << 10)
+	if err := db.CheckMemory(now); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, _, _ := counts(); e != 0 || db.extraBytes.Load() != 0 || db.Len() != 10 {
+		t.Errorf("after CheckMemory over maxmemory: %d extra spares of %d bytes, %d keys (want 10)", e, db.extraBytes.Load(), db.Len())
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -53,6 +53,7 @@ type shard struct {
 	slab         []byte
 	slabs        [][]byte // every slab mapped, to unmap at Close
 	spare, cold  [][]byte
+	extra        [][]byte // freed group segments beyond the spares, resident (spareLocked)
 	groupPending [][]byte
 	// scans is the schedule of active expiry's reads of the group segments' tables
 	// (scanGroupsLocked), a binary heap by time; expFree keeps the tables of freed group
