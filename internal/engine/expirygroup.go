@@ -430,19 +430,25 @@ func (db *DB) scanGroupsLocked(sh *shard, now int64, budget int) (removed, visit
 		}
 		// Take the due entries out of the table first: deleting their records may free
 		// the segment, and its table with it. The budget may stop the scan part of the way:
-		// the segment is then read again at the next cycle.
-		lim := now - s.bucketStart() // an entry has expired when its time is below lim
-		cand := db.expire.cand[:0]
-		n, k, j := len(s.exp), 0, 0
-		for ; j < n && visited < budget; j++ {
-			visited++
-			if x := s.exp[j]; int64(x&0xffff) < lim {
-				cand = append(cand, e.seg<<offBits|x>>16)
-			} else {
-				s.exp[k] = x
-				k++
-			}
+		// the segment is then read again at the next cycle. An entry has expired when its
+		// time is below lim; the loop has no branch on the entries, as which of them are
+		// due is as good as random.
+		lim := int32(min(max(now-s.bucketStart(), 0), 1<<16))
+		n := len(s.exp)
+		j := min(n, budget-visited)
+		visited += j
+		cand := slices.Grow(db.expire.cand[:0], j)[:j]
+		exp := s.exp[:j]
+		seg := e.seg << offBits
+		c, k := 0, 0
+		for _, x := range exp {
+			due := int(uint32(int32(x&0xffff)-lim) >> 31) // 1 when due
+			cand[c] = seg | x>>16
+			exp[k] = x
+			c += due
+			k += 1 - due
 		}
+		cand = cand[:c]
 		k += copy(s.exp[k:], s.exp[j:])
 		s.exp = s.exp[:k]
 		db.expire.cand = cand

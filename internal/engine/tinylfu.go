@@ -150,6 +150,7 @@ type tuning struct {
 	mu    sync.Mutex // guards t; a leaf lock, taken under a shard lock
 	t     *evict.Tuner
 	shift atomic.Uint32 // t.Shift(), read without mu to skip the requests outside the sample
+	made  atomic.Bool   // t is not nil: read without mu to skip telling a tuner not made yet
 	frac  atomic.Uint64 // float64 bits: the window share
 	// keys is the DB's key count as the tuner last asked for it, counted again every 64th
 	// time (it sums every shard's counter); guarded by mu.
@@ -183,6 +184,7 @@ func (db *DB) tuneLocked(frag uint32, size int, write bool) {
 	db.tune.mu.Lock()
 	if db.tune.t == nil {
 		db.tune.t = evict.NewTuner(tuneTarget{db})
+		db.tune.made.Store(true)
 	}
 	db.tune.t.Request(uint64(frag), uint32(size), write)
 	db.tune.shift.Store(uint32(db.tune.t.Shift()))
@@ -191,7 +193,7 @@ func (db *DB) tuneLocked(frag uint32, size int, write bool) {
 
 // tuneRemoveLocked tells the tuner the key whose fragment is frag was deleted (not evicted).
 func (db *DB) tuneRemoveLocked(frag uint32) {
-	if !evict.Sampled(uint64(frag), uint8(db.tune.shift.Load())) {
+	if !db.tune.made.Load() || !evict.Sampled(uint64(frag), uint8(db.tune.shift.Load())) {
 		return
 	}
 	db.tune.mu.Lock()
