@@ -86,8 +86,9 @@ type sweep struct {
 }
 
 // ExpireCycle is one deterministic step of active expiry, run by the background goroutine
-// every 1/Hz seconds and by tests. In each shard it first reads the expiry groups' segments
-// that are due (scanGroupsLocked), then goes on sweeping the TTL set from where
+// every 1/Hz seconds and by tests. In each shard it first reads the tables of the expiry
+// groups' segments that are due (scanGroupsLocked), then goes on sweeping the TTL set (the
+// keys with a TTL outside the groups) from where
 // the previous cycle stopped, deleting the expired keys it visits (OpDel, ReasonExpired): at
 // least 20 keys, then as many as the shard's pace asks for (see the top of this file) and
 // while chunks of 20 have more than 10% candidates, until the sweep has gone round the whole

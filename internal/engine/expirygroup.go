@@ -8,9 +8,17 @@ import (
 
 // Expiry groups place the records of keys that expire soon in segments by expiry time, so
 // that a segment's keys expire together and the segment is freed whole once active expiry has
-// deleted them, without compaction copying the live records of mixed TTLs out of it. Active
-// expiry finds the grouped keys by reading, in order, the segments of buckets that have begun
-// (scanGroupsLocked), rather than by sweeping the TTL set.
+// deleted them, without compaction copying the live records of mixed TTLs out of it.
+//
+// Each such segment keeps a table of its records' expiry times (segment.exp, 4 bytes a
+// record: its offset, and its expiry time within the bucket), and its records are not in the
+// TTL set. Active expiry finds the grouped keys by reading the tables of the segments whose
+// buckets have begun, in the order of a per-shard schedule (scanGroupsLocked), and reads only
+// the records whose time has passed; the volatile-* policies draw from the tables too
+// (randomGroupedLocked). A grouped record's expiry time stays within its bucket: a SET or an
+// EXPIRE giving it a time outside (later, earlier or none) moves it where the new time places
+// it (placedForLocked), and one within updates the table. Far below maxmemory the grouped
+// records are not linked into the eviction lists either (syncLazyLocked in tinylfu.go).
 //
 // A record whose expiry time is under 2^20 ms (17.5 minutes) ahead when it is written (or
 // copied) goes to the head segment of its expiry bucket: at level 0, for times under 2^16 ms
@@ -22,16 +30,18 @@ import (
 //
 // A segment of a group remembers the end of its bucket (segment.expEnd). Compaction leaves it
 // alone from 2^16 ms before that end until groupGrace after it: its keys are about to expire
-// and free it. After that, what it still holds (keys given a later TTL) is compacted as any
-// segment is, each record copied to the group of its own expiry time.
+// and free it. After that, what it still holds (if anything) is compacted as any segment is,
+// each record copied to the group of its own expiry time.
 //
 // A group's segments are short, a 32nd of the shared segments' length (groupSegLen), so that
 // the shard's up to groupSlots group heads together hold about a shared segment's slack. They
 // are carved out of mappings of segSize (slabs) and never unmapped: a group segment freed goes
 // to the shard's spares, resident, for the next group head, which costs neither a system call
 // nor page faults (a page fault costs tens of microseconds on a busy VM); beyond
-// groupSpareMax spares, its pages are given back to the OS (releaseMemory) and it waits,
-// mapped but not resident, in the shard's cold list. The group heads' slack and the spares
+// groupSpareMax spares it is kept as an extra spare, counted in slack, and beyond
+// groupExtraMax of those (or when CheckMemory needs the memory) its pages are given back to
+// the OS (releaseMemory) and it waits, mapped but not resident, in the shard's cold list (see
+// spareLocked). The group heads' slack and the spares
 // are counted, as the main head's slack is, in DB.headSlack, which CheckMemory does not count
 // against maxmemory (see allowance); under a maxmemory too small for them to be a 16th of it,
 // records are not grouped (groupsOn).

@@ -72,14 +72,15 @@ type shard struct {
 	objSize  []int64
 	freeObjs []uint32
 
-	// ttl holds the refs of the records that have a TTL, for active expiry and volatile-*
-	// eviction.
+	// ttl holds the refs of the records that have a TTL outside expiry groups' segments (the
+	// groups' tables hold the others), for active expiry and volatile-* eviction.
 	ttl refSet
 	// rng drives sampling within the shard.
 	rng *rand.Rand
 
 	// The eviction lists (TinyLFU): every live record is in one of pol's lists, whatever the
-	// policy; sentinels are the lists' heads, polCap the capacity pol was last given.
+	// policy, but the records of expiry groups while the shard is lazy (syncLazyLocked);
+	// sentinels are the lists' heads, polCap the capacity pol was last given.
 	pol       evict.Core[recNodes]
 	sentinels [evict.NumLists]evict.Link
 	polCap    int64
