@@ -256,8 +256,8 @@ func (sh *shard) downScanLocked() {
 	}
 }
 
-// newGroupSegLocked returns the index of a new group segment of n bytes: a spare, a cold
-// segment or a piece of the slab, in that order.
+// newGroupSegLocked returns the index of a new group segment of n bytes: a spare, an extra
+// spare, a cold segment or a piece of the slab, in that order.
 func (sh *shard) newGroupSegLocked(n int) uint32 {
 	i := sh.segIndexLocked()
 	s := &sh.segs[i]
@@ -272,11 +272,17 @@ func (sh *shard) newGroupSegLocked(n int) uint32 {
 		}
 		sh.unspareLocked(m) // of another length, from before a change of maxmemory
 	}
-	if k := len(sh.extra); k > 0 {
+	for k := len(sh.extra); k > 0; k = len(sh.extra) {
 		m := sh.extra[k-1]
 		sh.extra[k-1] = nil
 		sh.extra = sh.extra[:k-1]
 		sh.db.extraBytes.Add(-int64(len(m)))
+		if len(m) != n { // of another length, from before a change of maxmemory
+			releaseMemory(m)
+			sh.db.slack.Add(-int64(len(m)))
+			sh.cold = append(sh.cold, m)
+			continue
+		}
 		s.mem, s.res = m, n // resident, in slack: its bytes are the head's slack now
 		sh.db.headSlack.Add(int64(n))
 		sh.groupSlack += int64(n)

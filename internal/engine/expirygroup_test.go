@@ -527,3 +527,47 @@ func TestExpiryGroupExtraSpares(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestExpiryGroupExtraSparesLength checks that extra spares of a length that a new maxmemory
+// no longer uses are given back rather than taken as group heads.
+func TestExpiryGroupExtraSparesLength(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	sh := &db.shards[0]
+	now := t0
+	val := string(make([]byte, 400))
+	at := (now+5_000)>>12<<12 + 4096
+	for i := range 1200 { // about 63 segments of 8 KiB
+		set(db, now, fmt.Sprintf("a%d", i), val, at)
+	}
+	for now <= at+1_000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	sh.lock(now)
+	extra := len(sh.extra)
+	sh.unlock()
+	if extra < 20 {
+		t.Fatalf("%d extra spares, want 20 or more", extra)
+	}
+	db.SetMaxMemory(8 << 20) // group segments of 4 KiB
+	if n := groupSegLen(int(db.segLen.Load())); n != 4096 || !db.groupsOn() {
+		t.Fatalf("group segments of %d bytes, groups on %v; want 4096, true", n, db.groupsOn())
+	}
+	for i := range 200 {
+		set(db, now, fmt.Sprintf("b%d", i), val, (now+5_000)>>12<<12+4096)
+	}
+	sh.lock(now)
+	left := len(sh.extra)
+	for i := range sh.segs {
+		if s := &sh.segs[i]; s.expEnd != 0 && len(s.mem) != 4096 {
+			t.Errorf("group segment %d is %d bytes long, want 4096", i, len(s.mem))
+		}
+	}
+	sh.unlock()
+	if left != 0 {
+		t.Errorf("%d extra spares of the old length left", left)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
