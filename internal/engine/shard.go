@@ -104,7 +104,7 @@ type shard struct {
 	polBytes       atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
 
 	count   atomic.Int64 // number of keys
-	expires atomic.Int64 // len(ttl)
+	expires atomic.Int64 // keys with a TTL: in ttl, or in the expiry groups' tables
 	dead    atomic.Int64 // dead bytes in the arena
 
 	// Keyspace statistics, written under mu and read without it (Stats).
