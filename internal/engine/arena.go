@@ -156,6 +156,9 @@ type segment struct {
 	// or 0 for any other; group is 1 + the slot of sh.groups whose head it is, or 0.
 	expEnd int64
 	scanAt int64 // when active expiry next reads an expiry group's segment (scanGroupsLocked)
+	// exp is an expiry group's table of its records' expiry times: an entry (groupEntry)
+	// for each record appended and not yet found expired, in the order of their offsets.
+	exp    []uint32
 	group  uint8
 	shift  uint8 // an expiry group's bucket is 1<<shift ms long
 	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
@@ -333,7 +336,7 @@ func (sh *shard) moveBatchLocked(db *DB, b *moveBatch) {
 		slot, frag := db.place(key)
 		t := &sh.tabs[db.localSlot(slot)]
 		b.cells[k] = &t.cells[int(frag)&(len(t.cells)-1)]
-		if h.kind&flagTTL != 0 && ttl.n > 0 {
+		if h.expireAt() != 0 && ttl.n > 0 && !sh.grouped(ref) {
 			b.ttl[nt] = &ttl.cells[ttl.home(ref)]
 			nt++
 		}
@@ -341,7 +344,7 @@ func (sh *shard) moveBatchLocked(db *DB, b *moveBatch) {
 	for k, ref := range b.refs[:n] {
 		h := sh.at(ref)
 		b.nrefs[k] = sh.allocAtLocked(db, h.size(), h.expireAt())
-		if h.kind&flagTTL != 0 && ttl.n > 0 {
+		if h.expireAt() != 0 && ttl.n > 0 && !sh.grouped(b.nrefs[k]) {
 			b.ttl[nt] = &ttl.cells[ttl.home(b.nrefs[k])]
 			nt++
 		}
@@ -392,6 +395,9 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 		sh.groupPending = append(sh.groupPending, s.mem)
 	} else {
 		sh.pending = append(sh.pending, s.mem)
+	}
+	if s.exp != nil && len(sh.expFree) < groupSlots+groupSpareMax {
+		sh.expFree = append(sh.expFree, s.exp[:0])
 	}
 	sh.dirty = true
 	*s = segment{}
@@ -499,9 +505,11 @@ func (sh *shard) resetArenaLocked() {
 		sh.unspareLocked(m)
 	}
 	sh.spare = nil
+	sh.releaseExtraLocked()
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
 	sh.syncHeadLocked()
 	sh.groups = [groupSlots]groupHead{}
+	sh.scans, sh.expFree = nil, nil
 	sh.db.headSlack.Add(-sh.groupSlack)
 	sh.groupSlack = 0
 	sh.dead.Store(0)

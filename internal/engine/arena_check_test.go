@@ -8,22 +8,25 @@ import (
 
 // checkStorage walks every shard and checks the storage invariants: each index cell points at
 // a live record of that slot whose key hashes to the cell's fragment; every live record has a
-// cell; the TTL set holds exactly the records with an expiry time, each with an expiry hint no
-// later than that time; used memory is exactly the live records,
+// cell; the TTL set holds exactly the records with an expiry time outside expiry groups'
+// segments, each with an expiry hint no later than that time, and a grouped record with an
+// expiry time has it within its segment's bucket and in its segment's table (checkGroupLocked);
+// used memory is exactly the live records,
 // objects, index tables and TinyLFU sketches, and its part on the Go heap (HeapUsed) exactly
 // the last three; dead bytes are exactly the dead records; no segment but the head is past the
 // compaction threshold, but expiry groups' segments, which wait for their keys to expire; the
 // expiry groups' heads are the segments that say so; slack is exactly the segments' resident
 // bytes without records
 // and the pool's segments; every live record is in exactly one eviction list, linked
-// both ways, and the lists' counts and bytes add up (checkListsLocked).
+// both ways, but records of expiry groups left out lazily (syncLazyLocked), and the lists'
+// counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
-	var used, heap, dead, slack, headSlack int64
+	var used, heap, dead, slack, headSlack, extra int64
 	for si := range db.shards {
 		sh := &db.shards[si]
 		sh.lock(0)
 		err := func() error {
-			cells, ttls := 0, 0
+			cells, ttls, grouped, unlinked := 0, 0, 0, 0
 			if b := int64(sh.pol.SketchBytes()); b != sh.sketchBytes {
 				return fmt.Errorf("shard %d: sketch of %d bytes accounted as %d", si, b, sh.sketchBytes)
 			}
@@ -49,13 +52,24 @@ func (db *DB) checkStorage() error {
 						return fmt.Errorf("shard %d: cell fragment of %q is wrong", si, h.key())
 					}
 					p := sh.ttl.find(cellRef(c))
-					if inTTL := p >= 0; inTTL != (h.expireAt() != 0) {
-						return fmt.Errorf("shard %d: %q has expireAt %d but is in the TTL set: %v", si, h.key(), h.expireAt(), inTTL)
+					if inTTL := p >= 0; inTTL != (h.expireAt() != 0 && !sh.grouped(cellRef(c))) {
+						return fmt.Errorf("shard %d: %q has expireAt %d, grouped %v, but is in the TTL set: %v", si, h.key(), h.expireAt(), sh.grouped(cellRef(c)), inTTL)
+					}
+					if sh.grouped(cellRef(c)) {
+						if err := sh.checkGroupLocked(si, cellRef(c)); err != nil {
+							return err
+						}
+						if h.expireAt() != 0 {
+							grouped++
+						}
 					}
 					if at := h.expireAt(); p >= 0 && int16(expiryHint(at)-sh.ttl.hints[p]) < 0 {
 						return fmt.Errorf("shard %d: %q expires at %d, its hint says second %d (mod 2^16)", si, h.key(), at, sh.ttl.hints[p])
 					}
-					if h.queue() < 0 || h.queue() >= evict.NumLists {
+					switch {
+					case h.queue() < 0 && sh.unlinked && sh.grouped(cellRef(c)):
+						unlinked++ // left out lazily (syncLazyLocked)
+					case h.queue() < 0 || h.queue() >= evict.NumLists:
 						return fmt.Errorf("shard %d: %q is in no eviction list (queue bits %d)", si, h.key(), h.queue())
 					}
 					if h.expireAt() != 0 {
@@ -70,8 +84,8 @@ func (db *DB) checkStorage() error {
 					}
 				}
 			}
-			if ttls != sh.ttl.n || int64(ttls) != sh.expires.Load() {
-				return fmt.Errorf("shard %d: %d keys with a TTL, TTL set %d, expires %d", si, ttls, sh.ttl.n, sh.expires.Load())
+			if ttls-grouped != sh.ttl.n || int64(ttls) != sh.expires.Load() {
+				return fmt.Errorf("shard %d: %d keys with a TTL (%d grouped), TTL set %d, expires %d", si, ttls, grouped, sh.ttl.n, sh.expires.Load())
 			}
 			if cells != int(sh.count.Load()) {
 				return fmt.Errorf("shard %d: %d cells, count %d", si, cells, sh.count.Load())
@@ -107,6 +121,23 @@ func (db *DB) checkStorage() error {
 					return fmt.Errorf("shard %d segment %d: %d of %d bytes dead, not compacted", si, i, s.dead, s.used)
 				}
 				dead += int64(d)
+				for k, e := range s.exp {
+					if k > 0 && e>>16 <= s.exp[k-1]>>16 {
+						return fmt.Errorf("shard %d segment %d: its expiry table is not in the order of offsets", si, i)
+					}
+					if int(e>>16)<<unitShift >= s.used {
+						return fmt.Errorf("shard %d segment %d: its expiry table lists offset %d beyond its records", si, i, int(e>>16)<<unitShift)
+					}
+				}
+				if s.expEnd != 0 {
+					found := false
+					for _, sc := range sh.scans {
+						found = found || (sc.seg == uint32(i) && sc.at == s.scanAt)
+					}
+					if !found {
+						return fmt.Errorf("shard %d segment %d: an expiry group's segment not in the schedule of scans", si, i)
+					}
+				}
 				if g := s.group; g != 0 {
 					if int(g) > groupSlots || sh.groups[g-1].seg != uint32(i) {
 						return fmt.Errorf("shard %d segment %d: says it heads expiry group %d, which it does not", si, i, g-1)
@@ -121,6 +152,10 @@ func (db *DB) checkStorage() error {
 				slack += int64(len(m))
 				headSlack += int64(len(m))
 			}
+			for _, m := range sh.extra {
+				slack += int64(len(m))
+				extra += int64(len(m))
+			}
 			for g, gh := range sh.groups {
 				if gh.seg != 0 && (int(gh.seg) >= len(sh.segs) || int(sh.segs[gh.seg].group) != g+1) {
 					return fmt.Errorf("shard %d: expiry group %d's head %d does not say so", si, g, gh.seg)
@@ -132,7 +167,7 @@ func (db *DB) checkStorage() error {
 			if live != cells {
 				return fmt.Errorf("shard %d: %d live records, %d cells", si, live, cells)
 			}
-			return sh.checkListsLocked(si, cells)
+			return sh.checkListsLocked(si, cells-unlinked)
 		}()
 		sh.unlock()
 		if err != nil {
@@ -156,10 +191,36 @@ func (db *DB) checkStorage() error {
 	if h := db.headSlack.Load(); h != headSlack {
 		return fmt.Errorf("head slack %d, the heads hold %d", h, headSlack)
 	}
+	if e := db.extraBytes.Load(); e != extra {
+		return fmt.Errorf("extra spares' bytes %d, the shards hold %d", e, extra)
+	}
 	if s := db.slack.Load(); s != slack {
 		return fmt.Errorf("slack %d, the arenas and the pool hold %d", s, slack)
 	}
 	return nil
+}
+
+// checkGroupLocked checks the live record ref of an expiry group's segment: an expiry time, if
+// it has one, within the segment's bucket and in the segment's table.
+func (sh *shard) checkGroupLocked(si int, ref uint32) error {
+	s := &sh.segs[ref>>offBits]
+	h := sh.at(ref)
+	at := h.expireAt()
+	if at == 0 {
+		return nil
+	}
+	if at < s.bucketStart() || at > s.expEnd {
+		return fmt.Errorf("shard %d: %q expires at %d, outside the bucket %d..%d of its segment", si, h.key(), at, s.bucketStart(), s.expEnd)
+	}
+	for _, e := range s.exp {
+		if e>>16 == ref&offMask {
+			if want := groupEntry(int(ref&offMask)<<unitShift, at, s.bucketStart()); e != want {
+				return fmt.Errorf("shard %d: %q expires at %d, its segment's table says %d", si, h.key(), at, s.bucketStart()+int64(e&0xffff))
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("shard %d: %q, expiring at %d, is not in its segment's table", si, h.key(), at)
 }
 
 // checkListsLocked walks the shard's eviction lists: every node is a live record of the index

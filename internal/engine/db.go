@@ -72,6 +72,8 @@ type DB struct {
 	slack atomic.Int64
 	// headSlack is the part of slack in the shards' head segments.
 	headSlack atomic.Int64
+	// extraBytes is the part of slack in the shards' extra spares (spareLocked).
+	extraBytes atomic.Int64
 	// segLen is the length of new shared segments (segLenFor), set from maxmemory.
 	segLen    atomic.Int64
 	offset    atomic.Uint64 // last change offset
@@ -93,6 +95,9 @@ type DB struct {
 	tune tuning // TinyLFU's window tuner (tinylfu.go)
 	// recShare is the float64 bits of the share of used memory records take (updateRecShare).
 	recShare atomic.Uint64
+	// lazyShards counts the shards with records of expiry groups in no eviction list
+	// (shard.unlinked, syncLazyLocked).
+	lazyShards atomic.Int32
 	// evictions counts CheckMemory's eviction runs, to update recShare now and then. Guarded
 	// by evictMu.
 	evictions int

@@ -13,8 +13,10 @@
 // slot's index (index.go) is an open-addressing table of 8-byte cells: a 32-bit hash fragment
 // of the key and the record's ref. A string's bytes are in its record; a small collection rests
 // there in its compact encoding (Compact, rebuilt by Options.Thaw while a command uses it);
-// a large one lives in the shard's object table. The shard also lists the refs of its keys
-// with a TTL (for active expiry and volatile-* eviction). A sync.Mutex per shard guards all
+// a large one lives in the shard's object table. The records of keys that expire within
+// minutes are placed in segments by expiry time (expirygroup.go), each with a table of its
+// records' expiry times; the shard also lists the refs of its other keys with a TTL (for
+// active expiry and volatile-* eviction). A sync.Mutex per shard guards all
 // of it. An Entry is a view of a record that a Txn hands out, valid until the Txn ends.
 //
 // # Commands

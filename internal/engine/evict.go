@@ -73,6 +73,7 @@ func (db *DB) CheckMemory(now int64) error {
 	}
 	db.evictMu.Lock()
 	defer db.evictMu.Unlock()
+	db.linkAllShards(now)
 	box := db.policy.Load()
 	if box != db.poolPolicy {
 		// The policy changed since the pool was filled: its ranks are stale.
@@ -89,6 +90,10 @@ func (db *DB) CheckMemory(now int64) error {
 			return nil
 		}
 		over := db.footprint() - db.headSlack.Load() - limit - room(limit)
+		if over > 0 && db.extraBytes.Load() > 0 {
+			db.releaseExtras(now)
+			continue
+		}
 		if (over > 0 || db.dead.Load() > limit/8) && db.reclaimOne(now) > 0 {
 			continue
 		}

@@ -63,8 +63,9 @@ const (
 // expireState is what active expiry keeps between cycles. The sweeps and last are guarded by
 // DB.expireMu; the counters are atomic, read without it by Stats.
 type expireState struct {
-	sweeps []sweep // per shard
-	last   int64   // the largest now of the cycles so far
+	sweeps []sweep  // per shard
+	last   int64    // the largest now of the cycles so far
+	cand   []uint32 // scratch for scanGroupsLocked: the refs a segment's scan found due
 
 	stalePerc atomic.Uint64 // float64 bits: running estimate of the expired share of TTL keys
 	nanos     atomic.Int64  // wall time spent in ExpireCycle (expire_cycle_cpu_milliseconds)
@@ -85,8 +86,9 @@ type sweep struct {
 }
 
 // ExpireCycle is one deterministic step of active expiry, run by the background goroutine
-// every 1/Hz seconds and by tests. In each shard it first reads the expiry groups' segments
-// that are due (scanGroupsLocked), then goes on sweeping the TTL set from where
+// every 1/Hz seconds and by tests. In each shard it first reads the tables of the expiry
+// groups' segments that are due (scanGroupsLocked), then goes on sweeping the TTL set (the
+// keys with a TTL outside the groups) from where
 // the previous cycle stopped, deleting the expired keys it visits (OpDel, ReasonExpired): at
 // least 20 keys, then as many as the shard's pace asks for (see the top of this file) and
 // while chunks of 20 have more than 10% candidates, until the sweep has gone round the whole
@@ -273,15 +275,24 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 	n := b.n
 	b.n = 0
 	for k, ref := range b.refs[:n] {
-		b.at[k] = sh.at(ref).expireAt()
+		if h := sh.at(ref); h.live() {
+			b.at[k] = h.expireAt()
+		} else {
+			b.at[k] = -1 // deleted since its group's table listed it
+		}
 	}
 	m, nl := 0, 0
 	for k, ref := range b.refs[:n] {
-		if at := b.at[k]; at == 0 || now <= at {
+		if at := b.at[k]; at <= 0 || now <= at {
+			if at <= 0 {
+				continue
+			}
 			// Not expired: a hint older than the expiry time, left by a TTL made longer,
-			// is put right.
-			if p := int(b.pos[k]); at != 0 && p >= 0 && p < len(sh.ttl.cells) && sh.ttl.cells[p] == ref {
+			// is put right, and so is the entry of a grouped record.
+			if p := int(b.pos[k]); p >= 0 && p < len(sh.ttl.cells) && sh.ttl.cells[p] == ref {
 				sh.ttl.hints[p] = expiryHint(at)
+			} else if p < 0 && sh.grouped(ref) {
+				sh.setGroupExpiryLocked(ref, at)
 			}
 			continue
 		}
@@ -292,7 +303,7 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 		b.cells[m] = &t.cells[int(d.frag)&(len(t.cells)-1)]
 		b.dels[m] = d
 		m++
-		if ttl := &sh.ttl; ttl.n > 0 {
+		if ttl := &sh.ttl; ttl.n > 0 && !sh.grouped(ref) {
 			b.links[nl] = &ttl.cells[ttl.home(ref)]
 			nl++
 		}

@@ -191,51 +191,87 @@ func TestExpiryGroupFreedWhole(t *testing.T) {
 	}
 }
 
-// TestExpiryGroupLaterTTL checks that a key of an expiry group given a later TTL (SET again,
-// or EXPIRE) or none leaves or outlives its group's segment safely: a SET moves it to the
-// group of its new TTL, and a segment that outlives its bucket by the grace is compacted.
-func TestExpiryGroupLaterTTL(t *testing.T) {
+// TestExpiryGroupTTLChange checks that a key of an expiry group whose expiry time leaves its
+// bucket (a SET or EXPIRE giving it a later or an earlier one, or none) moves to the group of
+// its new time, or out of the groups, and that one whose time stays within the bucket stays,
+// its segment's table updated; and that active expiry finds each key at its new time and
+// keeps the others.
+func TestExpiryGroupTTLChange(t *testing.T) {
 	db := openTest(t, Options{Shards: 1})
 	now := t0
-	at := now + 10_000
+	b := (now+10_000)>>12 + 1
+	at := b<<12 + 2_000 // in the middle of a bucket 10-14 s ahead
 	val := string(make([]byte, 100))
 	for i := range 100 {
 		set(db, now, fmt.Sprintf("k%d", i), val, at)
 	}
+	expire := func(key string, at int64) {
+		var tx Txn
+		k := []byte(key)
+		db.Begin(&tx, now, k)
+		tx.SetExpire(k, tx.Lookup(k), at)
+		tx.End()
+	}
 	r0, s0 := refOf(t, db, "k0")
-	set(db, now, "k0", val, at+60_000)
-	if r, s := refOf(t, db, "k0"); r>>offBits == r0>>offBits || s.expEnd < at+60_000 {
-		t.Errorf("k0 given a later TTL stayed in its segment (end %d -> %d)", s0.expEnd, s.expEnd)
+	cases := []struct {
+		key    string
+		change func(string, int64)
+		at     int64 // 0: none
+		moves  bool
+	}{
+		{"k0", func(k string, at int64) { set(db, now, k, val, at) }, at + 60_000, true},
+		{"k1", func(k string, at int64) { set(db, now, k, val, at) }, 0, true},
+		{"k2", expire, at + 120_000, true},
+		{"k3", expire, now + 3_000, true}, // before the bucket begins
+		{"k4", expire, at - 1_000, false}, // earlier, within the bucket
+		{"k5", expire, at + 1_000, false}, // later, within the bucket
+		{"k6", expire, 0, true},           // PERSIST
+		{"k7", func(k string, at int64) { set(db, now, k, val, at) }, at - 500, false},
 	}
-	set(db, now, "k1", val, 0)
-	if r, s := refOf(t, db, "k1"); s.expEnd != 0 {
-		t.Errorf("k1 without a TTL stayed in an expiry group's segment (ref %x)", r)
+	for _, c := range cases {
+		before, _ := refOf(t, db, c.key)
+		c.change(c.key, c.at)
+		r, s := refOf(t, db, c.key)
+		if moved := r != before; moved != c.moves {
+			t.Errorf("%s given expiry time %d: moved %v, want %v", c.key, c.at, moved, c.moves)
+		}
+		switch {
+		case c.at == 0 && s.expEnd != 0:
+			t.Errorf("%s without a TTL is in an expiry group's segment", c.key)
+		case c.at != 0 && (s.expEnd == 0 || c.at > s.expEnd || c.at < s.bucketStart()):
+			t.Errorf("%s expiring at %d is in the segment of bucket %d..%d", c.key, c.at, s.bucketStart(), s.expEnd)
+		}
 	}
-	// EXPIRE keeps the record where it is; the segment then outlives its bucket.
-	var tx Txn
-	k := []byte("k2")
-	db.Begin(&tx, now, k)
-	tx.SetExpire(k, tx.Lookup(k), at+120_000)
-	tx.End()
-	r2, _ := refOf(t, db, "k2")
-	for now < at+(1<<12)+groupGrace+1_000 {
-		now += 100
-		db.ExpireCycle(now)
+	if r, _ := refOf(t, db, "k8"); r>>offBits != r0>>offBits || s0.expEnd == 0 {
+		t.Fatalf("k8 left its group's segment")
 	}
-	if n := db.Len(); n != 3 {
-		t.Fatalf("%d keys left, want 3", n)
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
 	}
-	// A write rolling a group's head has unlock compact it.
-	for i := range 100 {
-		set(db, now, fmt.Sprintf("x%d", i), val, now+5_000)
+	// Each key is gone within a scan interval (512 ms in a 4-second bucket, 8 s in a 65-second
+	// one) and a cycle of its time, and the keys expiring later are kept until then.
+	const short, long = (1 << groupShift0) / groupScansPerBucket, (1 << (groupShift0 + groupLevelShift)) / groupScansPerBucket
+	for _, c := range []struct {
+		at       int64
+		interval int64
+		keys     int // left once at has passed by the interval and a cycle
+	}{{now + 3_000, short, 99}, {at - 1_000, short, 98}, {at - 500, short, 97}, {at, short, 5}, {at + 1_000, short, 4},
+		{at + 60_000, long, 3}, {at + 120_000, long, 2}} {
+		for now <= c.at+c.interval+100 {
+			now += 100
+			db.ExpireCycle(now)
+			if now < c.at && db.Len() < c.keys+1 {
+				t.Fatalf("at %d, before %d: %d keys left, want more than %d", now, c.at, db.Len(), c.keys)
+			}
+		}
+		if n := db.Len(); n != c.keys {
+			t.Fatalf("%d ms after %d: %d keys left, want %d", now-c.at, c.at, n, c.keys)
+		}
 	}
-	for _, k := range []string{"k0", "k1", "k2"} {
+	for _, k := range []string{"k1", "k6"} {
 		if v, ok := get(db, now, k); !ok || v != val {
 			t.Fatalf("%s lost", k)
 		}
-	}
-	if r, s := refOf(t, db, "k2"); r == r2 || (s.expEnd != 0 && s.expEnd < at+120_000) {
-		t.Errorf("k2 still in its old group's segment (ref %x, end %d) after its bucket and the grace", r, s.expEnd)
 	}
 	if err := db.checkStorage(); err != nil {
 		t.Fatal(err)
@@ -246,7 +282,7 @@ func TestExpiryGroupLaterTTL(t *testing.T) {
 // evicted as any key, and that the keyspace stays within maxmemory and the allowance, also
 // once maxmemory is halved.
 func TestExpiryGroupEviction(t *testing.T) {
-	for _, policy := range []string{"allkeys-lru", "volatile-ttl", TinyLFU} {
+	for _, policy := range []string{"allkeys-lru", "volatile-ttl", "volatile-random", "volatile-lru", TinyLFU} {
 		t.Run("policy="+policy, func(t *testing.T) {
 			db := openTest(t, Options{Shards: 1})
 			if err := db.SetPolicy(policy); err != nil {
@@ -298,5 +334,240 @@ func TestExpiryGroupEviction(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestExpiryGroupNotInTTLSet checks that keys in expiry groups' segments are not in the TTL
+// set, which holds the other keys with a TTL alone, yet are counted as keys with a TTL and
+// drawn by the volatile policies' sampling.
+func TestExpiryGroupNotInTTLSet(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	sh := &db.shards[0]
+	now := t0
+	for i := range 1000 {
+		set(db, now, fmt.Sprintf("g%d", i), "v", now+5_000+int64(i)) // grouped
+		set(db, now, fmt.Sprintf("f%d", i), "v", now+3_600_000)      // too far ahead
+	}
+	sh.lock(now)
+	inSet, drawn := sh.ttl.n, map[bool]int{}
+	for range 1000 {
+		if ref := sh.randomLocked(true); ref != 0 {
+			drawn[sh.grouped(ref)]++
+		}
+	}
+	sh.unlock()
+	if inSet != 1000 || db.Stats().Expires != 2000 {
+		t.Errorf("TTL set of %d keys, %d keys with a TTL; want 1000 and 2000", inSet, db.Stats().Expires)
+	}
+	if drawn[true] < 300 || drawn[false] < 300 {
+		t.Errorf("volatile sampling drew %d grouped keys and %d others, want both about 500", drawn[true], drawn[false])
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExpiryGroupLazyLinks checks that far below maxmemory (or without one) the records of
+// expiry groups are left out of the eviction lists, the others not, and that a grouped key is
+// read, moved out of the groups (and then linked) and expired safely; that once used memory
+// reaches half of maxmemory the next write links them all; and that CheckMemory links every
+// shard's before TinyLFU evicts, which then evicts grouped keys too.
+func TestExpiryGroupLazyLinks(t *testing.T) {
+	db := openTest(t, Options{Shards: 4})
+	now := t0
+	for i := range 1000 {
+		set(db, now, fmt.Sprintf("g%d", i), "v", now+5_000+int64(i%100)) // grouped
+		set(db, now, fmt.Sprintf("p%d", i), "v", 0)
+	}
+	linked := func() (n int) {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			sh.lock(now)
+			n += sh.pol.Len()
+			sh.unlock()
+		}
+		return n
+	}
+	if n := linked(); n != 1000 || db.lazyShards.Load() != 4 {
+		t.Fatalf("without maxmemory %d records linked, %d shards lazy; want the 1000 without a TTL, 4", n, db.lazyShards.Load())
+	}
+	if _, ok := get(db, now, "g1"); !ok {
+		t.Fatal("g1 lost")
+	}
+	var tx Txn
+	k := []byte("g2")
+	db.Begin(&tx, now, k)
+	tx.SetExpire(k, tx.Lookup(k), now+3_600_000) // out of the groups
+	tx.End()
+	if n := linked(); n != 1001 {
+		t.Fatalf("after g2 left the groups %d records linked, want 1001", n)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Used memory at two thirds of maxmemory: a write links its shard's records.
+	db.SetMaxMemory(db.Stats().UsedMemory * 3 / 2)
+	set(db, now, "g-new", "v", now+5_000)
+	if n := linked(); n <= 1002 || db.lazyShards.Load() != 3 {
+		t.Fatalf("after a write near maxmemory %d records linked, %d shards lazy; want more than 1002, 3", n, db.lazyShards.Load())
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Over the limit, CheckMemory has every shard link its records before TinyLFU evicts,
+	// grouped keys too.
+	db.SetMaxMemory(db.Stats().UsedMemory / 2)
+	if err := db.CheckMemory(now); err != nil {
+		t.Fatal(err)
+	}
+	if n := linked(); n != db.Len() || db.lazyShards.Load() != 0 {
+		t.Fatalf("after CheckMemory %d records linked of %d, %d shards lazy", n, db.Len(), db.lazyShards.Load())
+	}
+	left := 0
+	for i := range 1000 {
+		if _, ok := get(db, now, fmt.Sprintf("g%d", i)); ok {
+			left++
+		}
+	}
+	if left == 1000 || db.Stats().EvictedKeys == 0 {
+		t.Errorf("%d of 1000 grouped keys left after evicting %d keys, want some evicted", left, db.Stats().EvictedKeys)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Expiry deletes linked and lazily left out records alike.
+	db.SetMaxMemory(0)
+	set(db, now, "g-lazy", "v", now+5_000)
+	for end := now + 6_000; now < end; {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	want := int64(0)
+	if _, ok := get(db, now, "g2"); ok { // unless evicted
+		want = 1
+	}
+	if n := db.Stats().Expires; n != want {
+		t.Errorf("%d keys with a TTL left, want %d (g2 alone, if not evicted)", n, want)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExpiryGroupExtraSpares checks that the segments of a bucket freed together beyond
+// groupSpareMax a shard stay resident as extra spares, counted in slack, without giving their
+// pages back; that new group heads take them before new memory; and that CheckMemory gives
+// their pages back before it evicts when the footprint is over its bound.
+func TestExpiryGroupExtraSpares(t *testing.T) {
+	const shards = 4
+	db := openTest(t, Options{Shards: shards})
+	now := t0
+	val := string(make([]byte, 400)) // about 19 records a segment
+	bucket := func(at int64, prefix string, n int) {
+		for i := range n {
+			set(db, now, fmt.Sprintf("%s%d", prefix, i), val, at)
+		}
+	}
+	counts := func() (spare, extra, cold, slab int) {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			sh.lock(now)
+			spare, extra, cold, slab = spare+len(sh.spare), extra+len(sh.extra), cold+len(sh.cold), slab+len(sh.slab)
+			sh.unlock()
+		}
+		return spare, extra, cold, slab
+	}
+	for i := range 10 {
+		set(db, now, fmt.Sprintf("p%d", i), "v", 0)
+	}
+	at := (now+5_000)>>12<<12 + 4096
+	bucket(at, "a", 7000) // about 90 segments a shard
+	for now <= at+1_000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	spare, extra, cold, slab := counts()
+	if db.Len() != 10 || spare != shards*groupSpareMax || extra < shards*40 || cold != 0 {
+		t.Fatalf("after the bucket expired: %d keys, %d spares, %d extra spares, %d cold; want 10, %d, %d or more, 0",
+			db.Len(), spare, extra, cold, shards*groupSpareMax, shards*40)
+	}
+	if e := db.extraBytes.Load(); e != int64(extra*groupSegLen(int(db.segLen.Load()))) {
+		t.Errorf("extra spares' bytes %d for %d extra spares", e, extra)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// The next bucket's heads take the spares and the extra spares, not new memory.
+	bucket((now+5_000)>>12<<12+4096, "b", 3000) // about 40 segments a shard
+	spare2, extra2, _, slab2 := counts()
+	if spare2 != 0 || extra2 >= extra || slab2 != slab {
+		t.Errorf("after a bucket of 160 segments: %d spares, %d extra spares (from %d), slab %d (from %d): want the spares and some extra spares taken, no new memory",
+			spare2, extra2, extra, slab2, slab)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	// Over maxmemory (the extra spares alone are over its room), CheckMemory gives the extra
+	// spares back before it evicts.
+	for now <= at+10_000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	if _, e, _, _ := counts(); e == 0 || db.Len() != 10 {
+		t.Fatalf("%d extra spares and %d keys before CheckMemory, want some and 10", e, db.Len())
+	}
+	db.SetMaxMemory(128 << 10)
+	if err := db.CheckMemory(now); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, _, _ := counts(); e != 0 || db.extraBytes.Load() != 0 || db.Len() != 10 {
+		t.Errorf("after CheckMemory over maxmemory: %d extra spares of %d bytes, %d keys (want 10)", e, db.extraBytes.Load(), db.Len())
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExpiryGroupExtraSparesLength checks that extra spares of a length that a new maxmemory
+// no longer uses are given back rather than taken as group heads.
+func TestExpiryGroupExtraSparesLength(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	sh := &db.shards[0]
+	now := t0
+	val := string(make([]byte, 400))
+	at := (now+5_000)>>12<<12 + 4096
+	for i := range 1200 { // about 63 segments of 8 KiB
+		set(db, now, fmt.Sprintf("a%d", i), val, at)
+	}
+	for now <= at+1_000 {
+		now += 100
+		db.ExpireCycle(now)
+	}
+	sh.lock(now)
+	extra := len(sh.extra)
+	sh.unlock()
+	if extra < 20 {
+		t.Fatalf("%d extra spares, want 20 or more", extra)
+	}
+	db.SetMaxMemory(8 << 20) // group segments of 4 KiB
+	if n := groupSegLen(int(db.segLen.Load())); n != 4096 || !db.groupsOn() {
+		t.Fatalf("group segments of %d bytes, groups on %v; want 4096, true", n, db.groupsOn())
+	}
+	for i := range 200 {
+		set(db, now, fmt.Sprintf("b%d", i), val, (now+5_000)>>12<<12+4096)
+	}
+	sh.lock(now)
+	left := len(sh.extra)
+	for i := range sh.segs {
+		if s := &sh.segs[i]; s.expEnd != 0 && len(s.mem) != 4096 {
+			t.Errorf("group segment %d is %d bytes long, want 4096", i, len(s.mem))
+		}
+	}
+	sh.unlock()
+	if left != 0 {
+		t.Errorf("%d extra spares of the old length left", left)
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -53,7 +53,13 @@ type shard struct {
 	slab         []byte
 	slabs        [][]byte // every slab mapped, to unmap at Close
 	spare, cold  [][]byte
+	extra        [][]byte // freed group segments beyond the spares, resident (spareLocked)
 	groupPending [][]byte
+	// scans is the schedule of active expiry's reads of the group segments' tables
+	// (scanGroupsLocked), a binary heap by time; expFree keeps the tables of freed group
+	// segments for new ones.
+	scans   []groupScan
+	expFree [][]uint32
 
 	// live lists the local indices of the non-empty tables, for uniform sampling;
 	// livePos[i] is 1 + the position of i in live, or 0 when tabs[i] is empty.
@@ -66,14 +72,15 @@ type shard struct {
 	objSize  []int64
 	freeObjs []uint32
 
-	// ttl holds the refs of the records that have a TTL, for active expiry and volatile-*
-	// eviction.
+	// ttl holds the refs of the records that have a TTL outside expiry groups' segments (the
+	// groups' tables hold the others), for active expiry and volatile-* eviction.
 	ttl refSet
 	// rng drives sampling within the shard.
 	rng *rand.Rand
 
 	// The eviction lists (TinyLFU): every live record is in one of pol's lists, whatever the
-	// policy; sentinels are the lists' heads, polCap the capacity pol was last given.
+	// policy, but the records of expiry groups while the shard is lazy (syncLazyLocked);
+	// sentinels are the lists' heads, polCap the capacity pol was last given.
 	pol       evict.Core[recNodes]
 	sentinels [evict.NumLists]evict.Link
 	polCap    int64
@@ -90,11 +97,14 @@ type shard struct {
 	}
 	// sketchBytes is the memory of pol's sketch counted in used memory.
 	sketchBytes int64
-	polSeen     int64        // pol.Bytes() when polBytes was last stored
-	polBytes    atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
+	// lazy: the shard does not link new records of its expiry groups into pol's lists;
+	// unlinked: some live records are in no list (syncLazyLocked).
+	lazy, unlinked bool
+	polSeen        int64        // pol.Bytes() when polBytes was last stored
+	polBytes       atomic.Int64 // pol.Bytes(), stored at unlock, read without mu to pick a shard to evict from
 
 	count   atomic.Int64 // number of keys
-	expires atomic.Int64 // len(ttl)
+	expires atomic.Int64 // keys with a TTL: in ttl, or in the expiry groups' tables
 	dead    atomic.Int64 // dead bytes in the arena
 
 	// Keyspace statistics, written under mu and read without it (Stats).
@@ -178,17 +188,46 @@ func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	t.cells[t.findRef(frag, old)] = cell(frag, nref)
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, nref)
+	} else if !sh.grouped(nref) {
+		sh.linkLocked(nref) // out of the groups, not linked yet (see syncLazyLocked)
 	}
-	if at := h.expireAt(); at != 0 {
+	sh.movedTTLLocked(old, nref, h.expireAt())
+}
+
+// movedTTLLocked keeps the TTL set in step with a record moved from old to nref, whose expiry
+// time is at: a grouped record is not in the set (its segment's table holds its time).
+func (sh *shard) movedTTLLocked(old, nref uint32, at int64) {
+	if at == 0 {
+		return
+	}
+	if !sh.grouped(old) {
 		sh.ttl.remove(old)
+	}
+	if !sh.grouped(nref) {
 		sh.ttl.add(nref, at)
 	}
 }
 
 // setTTLLocked sets the expiry time (0 = none) of the record ref, whose header is h, keeping
-// the TTL set in step. A record without an expiry area takes only 0 (see addTTLAreaLocked).
+// the TTL set, or for a record in an expiry group's segment (grouped) the segment's table, in
+// step. A record without an expiry area takes only 0 (see addTTLAreaLocked), and a grouped
+// one only 0 (it is being deleted) or a time within its bucket (see placedForLocked).
 func (sh *shard) setTTLLocked(ref uint32, h *hdr, at int64) {
-	switch old := h.expireAt(); {
+	old := h.expireAt()
+	if sh.grouped(ref) {
+		switch {
+		case at != 0 && old == 0:
+			sh.expires.Add(1)
+		case at == 0 && old != 0:
+			sh.expires.Add(-1)
+		}
+		if at != 0 && at != old {
+			sh.setGroupExpiryLocked(ref, at)
+		}
+		h.setExpireAt(at)
+		return
+	}
+	switch {
 	case at != 0 && old == 0:
 		sh.ttl.add(ref, at)
 		sh.expires.Add(1)
@@ -241,15 +280,24 @@ func (sh *shard) resetLocked() {
 	sh.objs, sh.objSize, sh.freeObjs = nil, nil, nil
 	sh.ttl = refSet{}
 	sh.initPolLocked()
+	sh.setUnlinked(false)
 	sh.count.Store(0)
 	sh.expires.Store(0)
 }
 
-// randomLocked returns the ref of a random record of the shard (from the TTL list when
+// randomLocked returns the ref of a random record of the shard (of a key with a TTL when
 // volatile), or 0 when there is none. It picks a uniformly random non-empty slot, then a
-// random cell of its table, taking the first record at or after it.
+// random cell of its table, taking the first record at or after it. A volatile pick draws
+// from the TTL set or, in proportion to the keys with a TTL that are grouped, from the expiry
+// groups' tables (randomGroupedLocked).
 func (sh *shard) randomLocked(volatile bool) uint32 {
 	if volatile {
+		n := int(sh.expires.Load())
+		if n > sh.ttl.n && sh.rng.IntN(n) >= sh.ttl.n {
+			if ref := sh.randomGroupedLocked(); ref != 0 {
+				return ref
+			}
+		}
 		if sh.ttl.n == 0 {
 			return 0
 		}

@@ -150,6 +150,7 @@ type tuning struct {
 	mu    sync.Mutex // guards t; a leaf lock, taken under a shard lock
 	t     *evict.Tuner
 	shift atomic.Uint32 // t.Shift(), read without mu to skip the requests outside the sample
+	made  atomic.Bool   // t is not nil: read without mu to skip telling a tuner not made yet
 	frac  atomic.Uint64 // float64 bits: the window share
 	// keys is the DB's key count as the tuner last asked for it, counted again every 64th
 	// time (it sums every shard's counter); guarded by mu.
@@ -183,6 +184,7 @@ func (db *DB) tuneLocked(frag uint32, size int, write bool) {
 	db.tune.mu.Lock()
 	if db.tune.t == nil {
 		db.tune.t = evict.NewTuner(tuneTarget{db})
+		db.tune.made.Store(true)
 	}
 	db.tune.t.Request(uint64(frag), uint32(size), write)
 	db.tune.shift.Store(uint32(db.tune.t.Shift()))
@@ -191,7 +193,7 @@ func (db *DB) tuneLocked(frag uint32, size int, write bool) {
 
 // tuneRemoveLocked tells the tuner the key whose fragment is frag was deleted (not evicted).
 func (db *DB) tuneRemoveLocked(frag uint32) {
-	if !evict.Sampled(uint64(frag), uint8(db.tune.shift.Load())) {
+	if !db.tune.made.Load() || !evict.Sampled(uint64(frag), uint8(db.tune.shift.Load())) {
 		return
 	}
 	db.tune.mu.Lock()
@@ -242,9 +244,21 @@ func (db *DB) updateRecShare() {
 }
 
 // polAddLocked links the new record ref into the eviction lists, whatever the policy, so that
-// a switch to TinyLFU finds every key in them.
+// a switch to TinyLFU finds every key in them; but not a record of an expiry group while the
+// shard links them lazily (see syncLazyLocked).
 func (sh *shard) polAddLocked(ref uint32) {
 	sh.syncPolLocked()
+	sh.syncLazyLocked() // which may link ref with the other records of the groups
+	switch {
+	case sh.lazy && sh.grouped(ref):
+		sh.setUnlinked(true)
+	case sh.at(ref).queue() < 0:
+		sh.linkLocked(ref)
+	}
+}
+
+// linkLocked links the record ref, in no list, into the eviction lists.
+func (sh *shard) linkLocked(ref uint32) {
 	sh.pol.Add(ref)
 	if sh.db.policy.Load().tiny { // other policies keep Redis's LFU counter in the byte
 		sh.stampLocked(sh.at(ref))
@@ -252,11 +266,91 @@ func (sh *shard) polAddLocked(ref uint32) {
 	sh.accountSketchLocked()
 }
 
+// The records of expiry groups are linked into the eviction lists lazily. While used memory
+// is under half of maxmemory, or there is none, a shard does not link the new records of its
+// expiry groups (it is lazy): no eviction is near, and they will most likely have expired
+// before one is. That saves the writer the links, and active expiry the unlinking of each key
+// it deletes, which writes its two neighbours in the list: two cache misses on a large
+// keyspace (they were written at about the same time as the key, but expire at other times).
+// Once used memory reaches half of maxmemory, the shard links them all, in the order of its
+// groups' tables, at its next write or eviction, and CheckMemory has every shard do so before
+// it evicts; it stops linking them only under a quarter of maxmemory. A record that leaves
+// the groups (moved by compaction or a new TTL) is linked then.
+
+// syncLazyLocked decides whether the shard is lazy, from used memory and maxmemory, and links
+// the records left out of the lists when it stops being so.
+func (sh *shard) syncLazyLocked() {
+	db := sh.db
+	m := db.maxMemory.Load()
+	switch {
+	case sh.lazy && m > 0 && db.used.Load()*2 >= m:
+		sh.lazy = false
+		sh.linkGroupedLocked()
+	case !sh.lazy && (m == 0 || db.used.Load()*4 < m):
+		sh.lazy = true
+	}
+}
+
+// linkGroupedLocked links the live records of the shard's expiry groups that are in no list,
+// if it has any.
+func (sh *shard) linkGroupedLocked() {
+	if !sh.unlinked {
+		return
+	}
+	for _, e := range sh.scans {
+		s := &sh.segs[e.seg]
+		if s.expEnd == 0 || s.scanAt != e.at {
+			continue
+		}
+		for _, x := range s.exp {
+			ref := e.seg<<offBits | x>>16
+			if h := sh.at(ref); h.live() && h.queue() < 0 {
+				sh.linkLocked(ref)
+			}
+		}
+	}
+	sh.setUnlinked(false)
+}
+
+// setUnlinked records whether the shard has records in no eviction list, keeping
+// DB.lazyShards in step.
+func (sh *shard) setUnlinked(v bool) {
+	if v == sh.unlinked {
+		return
+	}
+	sh.unlinked = v
+	if v {
+		sh.db.lazyShards.Add(1)
+	} else {
+		sh.db.lazyShards.Add(-1)
+	}
+}
+
+// linkAllShards has every shard that left records of its expiry groups out of the eviction
+// lists link them, if used memory has reached half of maxmemory, and measures the records'
+// share of used memory again (updateRecShare: the records linked count now). CheckMemory
+// calls it before it evicts, so that TinyLFU sees every key.
+func (db *DB) linkAllShards(now int64) {
+	if m := db.maxMemory.Load(); db.lazyShards.Load() == 0 || m == 0 || db.used.Load()*2 < m {
+		return
+	}
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(now)
+		if sh.unlinked {
+			sh.syncLazyLocked()
+		}
+		sh.unlock()
+	}
+	db.updateRecShare()
+}
+
 // accessLocked records a hit on the record ref, whose hash fragment is frag, for TinyLFU.
 func (sh *shard) accessLocked(ref, frag uint32) {
 	sh.syncPolLocked()
 	h := sh.at(ref)
-	if q := h.queue(); q != probation && sh.recentLocked(h, q) {
+	if q := h.queue(); q < 0 || (q != probation && sh.recentLocked(h, q)) {
+		// Near the front of its list, or a record of an expiry group not linked yet.
 		sh.pol.Count(uint64(frag))
 		return
 	}
@@ -282,6 +376,7 @@ func (db *DB) evictTinyLFULocked(over, now int64) bool {
 	sh := &db.shards[best]
 	sh.lock(now)
 	defer sh.unlock()
+	sh.syncLazyLocked()
 	if sh.pol.Len() == 0 {
 		return false
 	}

@@ -1,6 +1,7 @@
 package engine
 
-// refSet is the set of the refs of a shard's records that have a TTL: open addressing with
+// refSet is the set of the refs of a shard's records that have a TTL, but those in expiry
+// groups' segments, whose tables list them (expirygroup.go): open addressing with
 // linear probing over uint32 cells (0 is empty), so a record needs no field for its place in
 // it. It is swept by active expiry and sampled at random by the volatile-* policies.
 //

@@ -322,9 +322,7 @@ func (t *Txn) SetExpire(key []byte, e *Entry, at int64) {
 	if at < 0 {
 		at = 0
 	}
-	if at != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
-		t.db.addTTLAreaLocked(&l, at)
-	}
+	t.db.placeForLocked(&l, at)
 	l.sh.setTTLLocked(l.ref, l.sh.at(l.ref), at)
 	e.expireAt = at
 	t.db.publishLocked(l.sh, OpExpire, ReasonUser, l.slot, key, e)

@@ -42,12 +42,6 @@ func (db *DB) setStringLocked(l *loc, key, val []byte, expireAt, now int64) (cre
 	} else {
 		db.access(*l, now)
 		db.putStringLocked(l, val, true)
-		if !l.sh.placedForLocked(l.ref, expireAt) {
-			// In an expiry group's segment, which it would outlive: the record goes
-			// where its new TTL places it.
-			old := db.moveLocked(l, int(l.sh.at(l.ref).valCap), true, expireAt)
-			l.sh.releaseLocked(db, old)
-		}
 	}
 	db.finishSetLocked(l, expireAt, now, created)
 	return created
@@ -59,9 +53,7 @@ func (db *DB) finishSetLocked(l *loc, expireAt, now int64, created bool) {
 	if created {
 		touchLRU(l.sh.at(l.ref), now)
 	}
-	if expireAt != 0 && l.sh.at(l.ref).kind&flagTTL == 0 {
-		db.addTTLAreaLocked(l, expireAt)
-	}
+	db.placeForLocked(l, expireAt)
 	h := l.sh.at(l.ref)
 	l.sh.setTTLLocked(l.ref, h, expireAt)
 	if db.policy.Load().tiny {
@@ -111,16 +103,27 @@ func (db *DB) moveLocked(l *loc, valCap int, addTTL bool, at int64) (old uint32)
 	}
 	t := &sh.tabs[db.localSlot(l.slot)]
 	t.cells[t.findRef(l.frag, old)] = cell(l.frag, ref)
-	if at := h.expireAt(); at != 0 {
-		sh.ttl.remove(old)
-		sh.ttl.add(ref, at)
-	}
+	sh.movedTTLLocked(old, ref, h.expireAt())
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, ref)
 		sh.pol.Resized(ref, int64(h.size()-oh.size()))
+	} else if !sh.grouped(ref) {
+		sh.linkLocked(ref) // out of the groups, not linked yet (see syncLazyLocked)
 	}
 	l.ref = ref
 	return old
+}
+
+// placeForLocked makes the record at l ready to take the expiry time at: a record without an
+// expiry area is moved to a copy that has one (for at != 0), and a record in an expiry group's
+// segment whose bucket at is not in (placedForLocked) to where at places it.
+func (db *DB) placeForLocked(l *loc, at int64) {
+	if h := l.sh.at(l.ref); at != 0 && h.kind&flagTTL == 0 {
+		db.addTTLAreaLocked(l, at)
+	} else if !l.sh.placedForLocked(l.ref, at) {
+		old := db.moveLocked(l, int(h.valCap), true, at)
+		l.sh.releaseLocked(db, old)
+	}
 }
 
 // addTTLAreaLocked moves the record at l, which has no expiry area, to a copy that has one,
