@@ -107,8 +107,10 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	if _, err := engine.NewPolicy(o.Policy, 0, 0); err != nil {
 		return nil, fmt.Errorf("larder: invalid CacheOptions.Policy %q: %w", o.Policy, err)
 	}
+	// 256 shards whatever MaxMemory is (a node takes fewer at a small maxmemory): the cache's
+	// reads come from every goroutine of the process at once.
 	db, err := engine.Open(engine.Options{MaxMemory: o.MaxMemory, Policy: o.Policy, Clock: expiryClock,
-		HashSlots: true})
+		HashSlots: true, Shards: 256})
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -19,10 +20,11 @@ import (
 )
 
 // TestMaxMemorySetsGoMemoryLimit checks that the Go runtime's memory limit is memlimit.Headroom
-// plus the part of each node's used memory on the Go heap (INFO gc's gc_heap_keyspace: the
-// index and sketches; the records are outside the Go heap), or the live heap where larger, plus
-// the runtime's own memory (a few MiB here), not maxmemory; that it follows the keyspace as it
-// grows; that a node without maxmemory lifts it; and that closing the nodes lifts it.
+// plus the part of each node's used memory on the Go heap (INFO gc's gc_heap_keyspace: objects
+// and sketches; the records and the index are outside the Go heap), or the live heap where
+// larger, plus the runtime's own memory (a few MiB here), not maxmemory; that it follows the
+// keyspace as it grows; that a node without maxmemory lifts it; and that closing the nodes
+// lifts it.
 func TestMaxMemorySetsGoMemoryLimit(t *testing.T) {
 	if os.Getenv("GOMEMLIMIT") != "" || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Skip("GOMEMLIMIT or the test binary sets the Go memory limit")
@@ -81,15 +83,20 @@ func TestMaxMemorySetsGoMemoryLimit(t *testing.T) {
 	a, ca := open(100 * mb)
 	check("Open with maxmemory 100mb, no keys", memlimit.Headroom)
 
-	// 100,000 keys: their slots' index tables and the sketch are on the Go heap. The limit
-	// follows within the governor's poll (100 ms).
-	pipe := ca.Pipeline()
-	for i := range 100_000 {
-		pipe.Set(ctx, fmt.Sprintf("key:%d", i), "v", 0)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// 100 hashes of 200 fields: past the compact encoding, each is an object on the Go heap
+	// (string keys and the index tables are in the arenas). The limit follows within the
+	// governor's poll (100 ms). The pipeline is garbage once sent: the live heap, which the
+	// limit also follows, must not keep the test's own requests.
+	func() {
+		pipe := ca.Pipeline()
+		for i := range 20_000 {
+			pipe.HSet(ctx, fmt.Sprintf("hash:%d", i%100), fmt.Sprintf("field:%d", i), strings.Repeat("v", 100))
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	runtime.GC()
 	var heap, limit int64
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		heap, limit = share(ca)
@@ -97,14 +104,14 @@ func TestMaxMemorySetsGoMemoryLimit(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 100,000 keys: gc_heap_keyspace %d, gc_gomemlimit %d, want Headroom + %d + the runtime's overhead",
+			t.Fatalf("after 20,000 fields: gc_heap_keyspace %d, gc_gomemlimit %d, want Headroom + %d + the runtime's overhead",
 				heap, limit, heap)
 		}
 	}
 	if heap > 20*mb {
-		t.Fatalf("gc_heap_keyspace %d for 100,000 keys: more than the index and sketch", heap)
+		t.Fatalf("gc_heap_keyspace %d for 20,000 fields: more than the objects and sketch", heap)
 	}
-	check("after 100,000 keys", memlimit.Headroom+heap)
+	check("after 20,000 fields", memlimit.Headroom+heap)
 
 	if err := ca.ConfigSet(ctx, "maxmemory", "200mb").Err(); err != nil {
 		t.Fatal(err)

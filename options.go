@@ -23,10 +23,11 @@ type Options struct {
 	// Settings "maxmemory": "0" runs without a limit.
 	// Keys are evicted when the memory accounted to them (used_memory) passes it, or when the
 	// keyspace's arenas hold more than it plus a small allowance in deleted records and pages
-	// without records (INFO mem_arena_dead, mem_arena_slack; with 256 engine shards the
-	// allowance is 5.5 MiB at 16 MiB, 10 MiB at 256 MiB and about 2% of it from 1 GiB).
+	// without records (INFO mem_arena_dead, mem_arena_slack; with the default engine shards,
+	// one a MiB of maxmemory from 16 to 256, the allowance is 1.8 MiB at 16 MiB, 10 MiB at
+	// 256 MiB and about 2% of it from 1 GiB).
 	// While a node with a limit runs, the Go runtime's soft memory limit is the part of its
-	// used memory on the Go heap (the index and sketches, at most maxmemory; INFO gc's
+	// used memory on the Go heap (sketches and collections' objects, at most maxmemory; INFO gc's
 	// gc_heap_keyspace), or the live heap where larger, plus 8 MiB of garbage and the
 	// runtime's own memory, summed over the nodes of the process and followed every 100 ms
 	// (internal/memlimit), so that the process stays near maxmemory plus a fixed overhead;

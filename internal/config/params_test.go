@@ -84,7 +84,8 @@ func TestNormalize(t *testing.T) {
 		{"appendfilename", "", "", "appendfilename can't be empty"},
 		{"shards", "64", "64", ""},
 		{"shards", "100", "", "argument must be a power of two"},
-		{"shards", "0", "", "argument must be between 1 and 65536 inclusive"},
+		{"shards", "0", "0", ""},
+		{"shards", "-1", "", "argument must be between 0 and 65536 inclusive"},
 		{"save", "", "", ""},
 		{"save", "100 1 50 2", "100 1 50 2", ""},
 		{"save", "100 1 50", "", "Invalid save parameters"},
@@ -157,7 +158,7 @@ func TestRegistry(t *testing.T) {
 		{"maxclients", "maxclients", "10000"},
 		{"proto-max-bulk-len", "proto-max-bulk-len", "536870912"},
 		{"client-query-buffer-limit", "client-query-buffer-limit", "1073741824"},
-		{"shards", "shards", "256"},
+		{"shards", "shards", "0"},
 		{"save", "save", "3600 1 300 100 60 10000"},
 	} {
 		p := mustLookup(t, c.name)

@@ -13,7 +13,8 @@ import (
 
 // Options configures a DB. The zero value of each field selects its default.
 type Options struct {
-	// Shards is the number of lock shards, a power of two from 1 to NumSlots. Default 256.
+	// Shards is the number of lock shards, a power of two from 1 to NumSlots. Default (0):
+	// from MaxMemory (ShardsFor).
 	Shards int
 	// MaxMemory is the memory limit in bytes (maxmemory). Default 0: no limit.
 	MaxMemory int64
@@ -65,7 +66,7 @@ type DB struct {
 
 	slotLen []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
 	used    atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
-	heap    atomic.Int64   // the part of used on the Go heap: index tables, sketches, objects
+	heap    atomic.Int64   // the part of used on the Go heap: sketches, objects
 	dead    atomic.Int64   // bytes of dead records not yet reclaimed by compaction
 	// slack is the bytes of arena memory that are resident and hold no record (arena.go);
 	// changed under shard locks, and by the segment pool.
@@ -124,7 +125,7 @@ func newPolicyBox(p Policy) *policyBox {
 func Open(opts Options) (*DB, error) {
 	o := opts
 	if o.Shards == 0 {
-		o.Shards = 256
+		o.Shards = ShardsFor(o.MaxMemory)
 	}
 	if o.Shards < 1 || o.Shards > NumSlots || o.Shards&(o.Shards-1) != 0 {
 		return nil, fmt.Errorf("engine: Options.Shards %d is not a power of two from 1 to %d", o.Shards, NumSlots)
@@ -198,6 +199,22 @@ func Open(opts Options) (*DB, error) {
 	db.samples.Store(int32(o.Samples))
 	go db.expireLoop(o.Clock, time.Second/time.Duration(o.Hz))
 	return db, nil
+}
+
+// ShardsFor returns the default number of shards for a maxmemory of m bytes (0: none): one a
+// MiB, a power of two from 16 to 256, and 256 without a limit. Every shard keeps a head segment
+// of its arena partly filled (16 KiB long below 512 MiB) and its own eviction lists, so at a
+// small maxmemory 256 shards hold a few MiB that no key uses (3 MiB of head slack after a trace
+// replay at 4 MiB) while a small keyspace needs few locks; from 256 MiB it is 256, as before.
+func ShardsFor(m int64) int {
+	if m <= 0 {
+		return 256
+	}
+	n := 16
+	for n < 256 && int64(n)*2<<20 <= m {
+		n *= 2
+	}
+	return n
 }
 
 // expireLoop runs active expiry every period until Close.

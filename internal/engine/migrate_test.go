@@ -124,3 +124,62 @@ func TestDeleteSlot(t *testing.T) {
 		t.Fatalf("%d changes", len(ch))
 	}
 }
+
+// TestSlotIterTableMoved: an index table lives in the arena and compaction moves it; the
+// iteration goes on where it was (the cells keep their positions) instead of starting over,
+// and visits every key once.
+func TestSlotIterTableMoved(t *testing.T) {
+	db := openTest(t, Options{Shards: 1})
+	key := func(i int) string { return fmt.Sprintf("{tag}k%d", i) }
+	slot := Slot([]byte(key(0)))
+	const n = 40
+	for i := range n {
+		set(db, t0, key(i), "v", 0)
+	}
+	// Fillers after the table, so that its segment fills and rolls; then deleting them leaves
+	// the segment mostly dead, and compaction moves the table out.
+	val := string(make([]byte, 200))
+	for i := range 2000 {
+		set(db, t0, fmt.Sprint("filler", i), val, 0)
+	}
+	sh := &db.shards[0]
+	li := db.localSlot(slot)
+	ref0 := sh.tabs[li].ref
+	visited := map[string]int{}
+	var it SlotIter
+	visit := func(max int) (done bool) {
+		db.ViewSlot(slot, t0, func(v *SlotView) {
+			done = v.Next(&it, max, func(k []byte, _ *Entry) bool {
+				visited[string(k)]++
+				return true
+			})
+		})
+		return done
+	}
+	if visit(5) {
+		t.Fatal("the iteration ended after 5 of 40 keys")
+	}
+	for i := range 2000 {
+		var txn Txn
+		k := []byte(fmt.Sprint("filler", i))
+		db.Begin(&txn, t0, k)
+		txn.Delete(k)
+		txn.End()
+	}
+	if sh.tabs[li].ref>>offBits == ref0>>offBits {
+		t.Fatal("the table's segment was not compacted: the test does not test")
+	}
+	if err := db.checkStorage(); err != nil {
+		t.Fatal(err)
+	}
+	for !visit(5) {
+	}
+	if it.Restarts() != 0 {
+		t.Errorf("%d restarts after the table moved", it.Restarts())
+	}
+	for i := range n {
+		if visited[key(i)] != 1 {
+			t.Errorf("key %s visited %d times", key(i), visited[key(i)])
+		}
+	}
+}
