@@ -250,28 +250,21 @@ func (sh *shard) allocLocked(db *DB, size int) uint32 {
 // unlinked from the index, the TTL list and the object table, or replaced there by a copy.
 // Compaction moves records: refs other than the caller's new ones are stale afterwards.
 func (sh *shard) releaseLocked(db *DB, ref uint32) {
-	i, allDead := sh.markDeadLocked(db, ref)
-	if allDead {
+	h := sh.at(ref)
+	size := h.size()
+	h.kind &= flagTTL // dead, and still as long
+	i := ref >> offBits
+	s := &sh.segs[i]
+	s.dead += size
+	db.used.Add(-int64(size))
+	db.dead.Add(int64(size))
+	sh.dead.Add(int64(size))
+	if s.dead == s.used {
 		sh.dropSegLocked(db, i)
 		sh.dirty = true // the head is rewound at unlock
 		return
 	}
 	sh.maybeCompactLocked(db, i)
-}
-
-// markDeadLocked marks the record at ref dead, keeping its length, and moves its bytes from
-// used to dead. It returns the index of its segment and whether all of that segment is dead.
-func (sh *shard) markDeadLocked(db *DB, ref uint32) (seg uint32, allDead bool) {
-	h := sh.at(ref)
-	size := h.size()
-	h.kind &= flagTTL // dead, and still as long
-	seg = ref >> offBits
-	s := &sh.segs[seg]
-	s.dead += size
-	db.used.Add(-int64(size))
-	db.dead.Add(int64(size))
-	sh.dead.Add(int64(size))
-	return seg, s.dead == s.used
 }
 
 // releaseTableLocked marks the table record at ref dead, as releaseLocked does a key's, but
@@ -280,10 +273,18 @@ func (sh *shard) markDeadLocked(db *DB, ref uint32) (seg uint32, allDead bool) {
 // once, unless a compaction is running.
 func (sh *shard) releaseTableLocked(ref uint32) {
 	db := sh.db
-	i, allDead := sh.markDeadLocked(db, ref)
+	h := sh.at(ref)
+	size := h.size()
+	h.kind = 0
+	i := ref >> offBits
+	s := &sh.segs[i]
+	s.dead += size
+	db.used.Add(-int64(size))
+	db.dead.Add(int64(size))
+	sh.dead.Add(int64(size))
 	sh.dirty = true
 	switch {
-	case allDead && !sh.compacting:
+	case s.dead == s.used && !sh.compacting:
 		sh.dropSegLocked(db, i)
 	case i != sh.head:
 		sh.rolled = i
