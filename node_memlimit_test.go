@@ -84,7 +84,7 @@ func TestMaxMemorySetsGoMemoryLimit(t *testing.T) {
 	check("Open with maxmemory 100mb, no keys", memlimit.Headroom)
 
 	// 100 hashes of 200 fields: past the compact encoding, each is an object on the Go heap
-	// (string keys and the index tables are in the arenas). The limit follows within the
+	// (string keys are in the arenas). The limit follows within the
 	// governor's poll (100 ms). The pipeline is garbage once sent: the live heap, which the
 	// limit also follows, must not keep the test's own requests.
 	func() {

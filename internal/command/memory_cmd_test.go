@@ -84,7 +84,7 @@ func TestMemoryOtherSubcommands(t *testing.T) {
 		if s := srvDo(t, ctx, c, "memory", "doctor").(string); !strings.Contains(s, "No memory problems") {
 			t.Errorf("MEMORY DOCTOR = %q", s)
 		}
-		srvEqual(t, ctx, c, "OK", "config", "set", "maxmemory", "64") // below the key's record and index table
+		srvEqual(t, ctx, c, "OK", "config", "set", "maxmemory", "100")
 		if s := srvDo(t, ctx, c, "memory", "doctor").(string); !strings.Contains(s, "maxmemory") {
 			t.Errorf("MEMORY DOCTOR near maxmemory = %q", s)
 		}

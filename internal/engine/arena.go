@@ -5,10 +5,9 @@ import (
 	"unsafe"
 )
 
-// A shard's arena is log-structured: records, the slots' index tables among them (table
-// records, index.go), are appended to the head segment and never move while they live, except
-// when compaction copies the live records of a segment whose dead share has passed compactDiv
-// to the head and frees the segment. A record too big for a shared
+// A shard's arena is log-structured: records are appended to the head segment and never move
+// while they live, except when compaction copies the live records of a segment whose dead
+// share has passed compactDiv to the head and frees the segment. A record too big for a shared
 // segment gets a segment of its own. Segments come from mapMemory, outside the Go heap. The
 // records of keys that expire within minutes go instead to short segments grouped by expiry
 // time, freed whole once their keys have expired (expirygroup.go).
@@ -267,45 +266,6 @@ func (sh *shard) releaseLocked(db *DB, ref uint32) {
 	sh.maybeCompactLocked(db, i)
 }
 
-// releaseTableLocked marks the table record at ref dead, as releaseLocked does a key's, but
-// compacts nothing, so that a table can grow or shrink while the caller holds refs: the
-// segment is checked for compaction at unlock (rolled). A segment left all dead is freed at
-// once, unless a compaction is running.
-func (sh *shard) releaseTableLocked(ref uint32) {
-	db := sh.db
-	h := sh.at(ref)
-	size := h.size()
-	h.kind = 0
-	i := ref >> offBits
-	s := &sh.segs[i]
-	s.dead += size
-	db.used.Add(-int64(size))
-	db.dead.Add(int64(size))
-	sh.dead.Add(int64(size))
-	sh.dirty = true
-	switch {
-	case s.dead == s.used && !sh.compacting:
-		sh.dropSegLocked(db, i)
-	case i != sh.head:
-		sh.rolled = i
-	}
-}
-
-// moveTableLocked copies the table record at ref, which compaction is moving out of its
-// segment, to the head and points its slot's table at the copy. The cells keep their
-// positions, so the table's generation stays.
-func (sh *shard) moveTableLocked(db *DB, ref uint32) {
-	h := sh.at(ref)
-	t := &sh.tabs[tableSlot(h)]
-	if t.ref != ref {
-		panic("engine: a table record is not its slot's table")
-	}
-	size := h.size()
-	nref := sh.allocLocked(db, size)
-	copy(unsafe.Slice((*byte)(unsafe.Pointer(sh.at(nref))), size), unsafe.Slice((*byte)(unsafe.Pointer(h)), size))
-	t.cells, t.ref = tableCells(sh.at(nref)), nref
-}
-
 // maybeCompactLocked compacts segment i if it is not a head, enough of it is dead and it is
 // not an expiry group's left to active expiry (groupWaits). It does nothing while a
 // compaction runs (allocating may roll the head), so they never nest.
@@ -329,9 +289,7 @@ func (sh *shard) compactLocked(db *DB, i uint32) {
 	for off := 0; off < s.used; {
 		h := (*hdr)(unsafe.Add(base, off))
 		size := h.size()
-		if h.kind&kindMask == kindTable {
-			sh.moveTableLocked(db, i<<offBits|uint32(off>>unitShift))
-		} else if h.live() && sh.now != 0 && expired(h, sh.now) {
+		if h.live() && sh.now != 0 && expired(h, sh.now) {
 			// Expired: deleted here rather than copied and deleted by expiry later. Its
 			// bytes go with the segment.
 			db.expireInPlaceLocked(sh, i<<offBits|uint32(off>>unitShift))
@@ -449,9 +407,7 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 // unlock rewinds the head segment if all its records are dead, releases the memory freed
 // while the shard was held, publishes the bytes in the eviction lists, then releases its lock.
 func (sh *shard) unlock() {
-	// Tidying may leave work for another round (its compactions roll the head and free
-	// segments, and the rolled head may hold dead table records): the shard is left tidy.
-	for sh.dirty {
+	if sh.dirty {
 		sh.tidyLocked()
 	}
 	if b := sh.pol.Bytes(); b != sh.polSeen {

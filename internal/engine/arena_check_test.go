@@ -2,20 +2,18 @@ package engine
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/larderdb/larder/internal/evict"
 )
 
 // checkStorage walks every shard and checks the storage invariants: each index cell points at
 // a live record of that slot whose key hashes to the cell's fragment; every live record has a
-// cell; each slot's table is the live table record that says it is, and no other table record
-// lives; the TTL set holds exactly the records with an expiry time outside expiry groups'
+// cell; the TTL set holds exactly the records with an expiry time outside expiry groups'
 // segments, each with an expiry hint no later than that time, and a grouped record with an
 // expiry time has it within its segment's bucket and in its segment's table (checkGroupLocked);
-// used memory is exactly the live records (table records included), objects and TinyLFU
-// sketches, and its part on the Go heap (HeapUsed) exactly the last two; dead bytes are exactly
-// the dead records; no segment but the head is past the
+// used memory is exactly the live records,
+// objects, index tables and TinyLFU sketches, and its part on the Go heap (HeapUsed) exactly
+// the last three; dead bytes are exactly the dead records; no segment but the head is past the
 // compaction threshold, but expiry groups' segments, which wait for their keys to expire; the
 // expiry groups' heads are the segments that say so; slack is exactly the segments' resident
 // bytes without records
@@ -28,7 +26,7 @@ func (db *DB) checkStorage() error {
 		sh := &db.shards[si]
 		sh.lock(0)
 		err := func() error {
-			cells, ttls, grouped, unlinked, tables := 0, 0, 0, 0, 0
+			cells, ttls, grouped, unlinked := 0, 0, 0, 0
 			if b := int64(sh.pol.SketchBytes()); b != sh.sketchBytes {
 				return fmt.Errorf("shard %d: sketch of %d bytes accounted as %d", si, b, sh.sketchBytes)
 			}
@@ -36,25 +34,16 @@ func (db *DB) checkStorage() error {
 			heap += sh.sketchBytes
 			for li := range sh.tabs {
 				t := &sh.tabs[li]
-				if (t.ref == 0) != (t.cells == nil) || (t.ref == 0) != (t.n == 0) {
-					return fmt.Errorf("shard %d: table %d has ref %d, %d cells, %d in use", si, li, t.ref, len(t.cells), t.n)
-				}
-				if t.ref != 0 {
-					h := sh.at(t.ref)
-					if h.kind&kindMask != kindTable || tableSlot(h) != li || len(t.cells) != int(h.valLen) ||
-						unsafe.SliceData(t.cells) != unsafe.SliceData(tableCells(h)) {
-						return fmt.Errorf("shard %d: table %d's record %d is not its table (kind %d, slot %d)", si, li, t.ref, h.kind, tableSlot(h))
-					}
-					tables++
-				}
+				used += int64(len(t.cells) * cellBytes)
+				heap += int64(len(t.cells) * cellBytes)
 				for _, c := range t.cells {
 					if c == 0 {
 						continue
 					}
 					cells++
 					h := sh.at(cellRef(c))
-					if !h.live() || h.kind&kindMask == kindTable {
-						return fmt.Errorf("shard %d: cell %x points at a dead record or a table", si, c)
+					if !h.live() {
+						return fmt.Errorf("shard %d: cell %x points at a dead record", si, c)
 					}
 					if slot := db.slotOf(h.key()); db.localSlot(slot) != li || db.shardOf(slot) != uint32(si) {
 						return fmt.Errorf("shard %d: record %q in local slot %d has slot %d", si, h.key(), li, slot)
@@ -101,7 +90,7 @@ func (db *DB) checkStorage() error {
 			if cells != int(sh.count.Load()) {
 				return fmt.Errorf("shard %d: %d cells, count %d", si, cells, sh.count.Load())
 			}
-			live, tableRecs := 0, 0
+			live := 0
 			for i := 1; i < len(sh.segs); i++ {
 				s := &sh.segs[i]
 				if s.mem == nil {
@@ -115,12 +104,6 @@ func (db *DB) checkStorage() error {
 							return fmt.Errorf("shard %d: a dead record is in eviction list %d", si, h.queue())
 						}
 						d += h.size()
-					} else if h.kind&kindMask == kindTable {
-						used += int64(h.size())
-						tableRecs++
-						if t := &sh.tabs[tableSlot(h)]; t.ref != uint32(i)<<offBits|uint32(off>>unitShift) {
-							return fmt.Errorf("shard %d segment %d: a live table record of slot %d is not the slot's table", si, i, tableSlot(h))
-						}
 					} else {
 						used += int64(h.size())
 						live++
@@ -180,9 +163,6 @@ func (db *DB) checkStorage() error {
 			}
 			if sh.head != 0 {
 				headSlack += int64(sh.segs[sh.head].res - sh.segs[sh.head].used)
-			}
-			if tableRecs != tables {
-				return fmt.Errorf("shard %d: %d live table records, %d tables", si, tableRecs, tables)
 			}
 			if live != cells {
 				return fmt.Errorf("shard %d: %d live records, %d cells", si, live, cells)

@@ -1,6 +1,9 @@
 package engine
 
-import "runtime"
+import (
+	"runtime"
+	"unsafe"
+)
 
 // This file holds what slot migration (internal/migrate) needs of the engine: a view of one
 // slot under its shard's lock (SlotView), an iterator that visits a slot's keys in bounded
@@ -69,15 +72,14 @@ func (v *SlotView) Lookup(key []byte) *Entry {
 // later cells of a probe run backwards. A batch always ends on an empty cell p, and a key
 // beyond p whose probe run does not contain p has its home beyond p too; deletions move a key
 // only back towards its home, so it cannot cross p into the visited part. Insertions only fill
-// empty cells (new keys) or resize (detected by the table's generation: the iteration
-// restarts); compaction moves the cells without changing them. The iteration starts and
+// empty cells (new keys) or resize (detected: the iteration restarts). The iteration starts and
 // ends at a cell that was empty at the start, so the table's wrap-around is no exception.
 //
 // The zero SlotIter starts at the beginning. Not safe for concurrent use.
 type SlotIter struct {
-	gen      uint32 // the table's generation when the iteration (re)started; 0 before
-	start    int    // an empty cell of the table, where the iteration starts and ends
-	pos      int    // the next cell to visit, counted from start (0..len(cells))
+	cells    []uint64 // the table's cells when the iteration (re)started; pins the array
+	start    int      // an empty cell of cells, where the iteration starts and ends
+	pos      int      // the next cell to visit, counted from start (0..len(cells))
 	restarts int
 	done     bool
 }
@@ -99,24 +101,24 @@ func (v *SlotView) Next(it *SlotIter, max int, fn func(key []byte, e *Entry) boo
 		return true
 	}
 	t := &v.sh.tabs[v.li]
-	if t.n == 0 || t.gen != it.gen {
-		if it.gen != 0 || it.pos != 0 {
+	if !sameCells(t.cells, it.cells) {
+		if it.cells != nil || it.pos != 0 {
 			it.restarts++
 		}
 		if t.n == 0 {
-			it.gen, it.done = 0, true
+			it.cells, it.done = nil, true
 			return true
 		}
-		it.gen, it.pos, it.start = t.gen, 0, 0
+		it.cells, it.pos, it.start = t.cells, 0, 0
 		for t.cells[it.start] != 0 {
 			it.start++ // a table is at most 3/4 full: there is an empty cell
 		}
 	}
-	n, mask := len(t.cells), len(t.cells)-1
+	n, mask := len(it.cells), len(it.cells)-1
 	visited, enough := 0, false
 	for it.pos < n {
 		i := (it.start + it.pos) & mask
-		c := t.cells[i]
+		c := it.cells[i]
 		if c == 0 {
 			if enough || visited >= max {
 				return false // ends on an empty cell
@@ -135,8 +137,14 @@ func (v *SlotView) Next(it *SlotIter, max int, fn func(key []byte, e *Entry) boo
 			enough = true
 		}
 	}
-	it.gen, it.done = 0, true
+	it.cells, it.done = nil, true
 	return true
+}
+
+// sameCells reports whether a and b are the same array (a resize always allocates anew, and
+// an iterator pins the array it saw, so an address is never reused while compared).
+func sameCells(a, b []uint64) bool {
+	return len(a) == len(b) && len(a) > 0 && unsafe.SliceData(a) == unsafe.SliceData(b)
 }
 
 // DeleteSlot deletes every key of slot at time now, publishing OpDel for each (ReasonExpired
@@ -151,13 +159,13 @@ func (db *DB) DeleteSlot(slot uint16, now int64, batch int) (deleted int) {
 	slot &= NumSlots - 1
 	sh := &db.shards[db.shardOf(slot)]
 	li := db.localSlot(slot)
-	var gen uint32 // the generation of the table the cursor i is a position in
+	var cells []uint64 // the table the cursor i is a position in; pins its array
 	i := 0
 	for {
 		sh.lock(now)
 		t := &sh.tabs[li]
-		if t.gen != gen {
-			gen, i = t.gen, 0
+		if !sameCells(t.cells, cells) {
+			cells, i = t.cells, 0
 		}
 		// Deleting the cell at i shifts later cells of its run back into i, so i is
 		// examined again; a run that wraps shifts cells from the front to the end, and
@@ -179,8 +187,8 @@ func (db *DB) DeleteSlot(slot uint16, now int64, batch int) (deleted int) {
 			db.deleteLocked(sh, ref, cellFrag(c), slot, why)
 			deleted++
 			n++
-			if t.gen != gen {
-				gen, i = t.gen, 0
+			if !sameCells(t.cells, cells) {
+				cells, i = t.cells, 0
 			}
 		}
 		left := t.n

@@ -33,9 +33,6 @@ const (
 	hdrSize = int(unsafe.Sizeof(hdr{}))
 
 	kindMask = 0x07
-	// kindTable is the kind of a table record, which holds a slot's index cells (index.go)
-	// and no key: never a Kind of a key.
-	kindTable = 0x07
 	// flagTTL: the record has an expiry area after the header; its value is the area's size.
 	flagTTL = 0x08
 	// The queue bits hold 1 + the eviction list the record is in, or 0 when it is in none.

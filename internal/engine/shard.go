@@ -24,8 +24,6 @@ type shard struct {
 	// tabs holds, per local slot index (slot / number of shards), the index of that slot's
 	// keys, so a slot is counted and iterated without touching the others.
 	tabs []table
-	// tabGen is the last table generation handed out (nextTableGen).
-	tabGen uint32
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.
 	segs  []segment
@@ -42,7 +40,7 @@ type shard struct {
 
 	freeSegs   []uint32
 	head       uint32
-	rolled     uint32 // non-zero: segments but the head to check for compaction at unlock (the previous head, a freed table's)
+	rolled     uint32 // the previous head, to check for compaction at unlock
 	pending    [][]byte
 	compacting bool
 	headSlack  int64 // the head's slack as counted in DB.headSlack (syncHeadLocked)
@@ -144,7 +142,9 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 		sh.live = append(sh.live, uint16(li))
 		sh.livePos[li] = int32(len(sh.live))
 	}
-	t.insert(sh, li, frag, ref)
+	if d := t.insert(frag, ref); d != 0 {
+		sh.db.addHeap(int64(d))
+	}
 	sh.count.Add(1)
 }
 
@@ -152,7 +152,9 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 // index, the TTL list and the object table; the caller then releases it.
 func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 	t := &sh.tabs[li]
-	t.remove(sh, li, pos)
+	if d := t.remove(pos); d != 0 {
+		sh.db.addHeap(int64(d))
+	}
 	sh.count.Add(-1)
 	if t.n == 0 {
 		p := sh.livePos[li] - 1

@@ -53,8 +53,8 @@ func (db *DB) Stats() Stats {
 	return s
 }
 
-// HeapUsed returns the part of used memory on the Go heap: the eviction policy's frequency
-// sketches and the objects of collections. The rest is records and index tables, in arenas
+// HeapUsed returns the part of used memory on the Go heap: the index tables, the eviction
+// policy's frequency sketches and the objects of collections. The rest is records, in arenas
 // outside the Go heap. It takes no lock.
 func (db *DB) HeapUsed() int64 { return db.heap.Load() }
 
