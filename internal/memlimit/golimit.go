@@ -10,7 +10,7 @@ import (
 )
 
 // Headroom is the garbage the Go heap may hold beyond its live objects, or beyond the part of
-// the keyspaces' used memory that lies on the Go heap (sketches, objects of
+// the keyspaces' used memory that lies on the Go heap (index tables, sketches, objects of
 // collections) while that is the larger: the collector starts a cycle once that much has been
 // allocated since the last. The records are in arenas outside the Go heap and bounded by
 // maxmemory on their own, so the process holds about maxmemory + Headroom + the live objects
@@ -236,10 +236,11 @@ var overheadMetrics = []string{
 // than for heap objects, as counted in the Go memory limit: goroutine stacks, the unused parts
 // of spans that hold objects (the allocator's fragmentation), the spans' and arenas' metadata
 // and the runtime's other structures; and the heap's live objects at the last collection. The
-// overhead grows with the heap, a little (at 7M keys, when the index tables were on the Go
-// heap, 124 MiB of them: 11 MiB, of which 2.5 MiB of span structures and 3.8 MiB unused in
-// spans), and the limit leaves it out of what it bounds: were it part of a fixed Headroom, a
-// large heap would make the collector run without pause. Free pages not yet returned to the OS are not in it.
+// overhead grows with the heap, a little (at 7M keys, 124 MiB of index tables: 11 MiB, of which
+// 2.5 MiB of span structures and 3.8 MiB unused in spans; at 64mb after phases of 32 B to 16 KB
+// values, 13 MiB, 9 MiB of it unused in spans of index tables that shrank), and the limit leaves
+// it out of what it bounds: were it part of a fixed Headroom, a large index would make the
+// collector run without pause. Free pages not yet returned to the OS are not in it.
 func readRuntime() (overhead, live int64) {
 	s := make([]metrics.Sample, 1+len(overheadMetrics))
 	s[0].Name = liveMetric
