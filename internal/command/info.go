@@ -342,6 +342,7 @@ func (s *Server) infoServer(w infoWriter, now time.Time) {
 	w.str("executable", exe)
 	w.str("config_file", s.opts.ConfigFile)
 	w.int("io_threads_active", 0)
+	w.int("engine_shards", int64(s.db.Shards())) // CONFIG GET shards says 0 when maxmemory chose
 }
 
 func (s *Server) infoMemory(w infoWriter, now time.Time) {

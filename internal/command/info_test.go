@@ -326,3 +326,24 @@ func TestInfoMemoryRSS(t *testing.T) {
 		t.Errorf("mem_fragmentation_ratio %s, want used_memory_rss/used_memory = %.2f", info["mem_fragmentation_ratio"], want)
 	}
 }
+
+// TestInfoEngineShards checks that INFO server reports the shards the keyspace has: the
+// number maxmemory chose when the shards setting is 0 (its default), else the setting.
+func TestInfoEngineShards(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		settings map[string]string
+		want     string
+	}{
+		{map[string]string{"maxmemory": "32mb"}, "32"},
+		{map[string]string{"maxmemory": "1mb"}, "16"},
+		{map[string]string{"maxmemory": "32mb", "shards": "64"}, "64"},
+		{map[string]string{"maxmemory": "0"}, "256"},
+	} {
+		n := startNode(t, tc.settings)
+		c := newClient(t, n, 2)
+		if got := srvInfo(t, ctx, c, "server")["engine_shards"]; got != tc.want {
+			t.Errorf("settings %v: INFO engine_shards = %q, want %s", tc.settings, got, tc.want)
+		}
+	}
+}

@@ -201,6 +201,10 @@ func Open(opts Options) (*DB, error) {
 	return db, nil
 }
 
+// Shards returns the number of lock shards the keyspace has: Options.Shards, or ShardsFor's
+// choice when that was 0.
+func (db *DB) Shards() int { return len(db.shards) }
+
 // ShardsFor returns the default number of shards for a maxmemory of m bytes (0: none): one a
 // MiB, a power of two from 16 to 256, and 256 without a limit. Every shard keeps a head segment
 // of its arena partly filled (16 KiB long below 512 MiB) and its own eviction lists, so at a
