@@ -283,10 +283,11 @@ func (db *DB) expireBatchLocked(sh *shard, b *expireBatch, now int64) int {
 	}
 	m, nl := 0, 0
 	for k, ref := range b.refs[:n] {
-		if at := b.at[k]; at <= 0 || now <= at {
-			if at <= 0 {
-				continue
-			}
+		at := b.at[k]
+		if at <= 0 {
+			continue // no TTL, or deleted
+		}
+		if now <= at {
 			// Not expired: a hint older than the expiry time, left by a TTL made longer,
 			// is put right, and so is the entry of a grouped record.
 			if p := int(b.pos[k]); p >= 0 && p < len(sh.ttl.cells) && sh.ttl.cells[p] == ref {

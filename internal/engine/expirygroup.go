@@ -276,13 +276,11 @@ func (sh *shard) newGroupSegLocked(n int) uint32 {
 		m := sh.extra[k-1]
 		sh.extra[k-1] = nil
 		sh.extra = sh.extra[:k-1]
-		sh.db.extraBytes.Add(-int64(len(m)))
 		if len(m) != n { // of another length, from before a change of maxmemory
-			releaseMemory(m)
-			sh.db.slack.Add(-int64(len(m)))
-			sh.cold = append(sh.cold, m)
+			sh.coolExtraLocked(m)
 			continue
 		}
+		sh.db.extraBytes.Add(-int64(len(m)))
 		s.mem, s.res = m, n // resident, in slack: its bytes are the head's slack now
 		sh.db.headSlack.Add(int64(n))
 		sh.groupSlack += int64(n)
@@ -367,13 +365,19 @@ func (sh *shard) spareLocked(m []byte) {
 // releaseExtraLocked gives the pages of the shard's extra spares back to the OS.
 func (sh *shard) releaseExtraLocked() {
 	for k, m := range sh.extra {
-		releaseMemory(m)
-		sh.db.slack.Add(-int64(len(m)))
-		sh.db.extraBytes.Add(-int64(len(m)))
-		sh.cold = append(sh.cold, m)
+		sh.coolExtraLocked(m)
 		sh.extra[k] = nil
 	}
 	sh.extra = sh.extra[:0]
+}
+
+// coolExtraLocked gives the pages of m, an extra spare the caller has taken out of sh.extra,
+// back to the OS, takes it out of the counts and keeps it mapped in the cold list.
+func (sh *shard) coolExtraLocked(m []byte) {
+	releaseMemory(m)
+	sh.db.slack.Add(-int64(len(m)))
+	sh.db.extraBytes.Add(-int64(len(m)))
+	sh.cold = append(sh.cold, m)
 }
 
 // releaseExtras gives the pages of every shard's extra spares back to the OS (CheckMemory,

@@ -39,14 +39,19 @@ func newFake() (*fakeRuntime, *governor) {
 	return f, g
 }
 
-func TestReservations(t *testing.T) {
-	f, g := newFake()
-	check := func(step string, want int64) {
+// checker returns a check that fails t unless the limit f holds is want, after step.
+func (f *fakeRuntime) checker(t *testing.T) func(step string, want int64) {
+	return func(step string, want int64) {
 		t.Helper()
 		if f.limit != want {
 			t.Fatalf("%s: Go memory limit %d, want %d", step, f.limit, want)
 		}
 	}
+}
+
+func TestReservations(t *testing.T) {
+	f, g := newFake()
+	check := f.checker(t)
 	a := g.reserve(100<<20, nil)
 	check("one reservation", 100<<20+Headroom)
 	b := g.reserve(50<<20, nil)
@@ -168,12 +173,7 @@ func TestReservationsConcurrent(t *testing.T) {
 // the runtime's overhead and the larger of the live heap and the shares are added.
 func TestHeapShare(t *testing.T) {
 	f, g := newFake()
-	check := func(step string, want int64) {
-		t.Helper()
-		if f.limit != want {
-			t.Fatalf("%s: Go memory limit %d, want %d", step, f.limit, want)
-		}
-	}
+	check := f.checker(t)
 	const mb = 1 << 20
 	var heapA, heapB atomic.Int64
 	a := g.reserve(1<<30, heapA.Load)
