@@ -293,6 +293,19 @@ func (n *Node) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
 		close(n.done)
+		// The node's goroutines finish what they asked of Raft before it shuts down, for
+		// RPCTimeout at most: a future Raft has taken in (a Barrier, an Apply) may never be
+		// answered once it is shut down, and the goroutine waiting on it would hold Close
+		// for ever (seen once under -race: the reconcile loop in a Barrier).
+		stopped := make(chan struct{})
+		go func() {
+			n.wg.Wait()
+			close(stopped)
+		}()
+		select {
+		case <-stopped:
+		case <-time.After(n.cfg.RPCTimeout):
+		}
 		n.mu.Lock()
 		r, trans := n.raft, n.trans
 		n.mu.Unlock()
@@ -300,7 +313,7 @@ func (n *Node) Close() error {
 			err = r.Shutdown().Error()
 			trans.Close()
 		}
-		n.wg.Wait()
+		<-stopped
 		if cerr := n.store.Close(); err == nil {
 			err = cerr
 		}
