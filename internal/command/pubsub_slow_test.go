@@ -21,7 +21,7 @@ func dialSmallBuffer(t *testing.T, n *larder.Node) net.Conn {
 	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
 		var err error
 		rc.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+			err = setRecvBuffer(fd, 4096)
 		})
 		return err
 	}}
