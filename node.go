@@ -87,6 +87,10 @@ func Open(opts *Options) (*Node, error) {
 		LFULogFactor: int(cfg.Int("lfu-log-factor")),
 		LFUDecayTime: int(cfg.Int("lfu-decay-time")),
 		Hz:           int(cfg.Int("hz")),
+		// A standalone node's slots are its own business (CLUSTER's slot commands need
+		// cluster mode): one index table a shard, not 16384 small ones, whose resizes leave
+		// the Go heap's spans of many size classes partly empty (2 MB at a maxmemory of 4mb).
+		HashSlots: hub == nil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)

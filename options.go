@@ -24,8 +24,8 @@ type Options struct {
 	// Keys are evicted when the memory accounted to them (used_memory) passes it, or when the
 	// keyspace's arenas hold more than it plus a small allowance in deleted records and pages
 	// without records (INFO mem_arena_dead, mem_arena_slack; with the default engine shards,
-	// one a MiB of maxmemory from 16 to 256, the allowance is 1.8 MiB at 16 MiB, 10 MiB at
-	// 256 MiB and about 2% of it from 1 GiB).
+	// one a MiB of maxmemory from 16 to 256, the allowance is 1.8 MiB at 16 MiB and 10 MiB
+	// from 256 MiB, plus, from 2 GiB, what keys with TTLs may keep in expiry groups' heads).
 	// While a node with a limit runs, the Go runtime's soft memory limit is the part of its
 	// used memory on the Go heap (sketches and collections' objects, at most maxmemory; INFO gc's
 	// gc_heap_keyspace), or the live heap where larger, plus 8 MiB of garbage and the

@@ -29,7 +29,7 @@ PIDS=()
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 ensure_redis
-(cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+(cd "$ROOT" && go build -tags grpcnotrace -o "$TMP/larder" ./cmd/larder)
 
 declare -A PORT PID TAKEN
 # port sets PICKED to a free port no node of this run was given yet.

@@ -65,7 +65,7 @@ main() {
   if [ -n "$BIN" ]; then
     cp "$BIN" "$TMP/larder"
   else
-    (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+    (cd "$ROOT" && go build -tags grpcnotrace -o "$TMP/larder" ./cmd/larder)
   fi
   (cd "$ROOT/bench" && go build -o "$TMP/respreplay" ./respreplay)
   echo "redis $(redis-server --version | awk '{ print $3 }'), larder ${BIN:-$(cd "$ROOT" && git rev-parse --short HEAD)}," \

@@ -111,7 +111,7 @@ main() {
   if [ -n "$BIN" ]; then
     cp "$BIN" "$TMP/larder"
   else
-    (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+    (cd "$ROOT" && go build -tags grpcnotrace -o "$TMP/larder" ./cmd/larder)
   fi
   echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB"

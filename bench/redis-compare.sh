@@ -132,7 +132,7 @@ report() {
 
 main() {
   ensure_redis
-  (cd "$ROOT" && go build -o "$TMP/larder" ./cmd/larder)
+  (cd "$ROOT" && go build -tags grpcnotrace -o "$TMP/larder" ./cmd/larder)
   start_servers
   : >"$RAW"
   {

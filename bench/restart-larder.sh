@@ -10,7 +10,7 @@ PORT=${1:-21000}; shift || true
 D=/tmp/larder-suite; mkdir -p $D; PF=$D/larder-$PORT.pid
 BIN=${LARDER_BIN:-$D/larder}
 if [ ! -x "$BIN" ]; then
-  (cd "$(dirname "$0")/.." && go build -o "$BIN" ./cmd/larder) || exit 1
+  (cd "$(dirname "$0")/.." && go build -tags grpcnotrace -o "$BIN" ./cmd/larder) || exit 1
 fi
 OLD=$(cat $PF 2>/dev/null)
 if [ -n "$OLD" ] && kill -0 "$OLD" 2>/dev/null; then

@@ -17,7 +17,7 @@ N=${1:-3} FIRST=${2:-7001}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIR=$PWD/local-cluster
 mkdir -p "$DIR"
-(cd "$ROOT" && go build -o "$DIR/larder" ./cmd/larder)
+(cd "$ROOT" && go build -tags grpcnotrace -o "$DIR/larder" ./cmd/larder)
 
 command -v redis-cli >/dev/null || { echo "needs redis-cli: apt-get install redis-tools" >&2; exit 2; }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -66,6 +67,17 @@ func run(args, environ []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
+	}
+	// A cluster node's start-up leaves megabytes of garbage on the Go heap (its first
+	// assignment, Raft's log store, gRPC's and protobuf's registries): give its pages back
+	// now rather than at the scavenger's pace (one collection, a few milliseconds; idle node:
+	// RssAnon 7.7 -> 5.9 MB). A standalone node's start-up leaves little, and a collection
+	// this early left it 0.7 MB larger after a replay.
+	if loaded.Values["cluster-enabled"] == "yes" {
+		debug.FreeOSMemory()
+	}
+	if loaded.Values["release-startup-pages"] == "yes" {
+		logger.Debug("dropped the mappings of start-up's pages", "bytes", releaseStartupPages())
 	}
 	logger.Info("larder ready to accept connections", "addr", node.Addr().String(),
 		"version", larder.Version, "maxmemory", loaded.Values["maxmemory"],

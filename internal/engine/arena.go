@@ -87,13 +87,29 @@ func room(limit int64) int64 {
 	return min(limit/32, segPoolMax*segSize) + min(max(limit/32, 1<<20), 4<<20)
 }
 
+// headsExempt is the most bytes of the shards' head segments' slack that CheckMemory does not
+// count against maxmemory: 4 MiB, what 256 heads of minSegSize hold. Heads are longer above a
+// maxmemory of 256 MiB (segLenFor: 64 KiB each at 1 GiB, 16 MiB in all); the slack beyond
+// this is counted, so that evicting records makes room for it and the arenas hold at most
+// maxmemory plus an allowance that does not grow with it (a few more keys evicted: at most
+// a 64th of maxmemory, 1.2% at 1 GiB).
+const headsExempt = 4 << 20
+
+// exemptSlack returns the head slack CheckMemory does not count against maxmemory, since no
+// eviction frees it: the heads' slack (DB.headSlack), at most headsExempt for the shards'
+// heads and groupAllowance for the expiry groups' heads and spares.
+func (db *DB) exemptSlack() int64 {
+	heads := min(int64(len(db.shards))*db.segLen.Load(), headsExempt)
+	return min(db.headSlack.Load(), heads+db.groupAllowance())
+}
+
 // allowance returns the most arena bytes beyond maxmemory that CheckMemory allows: room, and
-// the head segments' resident bytes without records, which are not counted since no eviction
-// frees them, the expiry groups' heads and spares included (groupAllowance). With 256 shards the heads take at most 4 MiB up to a maxmemory of 512 MiB, a
-// 64th of it up to 4 GiB and 64 MiB above (segLenFor). It holds while maxmemory has not been
-// raised (heads of a larger maxmemory stay until they roll).
+// the head segments' resident bytes without records it does not count (exemptSlack), the
+// expiry groups' heads and spares included (groupAllowance). With 256 shards the heads' part
+// is at most 4 MiB whatever maxmemory is. It holds while maxmemory has not been raised (heads
+// of a larger maxmemory stay until they roll).
 func (db *DB) allowance(limit int64) int64 {
-	return int64(len(db.shards))*db.segLen.Load() + db.groupAllowance() + room(limit)
+	return min(int64(len(db.shards))*db.segLen.Load(), headsExempt) + db.groupAllowance() + room(limit)
 }
 
 // syncHeadLocked brings the head segment's slack, as counted in the DB's headSlack, up to date.

@@ -31,6 +31,35 @@ func TestSegLenFor(t *testing.T) {
 	}
 }
 
+// TestExemptSlack checks how much of the head segments' slack CheckMemory leaves out of the
+// footprint it bounds: all of it while 256 heads take at most headsExempt (up to a maxmemory
+// of 256 MiB), at most headsExempt above, where the heads are longer.
+func TestExemptSlack(t *testing.T) {
+	for _, c := range []struct {
+		m, headSlack, want int64
+	}{
+		{64 << 20, 3 << 20, 3 << 20},
+		{256 << 20, 4 << 20, 4 << 20},
+		{1 << 30, 3 << 20, 3 << 20},
+		{1 << 30, 12 << 20, headsExempt},
+		{4 << 30, 40 << 20, headsExempt},
+	} {
+		db, err := Open(Options{MaxMemory: c.m, Shards: 256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.headSlack.Store(c.headSlack)
+		want := min(c.headSlack, c.want+db.groupAllowance())
+		if got := db.exemptSlack(); got != want {
+			t.Errorf("maxmemory %d, head slack %d: exemptSlack = %d, want %d", c.m, c.headSlack, got, want)
+		}
+		if a, r := db.allowance(c.m), room(c.m); a-r-db.groupAllowance() > headsExempt {
+			t.Errorf("maxmemory %d: the heads' allowance is %d, more than %d", c.m, a-r-db.groupAllowance(), headsExempt)
+		}
+		db.Close()
+	}
+}
+
 // arenaBytes walks db's arenas and returns the bytes they hold resident by the accounting's
 // own measure, recomputed from the segments: each segment's written pages (all of it when it
 // came from the pool), and the pool's segments.

@@ -40,11 +40,12 @@ type Options struct {
 	// can repeat a run. Default 0: a random seed.
 	Seed uint64
 	// HashSlots places each key by a hash of its own instead of its Redis Cluster slot, for a
-	// keyspace no cluster routes (larder.Cache): a key is hashed once per operation, not
-	// twice, and only the first Shards slots are used, one per shard, so that each shard has
-	// one index table rather than many small ones. Slot numbers (SlotLen, SlotKeys, ViewSlot,
-	// Change.Slot) follow that placement and mean nothing to a cluster client. Default false:
-	// Redis Cluster slots (Slot).
+	// keyspace no cluster routes (larder.Cache, a node with cluster-enabled no): a key is
+	// hashed once per operation, not twice, and only the first Shards slots are used, one per
+	// shard, so that each shard has one index table rather than many small ones (whose
+	// resizes leave the Go heap's spans of many size classes partly empty). Slot numbers
+	// (SlotLen, SlotKeys, ViewSlot, Change.Slot) follow that placement and mean nothing to a
+	// cluster client. Default false: Redis Cluster slots (Slot).
 	HashSlots bool
 }
 

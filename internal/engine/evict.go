@@ -54,21 +54,22 @@ func (p *evictPool) pop() (candidate, bool) {
 
 // CheckMemory is called before a write that may grow memory. When used memory exceeds
 // MaxMemory, or the keyspace's footprint (used memory and the arenas' dead and slack bytes:
-// see footprint) but the head segments' slack exceeds MaxMemory and room (the segment pool,
-// and a 32nd of MaxMemory from 1 to 4 MiB), it evicts keys per the policy (OpDel,
-// ReasonEvicted) until neither does, and returns ErrOOM if used memory still exceeds MaxMemory
-// and it cannot evict: the policy is noeviction, or no key is a candidate. Dead bytes (records
-// deleted or evicted but not yet compacted away) are given back first, by compacting the
-// segments with the most dead bytes, and are also kept under an eighth of MaxMemory. So the
-// keyspace holds at most MaxMemory plus the allowance (room and the heads), whatever its
-// fragmentation. The caller must not hold a Txn. Below the limits it costs five atomic loads.
+// see footprint) but the head segments' slack (4 MiB of it at most: exemptSlack) exceeds
+// MaxMemory and room (the segment pool, and a 32nd of MaxMemory from 1 to 4 MiB), it evicts
+// keys per the policy (OpDel, ReasonEvicted) until neither does, and returns ErrOOM if used
+// memory still exceeds MaxMemory and it cannot evict: the policy is noeviction, or no key is
+// a candidate. Dead bytes (records deleted or evicted but not yet compacted away) are given
+// back first, by compacting the segments with the most dead bytes, and are also kept under
+// an eighth of MaxMemory. So the keyspace holds at most MaxMemory plus the allowance (room and
+// the heads), whatever its fragmentation. The caller must not hold a Txn. Below the limits it
+// costs a few atomic loads.
 func (db *DB) CheckMemory(now int64) error {
 	limit := db.maxMemory.Load()
 	if limit == 0 {
 		return nil
 	}
 	if used, dead := db.used.Load(), db.dead.Load(); used <= limit && dead <= limit/8 &&
-		used+dead+db.slack.Load()-db.headSlack.Load() <= limit+room(limit) {
+		used+dead+db.slack.Load()-db.exemptSlack() <= limit+room(limit) {
 		return nil
 	}
 	db.evictMu.Lock()
@@ -89,7 +90,7 @@ func (db *DB) CheckMemory(now int64) error {
 		if limit == 0 {
 			return nil
 		}
-		over := db.footprint() - db.headSlack.Load() - limit - room(limit)
+		over := db.footprint() - db.exemptSlack() - limit - room(limit)
 		if over > 0 && db.extraBytes.Load() > 0 {
 			db.releaseExtras(now)
 			continue

@@ -297,7 +297,15 @@ func (a *Assignment) greedy(r *ring, k int, old []uint16, room []int, got [][]ui
 	rf := a.cfg.RF
 	all := r.all()
 	var left []int
-	var ws []walk
+	// ws and the heap are sized once: grown by append, a one-node cluster's first
+	// assignment left 3 MB of garbage on a heap of 2 MB (16384 walks of 56 bytes).
+	holes := 0
+	for s := range NumSlots {
+		if a.at(s, k) == none {
+			holes++
+		}
+	}
+	ws := make([]walk, 0, holes)
 	for s := range NumSlots {
 		if a.at(s, k) == none {
 			ws = append(ws, walk{s: s})
@@ -330,7 +338,7 @@ func (a *Assignment) greedy(r *ring, k int, old []uint16, room []int, got [][]ui
 		}
 		return false
 	}
-	h := minHeap[int32]{less: func(x, y int32) bool { return ws[x].c.cmp(ws[y].c) < 0 }}
+	h := minHeap[int32]{less: func(x, y int32) bool { return ws[x].c.cmp(ws[y].c) < 0 }, items: make([]int32, 0, len(ws))}
 	for i := range ws {
 		if next(&ws[i]) {
 			h.items = append(h.items, int32(i))
