@@ -76,9 +76,6 @@ func run(args, environ []string) int {
 	if loaded.Values["cluster-enabled"] == "yes" {
 		debug.FreeOSMemory()
 	}
-	if loaded.Values["release-startup-pages"] == "yes" {
-		logger.Debug("dropped the mappings of start-up's pages", "bytes", releaseStartupPages())
-	}
 	logger.Info("larder ready to accept connections", "addr", node.Addr().String(),
 		"version", larder.Version, "maxmemory", loaded.Values["maxmemory"],
 		"maxmemory-policy", loaded.Values["maxmemory-policy"])
