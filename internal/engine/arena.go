@@ -99,8 +99,13 @@ const headsExempt = 4 << 20
 // eviction frees it: the heads' slack (DB.headSlack), at most headsExempt for the shards'
 // heads and groupAllowance for the expiry groups' heads and spares.
 func (db *DB) exemptSlack() int64 {
-	heads := min(int64(len(db.shards))*db.segLen.Load(), headsExempt)
-	return min(db.headSlack.Load(), heads+db.groupAllowance())
+	return min(db.headSlack.Load(), db.headsAllowance()+db.groupAllowance())
+}
+
+// headsAllowance is the most of the shards' head segments' slack left out of the bound: what
+// all their heads can hold, at most headsExempt.
+func (db *DB) headsAllowance() int64 {
+	return min(int64(len(db.shards))*db.segLen.Load(), headsExempt)
 }
 
 // allowance returns the most arena bytes beyond maxmemory that CheckMemory allows: room, and
@@ -109,7 +114,7 @@ func (db *DB) exemptSlack() int64 {
 // is at most 4 MiB whatever maxmemory is. It holds while maxmemory has not been raised (heads
 // of a larger maxmemory stay until they roll).
 func (db *DB) allowance(limit int64) int64 {
-	return min(int64(len(db.shards))*db.segLen.Load(), headsExempt) + db.groupAllowance() + room(limit)
+	return db.headsAllowance() + db.groupAllowance() + room(limit)
 }
 
 // syncHeadLocked brings the head segment's slack, as counted in the DB's headSlack, up to date.
