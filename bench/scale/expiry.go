@@ -49,7 +49,8 @@ type sample struct {
 	staleHigh int64         // resident keys already expired, counted high
 	staleLow  int64         // and counted low (the two differ by the writes in flight)
 	expired   int64         // expired_keys
-	cpuMillis int64         // expire_cycle_cpu_milliseconds
+	cpuMillis int64         // expire_cycle_cpu_milliseconds: the expiry loop's CPU time (Linux)
+	wallMilli int64         // expire_cycle_time_milliseconds: its wall time, waiting for a CPU included
 	written   int64         // keys acknowledged
 	enginePct string        // expired_stale_perc, the engine's own estimate
 }
@@ -172,11 +173,13 @@ func runExpiry(c *config) error {
 		steady := samples[i:]
 		report("steady", steady)
 		wall := last.at - info0.at
-		fmt.Printf("steady: %d keys expired (%.0f/s), %d written (%.0f/s); expiry CPU %d ms in %s = %.1f%% of one core; process CPU %.2f cores; load average %s\n",
-			last.expired-info0.expired, float64(last.expired-info0.expired)/wall.Seconds(),
+		expired := last.expired - info0.expired
+		cpu, cycles := last.cpuMillis-info0.cpuMillis, last.wallMilli-info0.wallMilli
+		fmt.Printf("steady: %d keys expired (%.0f/s), %d written (%.0f/s); expiry CPU %d ms in %s = %.1f%% of one core (%.2f µs a key); its wall time %d ms = %.1f%% (%.2f µs a key); process CPU %.2f cores; load average %s\n",
+			expired, float64(expired)/wall.Seconds(),
 			last.written-info0.written, float64(last.written-info0.written)/wall.Seconds(),
-			last.cpuMillis-info0.cpuMillis, wall.Round(time.Millisecond),
-			100*float64(last.cpuMillis-info0.cpuMillis)/float64(wall.Milliseconds()),
+			cpu, wall.Round(time.Millisecond), 100*float64(cpu)/float64(wall.Milliseconds()), 1000*float64(cpu)/float64(max(expired, 1)),
+			cycles, 100*float64(cycles)/float64(wall.Milliseconds()), 1000*float64(cycles)/float64(max(expired, 1)),
 			(cpu1-cpuWarm).Seconds()/wall.Seconds(), loadAvg())
 	}
 	fmt.Printf("RSS %s\n", mib(rss()))
@@ -271,5 +274,6 @@ func sampleKeyspace(ctx context.Context, rdb *redis.Client, b *expiryBook) (samp
 		staleLow: resident - liveHigh, written: acked, enginePct: st["expired_stale_perc"]}
 	s.expired, _ = strconv.ParseInt(st["expired_keys"], 10, 64)
 	s.cpuMillis, _ = strconv.ParseInt(st["expire_cycle_cpu_milliseconds"], 10, 64)
+	s.wallMilli, _ = strconv.ParseInt(st["expire_cycle_time_milliseconds"], 10, 64)
 	return s, nil
 }

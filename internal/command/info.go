@@ -463,8 +463,11 @@ func (s *Server) infoStats(w infoWriter, now time.Time) {
 	zero("sync_full", "sync_partial_ok", "sync_partial_err")
 	w.int("expired_keys", st.ExpiredKeys)
 	w.str("expired_stale_perc", fmt.Sprintf("%.2f", float64(st.ExpiredStalePerc)))
-	zero("expired_time_cap_reached_count")
-	w.int("expire_cycle_cpu_milliseconds", st.ExpireCycleTime.Milliseconds())
+	w.int("expired_time_cap_reached_count", st.ExpireCycleCapped)
+	// The expiry loop's CPU time where the OS counts a thread's (Linux), else its wall time;
+	// Larder's own field beside it is the wall time, which also counts waiting for a CPU.
+	w.int("expire_cycle_cpu_milliseconds", st.ExpireCycleCPU.Milliseconds())
+	w.int("expire_cycle_time_milliseconds", st.ExpireCycleTime.Milliseconds())
 	w.int("evicted_keys", st.EvictedKeys)
 	zero("evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time")
 	w.int("keyspace_hits", st.Hits)

@@ -68,7 +68,8 @@ type expireState struct {
 	cand   []uint32 // scratch for scanGroupsLocked: the refs a segment's scan found due
 
 	stalePerc atomic.Uint64 // float64 bits: running estimate of the expired share of TTL keys
-	nanos     atomic.Int64  // wall time spent in ExpireCycle (expire_cycle_cpu_milliseconds)
+	nanos     atomic.Int64  // wall time spent in ExpireCycle
+	cpu       atomic.Int64  // CPU time the expiry loop's thread spent in ExpireCycle, in ns
 	capped    atomic.Int64  // cycles stopped by their budget (expired_time_cap_reached_count)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -271,6 +272,38 @@ func TestActiveExpiryBudget(t *testing.T) {
 	db.ResetStats()
 	if s := db.Stats(); s.ExpireCycleCapped != 0 || s.ExpireCycleTime != 0 {
 		t.Errorf("after ResetStats: %+v", s)
+	}
+}
+
+// TestExpireLoopCPU checks that the expiry loop counts the CPU time of its cycles: some, once
+// it has deleted many keys, and no more than their wall time, since one thread runs them.
+func TestExpireLoopCPU(t *testing.T) {
+	var now atomic.Int64
+	db := openTest(t, Options{Shards: 4, Hz: 100, Clock: func() int64 { return now.Load() }})
+	const keys = 200_000
+	for i := range keys {
+		set(db, t0-10, fmt.Sprint("k", i), "v", t0-5)
+	}
+	now.Store(t0)
+	for deadline := time.Now().Add(10 * time.Second); db.Len() > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d expired keys left after 10 s of cycles", db.Len(), keys)
+		}
+	}
+	s := db.Stats()
+	if s.ExpireCycleCPU <= 0 {
+		t.Fatalf("the loop deleted %d keys in %v of cycles and counted %v of CPU", keys, s.ExpireCycleTime, s.ExpireCycleCPU)
+	}
+	if s.ExpireCycleCPUExact != threadCPUExact {
+		t.Errorf("ExpireCycleCPUExact %v, want %v", s.ExpireCycleCPUExact, threadCPUExact)
+	}
+	// The CPU clock brackets the cycle a little more widely than its wall clock does.
+	if slack := 2 * time.Millisecond; s.ExpireCycleCPU > s.ExpireCycleTime+slack {
+		t.Errorf("CPU time %v over the cycles' wall time %v", s.ExpireCycleCPU, s.ExpireCycleTime)
+	}
+	db.ResetStats()
+	if s := db.Stats(); s.ExpireCycleCPU != 0 {
+		t.Errorf("after ResetStats: CPU %v", s.ExpireCycleCPU)
 	}
 }
 

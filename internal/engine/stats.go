@@ -20,9 +20,15 @@ type Stats struct {
 	ExpiredStalePerc int64  // running estimate of the percentage of TTL keys that have expired, 0-100
 	Offset           uint64 // last change offset
 
-	// ExpireCycleTime is the wall time spent in ExpireCycle (expire_cycle_cpu_milliseconds;
-	// like Redis's, it includes any time the thread was not running).
+	// ExpireCycleTime is the wall time spent in ExpireCycle, by the expiry loop and by
+	// direct calls (expire_cycle_time_milliseconds). It includes any time the thread was
+	// not running.
 	ExpireCycleTime time.Duration
+	// ExpireCycleCPU is the CPU time the expiry loop's thread spent in ExpireCycle
+	// (expire_cycle_cpu_milliseconds); ExpireCycleCPUExact says whether the platform counts
+	// it (Linux); elsewhere it is the loop's wall time.
+	ExpireCycleCPU      time.Duration
+	ExpireCycleCPUExact bool
 	// ExpireCycleCapped counts the cycles its work budget stopped
 	// (expired_time_cap_reached_count).
 	ExpireCycleCapped int64
@@ -40,6 +46,7 @@ func (db *DB) Stats() Stats {
 	}
 	s.ExpiredStalePerc = int64(math.Round(100 * math.Float64frombits(db.expire.stalePerc.Load())))
 	s.ExpireCycleTime = time.Duration(db.expire.nanos.Load())
+	s.ExpireCycleCPU, s.ExpireCycleCPUExact = time.Duration(db.expire.cpu.Load()), threadCPUExact
 	s.ExpireCycleCapped = db.expire.capped.Load()
 	for i := range db.shards {
 		sh := &db.shards[i]
@@ -76,5 +83,6 @@ func (db *DB) ResetStats() {
 	}
 	db.expire.stalePerc.Store(0)
 	db.expire.nanos.Store(0)
+	db.expire.cpu.Store(0)
 	db.expire.capped.Store(0)
 }
