@@ -71,11 +71,27 @@ func runExpiry(c *config) error {
 	header(c)
 	fmt.Printf("writing %d keys/s with TTLs uniform over [%s, %s] (mean %s): %d resident in steady state\n",
 		c.rate, c.minTTL, c.maxTTL, meanTTL, int(float64(c.rate)*meanTTL.Seconds()))
-	n, rdb, err := startNode(c, c.loaders+2)
-	if err != nil {
-		return err
+	var rdb *redis.Client
+	nodeRSS := rss
+	if c.inproc {
+		n, r, err := startNode(c, c.loaders+2)
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		rdb = r
+	} else {
+		ch, err := startChild(c)
+		if err != nil {
+			return err
+		}
+		defer ch.stop()
+		if rdb, err = ch.client(c.loaders + 2); err != nil {
+			return err
+		}
+		nodeRSS = ch.rss
+		fmt.Printf("node: pid %d on %s, settings %q\n", ch.cmd.Process.Pid, ch.addr, c.set)
 	}
-	defer n.Close()
 	defer rdb.Close()
 	ctx := context.Background()
 
@@ -125,7 +141,9 @@ func runExpiry(c *config) error {
 		samples = append(samples, s)
 		if s.at >= warm && info0.at == 0 {
 			info0, cpuWarm = s, cpuTime()
-			defer startProfile(c)()
+			if c.inproc { // a child node profiles itself
+				defer startProfile(c)()
+			}
 		}
 		if len(samples)%10 == 0 {
 			fmt.Printf("+%3.0fs resident %9d stale %6.2f%% (engine estimate %s%%) expired %9d written %9d expire CPU %5d ms load %s\n",
@@ -143,7 +161,7 @@ func runExpiry(c *config) error {
 	}
 	cpu1 := cpuTime()
 	last := samples[len(samples)-1]
-	fmt.Printf("\nwrote %d keys in %s (%.0f/s); process CPU %.2f cores over the whole run\n",
+	fmt.Printf("\nwrote %d keys in %s (%.0f/s); this program's CPU %.2f cores over the whole run\n",
 		last.written, last.at.Round(time.Millisecond), float64(last.written)/last.at.Seconds(),
 		(cpu1-cpu0).Seconds()/last.at.Seconds())
 	report := func(name string, ss []sample) {
@@ -175,14 +193,14 @@ func runExpiry(c *config) error {
 		wall := last.at - info0.at
 		expired := last.expired - info0.expired
 		cpu, cycles := last.cpuMillis-info0.cpuMillis, last.wallMilli-info0.wallMilli
-		fmt.Printf("steady: %d keys expired (%.0f/s), %d written (%.0f/s); expiry CPU %d ms in %s = %.1f%% of one core (%.2f µs a key); its wall time %d ms = %.1f%% (%.2f µs a key); process CPU %.2f cores; load average %s\n",
+		fmt.Printf("steady: %d keys expired (%.0f/s), %d written (%.0f/s); expiry CPU %d ms in %s = %.1f%% of one core (%.2f µs a key); its wall time %d ms = %.1f%% (%.2f µs a key); this program's CPU %.2f cores; load average %s\n",
 			expired, float64(expired)/wall.Seconds(),
 			last.written-info0.written, float64(last.written-info0.written)/wall.Seconds(),
 			cpu, wall.Round(time.Millisecond), 100*float64(cpu)/float64(wall.Milliseconds()), 1000*float64(cpu)/float64(max(expired, 1)),
 			cycles, 100*float64(cycles)/float64(wall.Milliseconds()), 1000*float64(cycles)/float64(max(expired, 1)),
 			(cpu1-cpuWarm).Seconds()/wall.Seconds(), loadAvg())
 	}
-	fmt.Printf("RSS %s\n", mib(rss()))
+	fmt.Printf("node RSS %s\n", mib(nodeRSS()))
 	return nil
 }
 

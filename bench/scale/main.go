@@ -3,11 +3,11 @@
 // keys stay resident, and what active expiry costs, while keys with TTLs keep arriving
 // (-mode expiry).
 //
-// In gc mode the node runs in a process of its own (this program in -mode node, or the larder
-// binary given with -node-bin) with GODEBUG=gctrace=1, and this program reads the node's trace
-// lines from its standard error to know when each collection ran; the load comes from go-redis
-// clients in this process over loopback TCP, with this process's own collector off during the
-// measured load. With -inproc, and in expiry mode, the node runs in this process, started with
+// The node runs in a process of its own (this program in -mode node, or the larder binary
+// given with -node-bin) with GODEBUG=gctrace=1, and in gc mode this program reads the node's
+// trace lines from its standard error to know when each collection ran; the load comes from
+// go-redis clients in this process over loopback TCP, with, in gc mode, this process's own
+// collector off during the measured load. With -inproc the node runs in this process, started with
 // larder.Open on a loopback port, so the garbage collector sees the node's heap and the
 // clients' together, as an application embedding a node would; gc mode then re-executes
 // itself with GODEBUG=gctrace=1 and reads the trace lines from its own standard error.
@@ -80,16 +80,16 @@ func main() {
 	flag.IntVar(&c.hz, "hz", 10, "the node's hz (active expiry cycles per second)")
 	flag.DurationVar(&c.sample, "sample", 500*time.Millisecond, "expiry: how often to sample the keyspace")
 	flag.DurationVar(&c.fill, "fill", 0, "expiry: first load -keys keys as fast as possible, expiring over [min-ttl, max-ttl] after this long; the measured load starts then")
-	flag.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the measured phase to this file")
-	flag.BoolVar(&c.inproc, "inproc", false, "gc: run the node in this process, with the load (the old way)")
-	flag.IntVar(&c.port, "port", 7861, "gc: the node's port on 127.0.0.1 (a child process)")
-	flag.StringVar(&c.nodeBin, "node-bin", "", "gc: a larder binary to run as the node (not named larder: scripts pkill that name); default: this program in -mode node")
-	flag.StringVar(&c.nodeGOGC, "node-gogc", "", "gc: GOGC for the node process")
-	flag.IntVar(&c.nodeNice, "node-nice", 0, "gc: the node's niceness relative to this program's, through nice(1); negative (root only) puts the node ahead of the load")
+	flag.StringVar(&c.profile, "cpuprofile", "", "write a CPU profile of the measured phase to this file (of the node with -inproc)")
+	flag.BoolVar(&c.inproc, "inproc", false, "run the node in this process, with the load (the old way)")
+	flag.IntVar(&c.port, "port", 7861, "the node's port on 127.0.0.1 (a child process)")
+	flag.StringVar(&c.nodeBin, "node-bin", "", "a larder binary to run as the node (not named larder: scripts pkill that name); default: this program in -mode node")
+	flag.StringVar(&c.nodeGOGC, "node-gogc", "", "GOGC for the node process")
+	flag.IntVar(&c.nodeNice, "node-nice", 0, "the node's niceness relative to this program's, through nice(1); negative (root only) puts the node ahead of the load")
 	flag.StringVar(&c.trace, "trace", "", "gc: write an execution trace of the node (needs no -node-bin) to this file")
 	flag.DurationVar(&c.traceAt, "trace-at", 10*time.Second, "gc: start of the trace, from the start of the measured load")
 	flag.DurationVar(&c.traceFor, "trace-for", 10*time.Second, "gc: length of the trace")
-	flag.StringVar(&c.set, "set", "", "gc: settings of the child node, name=value,... (e.g. io-loops-keep-p=no)")
+	flag.StringVar(&c.set, "set", "", "settings of the child node, name=value,... (e.g. io-loops-keep-p=no)")
 	flag.DurationVar(&c.gcEvery, "gc-every", 0, "gc: the node (needs no -node-bin) starts a collection this often, as the runtime's 2-minute forced one; 0: never")
 	flag.Parse()
 

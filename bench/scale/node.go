@@ -20,7 +20,8 @@ import (
 
 // runNode is -mode node: a node alone in this process, serving on 127.0.0.1:-port until
 // SIGTERM or SIGINT. It is the child that -mode gc starts unless -node-bin names a larder
-// binary. SIGUSR1 starts an execution trace into -trace, SIGUSR2 stops it.
+// binary. SIGUSR1 starts an execution trace into -trace, SIGUSR2 stops it; -cpuprofile
+// profiles the node from its start to SIGTERM.
 func runNode(c *config) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)))
 	if err != nil {
@@ -36,6 +37,7 @@ func runNode(c *config) error {
 		return err
 	}
 	defer n.Close()
+	defer startProfile(c)() // the node's whole life, stopped before it closes
 	if c.gcEvery > 0 {
 		// A collection on a timer, as the runtime's own every 2 minutes, to have many in
 		// a run: the node allocates too little for its heap goal to start them.
@@ -122,7 +124,7 @@ func startChild(c *config) (*child, error) {
 			return nil, err
 		}
 		cmd = exec.Command(exe, "-mode", "node", "-port", port, "-hz", strconv.Itoa(c.hz), "-trace", c.trace,
-			"-gc-every", c.gcEvery.String(), "-set", c.set)
+			"-gc-every", c.gcEvery.String(), "-set", c.set, "-cpuprofile", c.profile)
 	}
 	if c.nodeNice != 0 {
 		cmd = exec.Command("nice", append([]string{"-n", strconv.Itoa(c.nodeNice), cmd.Path}, cmd.Args[1:]...)...)
