@@ -102,9 +102,10 @@ func runGCProcess(c *config) error {
 // start or the last CONFIG RESETSTAT) and the gctrace lines of the phase.
 func printNodeGC(ctx context.Context, rdb *redis.Client, phase string, requests int, ws []gcWindow) {
 	if m, err := info(ctx, rdb, "gc"); err == nil {
-		fmt.Printf("%s: node INFO gc: %s cycles, %s pauses, pause p50 <= %s µs, p99 <= %s µs, max <= %s µs; GC CPU %s s; allocated %s B in %s objects\n",
-			phase, m["gc_cycles"], m["gc_pauses"], m["gc_pause_p50_usec"], m["gc_pause_p99_usec"],
-			m["gc_pause_max_usec"], m["gc_cpu_seconds"], m["gc_allocated"], m["gc_allocated_objects"])
+		fmt.Printf("%s: node INFO gc: %s cycles, %s pauses, pause p50 <= %s µs, p99 <= %s µs, max <= %s µs (of it stopping the world: p50 <= %s, p99 <= %s, max <= %s µs); GC CPU %s s; allocated %s B in %s objects\n",
+			phase, m["gc_cycles"], m["gc_pauses"], m["gc_pause_p50_usec"], m["gc_pause_p99_usec"], m["gc_pause_max_usec"],
+			m["gc_stopping_p50_usec"], m["gc_stopping_p99_usec"], m["gc_stopping_max_usec"],
+			m["gc_cpu_seconds"], m["gc_allocated"], m["gc_allocated_objects"])
 		if phase == "steady" && requests > 0 {
 			b, _ := strconv.ParseFloat(m["gc_allocated"], 64)
 			o, _ := strconv.ParseFloat(m["gc_allocated_objects"], 64)

@@ -11,6 +11,7 @@ import (
 const (
 	gcmCycles   = "/gc/cycles/total:gc-cycles"
 	gcmPauses   = "/sched/pauses/total/gc:seconds" // the same histogram as /gc/pauses:seconds
+	gcmStopping = "/sched/pauses/stopping/gc:seconds"
 	gcmCPU      = "/cpu/classes/gc/total:cpu-seconds"
 	gcmHeapLive = "/gc/heap/live:bytes"
 	gcmHeapGoal = "/gc/heap/goal:bytes"
@@ -23,7 +24,7 @@ const (
 	gcmObjects  = "/gc/heap/allocs:objects"
 )
 
-var gcMetricNames = []string{gcmCycles, gcmPauses, gcmCPU, gcmHeapLive, gcmHeapGoal, gcmScan, gcmStacks, gcmGlobals, gcmGOGC, gcmLimit, gcmAllocs, gcmObjects}
+var gcMetricNames = []string{gcmCycles, gcmPauses, gcmStopping, gcmCPU, gcmHeapLive, gcmHeapGoal, gcmScan, gcmStacks, gcmGlobals, gcmGOGC, gcmLimit, gcmAllocs, gcmObjects}
 
 // gcBase is the garbage collector's counters at the last CONFIG RESETSTAT,
 // so that INFO gc's cycles, pauses and CPU count from there, as Redis's
@@ -32,6 +33,7 @@ type gcBase struct {
 	cycles         uint64
 	cpu            float64
 	pauses         []uint64 // counts of the pause histogram's buckets
+	stopping       []uint64 // and of the histogram of their time to stop the world
 	alloc, objects uint64   // bytes and objects allocated on the heap
 }
 
@@ -74,13 +76,18 @@ func (s *Server) resetGCLocked() {
 	if v := gcValue(m, gcmPauses); v.Kind() == metrics.KindFloat64Histogram {
 		b.pauses = slices.Clone(v.Float64Histogram().Counts)
 	}
+	if v := gcValue(m, gcmStopping); v.Kind() == metrics.KindFloat64Histogram {
+		b.stopping = slices.Clone(v.Float64Histogram().Counts)
+	}
 	b.alloc, b.objects = gcUint(m, gcmAllocs), gcUint(m, gcmObjects)
 	s.info.gc = b
 }
 
 // infoGC writes INFO's gc section, Larder's own: the Go garbage collector's
 // cycles, its stop-the-world pauses (quantiles of the runtime's histogram,
-// each the upper bound of its bucket, in microseconds) and its CPU time since
+// each the upper bound of its bucket, in microseconds), of the part of them
+// spent stopping the world (waiting for every running goroutine to reach a
+// safe point: long when a thread is off its CPU), and its CPU time since
 // the start or the last CONFIG RESETSTAT, the bytes and objects allocated on
 // the heap in that time (what sets the collector's pace), and the heap it
 // works on now, with the part of the keyspace's used memory on it
@@ -96,9 +103,12 @@ func (s *Server) infoGC(w infoWriter) {
 	if v := gcValue(m, gcmCPU); v.Kind() == metrics.KindFloat64 {
 		cpu = v.Float64() - base.cpu
 	}
-	var pauses pauseQuantiles
+	var pauses, stopping pauseQuantiles
 	if v := gcValue(m, gcmPauses); v.Kind() == metrics.KindFloat64Histogram {
 		pauses = quantilesSince(v.Float64Histogram(), base.pauses)
+	}
+	if v := gcValue(m, gcmStopping); v.Kind() == metrics.KindFloat64Histogram {
+		stopping = quantilesSince(v.Float64Histogram(), base.stopping)
 	}
 	u := func(name string) int64 { return int64(min(gcUint(m, name), math.MaxInt64)) }
 	w.int("gc_cycles", int64(cycles))
@@ -106,6 +116,9 @@ func (s *Server) infoGC(w infoWriter) {
 	w.int("gc_pause_p50_usec", pauses.p50)
 	w.int("gc_pause_p99_usec", pauses.p99)
 	w.int("gc_pause_max_usec", pauses.max)
+	w.int("gc_stopping_p50_usec", stopping.p50)
+	w.int("gc_stopping_p99_usec", stopping.p99)
+	w.int("gc_stopping_max_usec", stopping.max)
 	w.str("gc_cpu_seconds", fmt.Sprintf("%.6f", cpu))
 	w.int("gc_allocated", int64(gcUint(m, gcmAllocs)-min(gcUint(m, gcmAllocs), base.alloc)))
 	w.int("gc_allocated_objects", int64(gcUint(m, gcmObjects)-min(gcUint(m, gcmObjects), base.objects)))

@@ -21,7 +21,7 @@ func TestInfoGC(t *testing.T) {
 		runtime.GC()
 		info := srvInfo(t, ctx, c, "gc")
 		for _, k := range []string{"gc_cycles", "gc_pauses", "gc_pause_p50_usec", "gc_pause_p99_usec",
-			"gc_pause_max_usec", "gc_cpu_seconds", "gc_allocated", "gc_allocated_objects", "gc_heap_live", "gc_heap_keyspace", "gc_heap_goal", "gc_heap_scannable", "gc_stacks_scannable", "gc_globals_scannable",
+			"gc_pause_max_usec", "gc_stopping_p50_usec", "gc_stopping_p99_usec", "gc_stopping_max_usec", "gc_cpu_seconds", "gc_allocated", "gc_allocated_objects", "gc_heap_live", "gc_heap_keyspace", "gc_heap_goal", "gc_heap_scannable", "gc_stacks_scannable", "gc_globals_scannable",
 			"gc_gogc", "gc_gomemlimit"} {
 			if _, ok := info[k]; !ok {
 				t.Errorf("INFO gc has no %s:\n%v", k, info)
@@ -36,6 +36,13 @@ func TestInfoGC(t *testing.T) {
 		pauses, _ := strconv.ParseInt(info["gc_pauses"], 10, 64)
 		if cycles < 2 || pauses < 2*(cycles-1) {
 			t.Errorf("after two runtime.GC: gc_cycles %d, gc_pauses %d", cycles, pauses)
+		}
+		// The time to stop the world is part of each pause, and a pause's two figures are
+		// recorded while the world is stopped, so no INFO reads one without the other.
+		stopMax, _ := strconv.ParseInt(info["gc_stopping_max_usec"], 10, 64)
+		pauseMax, _ := strconv.ParseInt(info["gc_pause_max_usec"], 10, 64)
+		if stopMax <= 0 || stopMax > pauseMax {
+			t.Errorf("gc_stopping_max_usec %d, gc_pause_max_usec %d: want 0 < stopping <= pause", stopMax, pauseMax)
 		}
 		p50 := srvInfoInt(t, ctx, c, "gc", "gc_pause_p50_usec")
 		p99 := srvInfoInt(t, ctx, c, "gc", "gc_pause_p99_usec")
