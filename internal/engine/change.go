@@ -60,11 +60,9 @@ func (r Reason) String() string {
 
 // Change is one write in the change stream, passed to Options.OnChange. The sink is called
 // synchronously with the key's shard locked (every shard for OpFlush), so all changes of one
-// slot arrive in offset order. The sink must not call into the DB and must not keep the Change,
-// its Key or its Entry after it returns; all are read-only.
+// slot arrive in the order they were made. The sink must not call into the DB and must not
+// keep the Change, its Key or its Entry after it returns; all are read-only.
 type Change struct {
-	// Offset is strictly increasing and unique across the DB.
-	Offset uint64
 	// Op is what happened.
 	Op Op
 	// Reason is why, for OpDel (ReasonUser otherwise).
@@ -79,18 +77,18 @@ type Change struct {
 	Created bool
 }
 
-// publishLocked assigns the next offset to a change and hands it to the sink. The caller holds
-// the lock of sh, whose scratch Change is reused so publishing does not allocate.
+// publishLocked counts a change in its shard and hands it to the sink, if there is one. The
+// caller holds the lock of sh, whose scratch Change is reused so publishing does not allocate.
+// The count is the shard's, on a line its lock holder writes anyway: a count on the DB's line
+// would pass between the cores on every write and every key expired (DB.Offset sums them).
 func (db *DB) publishLocked(sh *shard, op Op, why Reason, slot uint16, key []byte, e *Entry) {
+	sh.changes.Add(1)
 	if db.onChange == nil {
-		// Nobody sees offsets: count the change in the shard, off the DB's shared line.
-		sh.changes.Add(1)
 		sh.change.Created = false
 		return
 	}
-	off := db.offset.Add(1)
 	created := sh.change.Created // set by the caller for OpSet of a new key
-	sh.change = Change{Offset: off, Op: op, Reason: why, Slot: slot, Key: key, Entry: e, Created: created}
+	sh.change = Change{Op: op, Reason: why, Slot: slot, Key: key, Entry: e, Created: created}
 	db.onChange(&sh.change)
 	sh.change = Change{}
 }
@@ -100,14 +98,13 @@ func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// Offset returns the offset of the last change published: without an OnChange sink, the
-// number of changes made. It takes no lock.
+// Offset returns the number of changes made so far, which never decreases: INFO's changes
+// since the last save and the slot mover's batches read it. It takes no lock and sums the
+// shards' counts one after the other.
 func (db *DB) Offset() uint64 {
-	off := db.offset.Load()
-	if db.onChange == nil {
-		for i := range db.shards {
-			off += uint64(db.shards[i].changes.Load())
-		}
+	var off uint64
+	for i := range db.shards {
+		off += uint64(db.shards[i].changes.Load())
 	}
 	return off
 }

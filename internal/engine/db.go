@@ -79,7 +79,6 @@ type DB struct {
 	extraBytes atomic.Int64
 	// segLen is the length of new shared segments (segLenFor), set from maxmemory.
 	segLen    atomic.Int64
-	offset    atomic.Uint64 // last change offset
 	maxMemory atomic.Int64
 	samples   atomic.Int32
 	policy    atomic.Pointer[policyBox]

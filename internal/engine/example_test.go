@@ -9,7 +9,7 @@ import (
 // Example shows one command's life: lock its keys, read and write, unlock.
 func Example() {
 	db, err := engine.Open(engine.Options{
-		OnChange: func(c *engine.Change) { fmt.Println(c.Offset, c.Op, string(c.Key)) },
+		OnChange: func(c *engine.Change) { fmt.Println(c.Op, string(c.Key), c.Slot) },
 	})
 	if err != nil {
 		panic(err)
@@ -27,7 +27,7 @@ func Example() {
 	t.End()
 	fmt.Println(db.Len(), engine.Slot(key))
 	// Output:
-	// 1 set greeting
+	// set greeting 12714
 	// hello string embstr 60000
 	// 1 12714
 }

@@ -29,9 +29,8 @@ type shard struct {
 	segs  []segment
 	now   int64 // the time the holder works at (see lock)
 	dirty bool  // unlock has work: rolled, pending or an all-dead head
-	// Keyspace hits and misses, and the changes made while the DB has no OnChange sink (see
-	// DB.Offset, counted here rather than on the DB's shared line); written under mu and read
-	// without it (Stats).
+	// Keyspace hits and misses, and the changes made (see DB.Offset, counted here rather
+	// than on the DB's shared line); written under mu and read without it (Stats).
 	hits, misses, changes atomic.Int64
 	// reads holds DB.GetString's hits until the next holder of mu gives them to the
 	// eviction policy; it is written without mu (readbuf.go). Its own cache lines, after
