@@ -222,13 +222,12 @@ func ShardsFor(m int64) int {
 	return n
 }
 
-// expireLoop runs active expiry every period until Close. It keeps to one OS thread, so that
-// the thread's CPU clock measures the cycles' work (Stats.ExpireCycleCPU): their wall time
-// also counts the time the thread waited for a CPU, which on a busy host is most of it.
+// expireLoop runs active expiry every period until Close. A cycle keeps to its OS thread, so
+// that the thread's CPU clock measures its work (Stats.ExpireCycleCPU): its wall time also
+// counts the time the thread waited for a CPU, which on a busy host is most of it. Between
+// cycles the goroutine holds no thread of its own.
 func (db *DB) expireLoop(clock func() int64, period time.Duration) {
 	defer close(db.done)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
@@ -236,9 +235,11 @@ func (db *DB) expireLoop(clock func() int64, period time.Duration) {
 		case <-db.stop:
 			return
 		case <-tick.C:
+			runtime.LockOSThread()
 			cpu := threadCPU()
 			db.ExpireCycle(clock())
 			db.expire.cpu.Add(int64(threadCPU() - cpu))
+			runtime.UnlockOSThread()
 		}
 	}
 }
