@@ -146,9 +146,18 @@ func (p *segPool) put(m []byte, n, limit int) bool {
 	return true
 }
 
-// segment is one block of arena memory.
+// segment is one block of arena memory. Its fields are in two cache lines (the struct is 128
+// bytes, and a slice of them is 64-byte aligned): mem and the fields fixed while the segment
+// lives, which every read of one of its records loads (shard.at), then the counters each append
+// and release writes, so that a reader on one core does not miss on the line a writer on
+// another has just written (false sharing on the head segment).
 type segment struct {
-	mem  []byte
+	mem    []byte
+	group  uint8
+	shift  uint8 // an expiry group's bucket is 1<<shift ms long
+	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
+	_      [64 - 24 - 3]byte
+
 	used int // bytes appended (the records live in mem[:used])
 	dead int // bytes of dead records in mem[:used]
 	res  int // bytes of mem counted resident: used rounded up to pages, or all of a reused mem
@@ -158,10 +167,7 @@ type segment struct {
 	scanAt int64 // when active expiry next reads an expiry group's segment (scanGroupsLocked)
 	// exp is an expiry group's table of its records' expiry times: an entry (groupEntry)
 	// for each record appended and not yet found expired, in the order of their offsets.
-	exp    []uint32
-	group  uint8
-	shift  uint8 // an expiry group's bucket is 1<<shift ms long
-	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
+	exp []uint32
 }
 
 // at returns the header of the record at ref.

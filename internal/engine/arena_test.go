@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestSegLenFor(t *testing.T) {
@@ -139,4 +140,16 @@ func (db *DB) liveRecordBytes() int64 {
 		sh.unlock()
 	}
 	return b
+}
+
+// TestSegmentLayout checks that a segment's fixed fields and its counters are on cache lines
+// of their own (see segment).
+func TestSegmentLayout(t *testing.T) {
+	var s segment
+	if n := unsafe.Sizeof(s); n != 128 {
+		t.Errorf("segment is %d bytes, want 128", n)
+	}
+	if o := unsafe.Offsetof(s.used); o != 64 {
+		t.Errorf("segment.used at offset %d, want 64", o)
+	}
 }

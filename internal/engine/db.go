@@ -65,9 +65,14 @@ type DB struct {
 	thaw                 func(Kind, []byte) Object
 
 	slotLen []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
-	used    atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
-	heap    atomic.Int64   // the part of used on the Go heap: index tables, sketches, objects
-	dead    atomic.Int64   // bytes of dead records not yet reclaimed by compaction
+
+	// The fields above are read by every operation and written only at Open: the counters
+	// below, written by writes from every core, start on a cache line of their own.
+	_ [64]byte
+
+	used atomic.Int64 // bytes of live records, objects and indexes; changed under shard locks
+	heap atomic.Int64 // the part of used on the Go heap: index tables, sketches, objects
+	dead atomic.Int64 // bytes of dead records not yet reclaimed by compaction
 	// slack is the bytes of arena memory that are resident and hold no record (arena.go);
 	// changed under shard locks, and by the segment pool.
 	slack atomic.Int64

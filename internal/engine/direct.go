@@ -7,7 +7,8 @@ package engine
 // GetString appends key's value to dst when key holds a string, and reports whether it does.
 // Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
 // policy; with Options.HashSlots the access goes through the shard's lossy read buffer
-// (readbuf.go), which the policy sees at the shard's next lock and which may drop it. now
+// (readbuf.go), which the policy sees at the shard's next lock, and which may drop it or,
+// under reads alone, sample it (the hit count is then an estimate). now
 // (unix ms) is the time of the policy's clock, which may lag a little (a coarse clock: the LRU
 // clock counts seconds); only a key with a TTL needs the exact time, and for it GetString
 // calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
@@ -50,11 +51,12 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 		return dst, ok
 	}
 	sh.unlock()
-	// The hit goes to the read buffer, which counts it, and to the policy at the shard's
-	// next lock; under reads alone, a reader drains it now and then if the lock is free.
-	if sh.reads.offer(cell(frag, ref), now) && sh.mu.TryLock() {
+	// A sample of the hits goes to the read buffer, which counts them, and to the policy at
+	// the shard's next lock; under reads alone, the reader that fills the buffer drains it
+	// if the lock is free.
+	if w, sampled := sh.reads.sample(); sampled && sh.reads.offer(cell(frag, ref), w, now) && sh.mu.TryLock() {
 		sh.now = now
-		sh.drainLocked()
+		sh.drainLocked(true)
 		sh.unlock()
 	}
 	return dst, ok

@@ -34,9 +34,10 @@ type shard struct {
 	// without it (Stats).
 	hits, misses, changes atomic.Int64
 	// reads holds DB.GetString's hits until the next holder of mu gives them to the
-	// eviction policy; it is written without mu (readbuf.go). Its own cache lines, after
-	// the fields above.
+	// eviction policy; it is written without mu (readbuf.go), on cache lines of its own.
+	_     [64]byte
 	reads readBuf
+	_     [64]byte
 
 	freeSegs   []uint32
 	head       uint32
@@ -130,8 +131,8 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 func (sh *shard) lock(now int64) {
 	sh.mu.Lock()
 	sh.now = now
-	if sh.reads.pending() {
-		sh.drainLocked()
+	if sh.reads.pending() || sh.reads.shift.Load() != 0 {
+		sh.drainLocked(false)
 	}
 }
 
