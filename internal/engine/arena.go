@@ -126,7 +126,7 @@ func (p *segPool) get(db *DB, n int) []byte {
 			return m
 		}
 		db.slack.Add(-int64(len(m)))
-		unmapMemory(m)
+		db.unmapLater(m)
 	}
 	return nil
 }
@@ -210,6 +210,7 @@ func (sh *shard) newSegLocked(n int, pooled bool) uint32 {
 	} else {
 		sh.segs[i] = segment{mem: mapMemory(n)}
 	}
+	sh.publishSegLocked(i)
 	return i
 }
 
@@ -406,7 +407,11 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 		sh.expFree = append(sh.expFree, s.exp[:0])
 	}
 	sh.dirty = true
+	carved := s.carved
 	*s = segment{}
+	if !carved {
+		sh.publishSegLocked(i)
+	}
 	sh.freeSegs = append(sh.freeSegs, i)
 }
 
@@ -420,7 +425,7 @@ func (sh *shard) unlock() {
 		sh.polSeen = b
 		sh.polBytes.Store(b)
 	}
-	sh.mu.Unlock()
+	sh.release()
 }
 
 // tidyLocked does what unlock defers: compacting the previous head, rewinding an all-dead
@@ -456,7 +461,7 @@ func (sh *shard) tidyLocked() {
 			if sh.db.segs.put(m, n, sh.db.segPoolLimit(n)) {
 				sh.db.slack.Add(int64(len(m)))
 			} else {
-				unmapMemory(m)
+				sh.db.unmapLater(m) // optimistic readers may still be in it
 			}
 			sh.pending[j] = nil
 		}
@@ -513,6 +518,7 @@ func (sh *shard) resetArenaLocked() {
 	sh.spare = nil
 	sh.releaseExtraLocked()
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
+	sh.publishLocked(nil)
 	sh.syncHeadLocked()
 	sh.groups = [groupSlots]groupHead{}
 	sh.scans, sh.expFree = nil, nil

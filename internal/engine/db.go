@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,13 @@ type DB struct {
 	policy    atomic.Pointer[policyBox]
 
 	segs segPool // freed arena segments kept for reuse
+
+	// epoch is the current epoch of the optimistic read, which arena memory waits for to be
+	// unmapped (optread.go).
+	epoch    atomic.Pointer[epoch]
+	retireMu sync.Mutex // serialises unmapLater's epoch changes; a leaf lock
+	// retired counts the mappings unmapLater has released but not yet unmapped.
+	retired atomic.Int64
 
 	randMu sync.Mutex // guards rng; a leaf lock
 	rng    *rand.Rand
@@ -198,6 +206,7 @@ func Open(opts Options) (*DB, error) {
 	db.tune.frac.Store(math.Float64bits(initialWindow))
 	db.recShare.Store(math.Float64bits(1))
 	db.policy.Store(newPolicyBox(p))
+	db.epoch.Store(new(epoch))
 	for i := range db.shards {
 		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
@@ -237,6 +246,11 @@ func (db *DB) expireLoop(clock func() int64, period time.Duration) {
 			return
 		case <-tick.C:
 			db.ExpireCycle(clock())
+			if db.retired.Load() >= maxRetired {
+				// Arena memory waits for a collection to be unmapped (unmapLater); a
+				// program that allocates little seldom collects.
+				runtime.GC()
+			}
 		}
 	}
 }
@@ -268,7 +282,7 @@ func (db *DB) Close() {
 	// get unmaps the segments of other lengths on the way.
 	for m := db.segs.get(db, segSize); m != nil; m = db.segs.get(db, segSize) {
 		db.slack.Add(-int64(len(m)))
-		unmapMemory(m)
+		db.unmapLater(m)
 	}
 }
 
