@@ -66,9 +66,13 @@ type DB struct {
 	thaw                 func(Kind, []byte) Object
 
 	slotLen []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
+	// epoch is the current epoch of the optimistic read, which arena memory waits for to be
+	// unmapped (optread.go): read by every read, written only by unmapLater.
+	epoch atomic.Pointer[epoch]
 
-	// The fields above are read by every operation and written only at Open: the counters
-	// below, written by writes from every core, start on a cache line of their own.
+	// The fields above are read by every operation and written only at Open (epoch seldom):
+	// the counters below, written by writes from every core, start on a cache line of their
+	// own.
 	_ [64]byte
 
 	used atomic.Int64 // bytes of live records, objects and indexes; changed under shard locks
@@ -90,9 +94,6 @@ type DB struct {
 
 	segs segPool // freed arena segments kept for reuse
 
-	// epoch is the current epoch of the optimistic read, which arena memory waits for to be
-	// unmapped (optread.go).
-	epoch    atomic.Pointer[epoch]
 	retireMu sync.Mutex // serialises unmapLater's epoch changes; a leaf lock
 	// retired counts the mappings unmapLater has released but not yet unmapped.
 	retired atomic.Int64

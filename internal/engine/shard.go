@@ -23,6 +23,10 @@ type shard struct {
 	// its high 32 bits count the changes made while the DB has no OnChange sink (see
 	// DB.Offset), added at each release. Written under mu, read without it.
 	ver atomic.Uint64
+	// rv publishes the index and the arena's shared segments to the optimistic read of a
+	// HashSlots shard (optread.go), on ver's cache line; written under mu, read without it.
+	// segViews is the segments' part of the last one published.
+	rv atomic.Pointer[readView]
 	// step is what taking and releasing mu add to ver: 1 in a HashSlots DB, else 0.
 	step uint64
 	// changed counts the changes of the current holder of mu, for ver.
@@ -36,13 +40,9 @@ type shard struct {
 	tabs []table
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.
-	segs  []segment
-	now   int64 // the time the holder works at (see lock)
-	dirty bool  // unlock has work: rolled, pending or an all-dead head
-	// rv publishes the index and the arena's shared segments to the optimistic read of a
-	// HashSlots shard (optread.go); written under mu, read without it. segViews is the
-	// segments' part of the last one published.
-	rv       atomic.Pointer[readView]
+	segs     []segment
+	now      int64 // the time the holder works at (see lock)
+	dirty    bool  // unlock has work: rolled, pending or an all-dead head
 	segViews []segView
 	// Keyspace hits and misses; written under mu (misses also by the optimistic read) and read
 	// without it (Stats).
