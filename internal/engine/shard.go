@@ -147,7 +147,8 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 // read buffer to the eviction policy; release it with unlock.
 func (sh *shard) lock(now int64) {
 	sh.lockNoDrain(now)
-	if sh.reads.pending() || sh.reads.shift.Load() != 0 {
+	// Only a HashSlots DB's GetString uses the read buffer (step is set for those alone).
+	if sh.step != 0 && (sh.reads.pending() || sh.reads.shift.Load() != 0) {
 		sh.drainLocked(false)
 	}
 }
