@@ -153,3 +153,16 @@ func TestSegmentLayout(t *testing.T) {
 		t.Errorf("segment.used at offset %d, want 64", o)
 	}
 }
+
+// TestShardLayout checks that a shard is a whole number of cache lines, so that in the DB's
+// array every shard's fields fall on the same lines (the pad at the end of shard adjusts it),
+// and that the optimistic read's fields share the lock's line.
+func TestShardLayout(t *testing.T) {
+	var sh shard
+	if n := unsafe.Sizeof(sh); n%64 != 0 {
+		t.Errorf("shard is %d bytes, not a multiple of 64: change its last pad by %d", n, 64-n%64)
+	}
+	if o := unsafe.Offsetof(sh.rv); o+8 > 64 {
+		t.Errorf("shard.rv at offset %d, beyond the first cache line", o)
+	}
+}
