@@ -70,7 +70,7 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 // shard's next lock; under reads alone, the reader that fills the buffer drains it if the
 // lock is free.
 func (sh *shard) offerHit(frag, ref uint32, now int64) {
-	if w, sampled := sh.reads.sample(); sampled && sh.reads.offer(cell(frag, ref), w, now) && sh.tryLock(now) {
+	if w, sampled := sh.sampleHit(); sampled && sh.reads.offer(cell(frag, ref), w, now) && sh.tryLock(now) {
 		sh.drainLocked(true)
 		sh.unlock()
 	}

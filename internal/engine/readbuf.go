@@ -19,17 +19,13 @@ const readMaxShift = 3
 // TinyLFU's sketch needs only a sample of the hits, and a write the reads of other cores
 // keep seeing would move the buffer's cache lines from core to core at every read of a hot
 // shard: so the reads offer a random sample of their hits, one in 1<<shift, and count each
-// sampled hit 1<<shift times. The shift adapts: a drain by a reader, which finds the buffer
+// sampled hit 1<<shift times (shard.readShift). The shift adapts: a drain by a reader, which finds the buffer
 // full under reads alone, raises it (up to readMaxShift); a drain by the shard's next holder
 // finding it not full lowers it, so that when writes come every few reads every hit is kept,
 // as before sampling. A hit is also dropped (but counted) when the buffer is full or another
 // reader won the same place. It is safe for many writers (offer) and one reader (drain, under
 // the shard's lock).
 type readBuf struct {
-	// shift is the sampling rate's log2, read by every hit and written only by the drain
-	// when it changes: its own cache line, apart from the buffer's.
-	shift atomic.Uint32
-	_     [60]byte
 	// tail counts the places writers have claimed, head those the drain has emptied; both
 	// only grow. A place holds a hit (cell(frag, ref) of a hashSlots shard's one table), or 0
 	// while its writer has claimed it but not yet stored the hit, or since it was drained.
@@ -42,10 +38,11 @@ type readBuf struct {
 	places [readBufLen]atomic.Uint64
 }
 
-// sample reports whether a hit is to be offered, and the number of hits it stands for. Most
-// hits, under reads alone, read the rate and a per-thread random number and write nothing.
-func (b *readBuf) sample() (weight int64, ok bool) {
-	s := b.shift.Load()
+// sampleHit reports whether a hit is to be offered to the read buffer, and the number of hits
+// it stands for. Most hits, under reads alone, read the rate and a per-thread random number
+// and write nothing.
+func (sh *shard) sampleHit() (weight int64, ok bool) {
+	s := sh.readShift.Load()
 	if s != 0 && rand.Uint32()&(1<<s-1) != 0 {
 		return 0, false
 	}
@@ -85,11 +82,11 @@ func (b *readBuf) count() int64 { return b.hits.Load() }
 func (sh *shard) drainLocked(reader bool) {
 	b := &sh.reads
 	head, tail := b.head.Load(), b.tail.Load()
-	switch s := b.shift.Load(); {
+	switch s := sh.readShift.Load(); {
 	case reader && s < readMaxShift:
-		b.shift.Store(s + 1)
+		sh.readShift.Store(s + 1)
 	case !reader && s > 0 && tail-head < readBufLen:
-		b.shift.Store(s - 1)
+		sh.readShift.Store(s - 1)
 	}
 	if head == tail {
 		return

@@ -212,7 +212,7 @@ func TestGetStringReadsAlone(t *testing.T) {
 			t.Fatal("miss")
 		}
 	}
-	if s := sh.reads.shift.Load(); s != readMaxShift {
+	if s := sh.readShift.Load(); s != readMaxShift {
 		t.Fatalf("shift = %d after %d reads, want %d", s, n, readMaxShift)
 	}
 	// At one in 8 at most, the policy saw about n/8 of the hits (random samples), and at
@@ -224,7 +224,7 @@ func TestGetStringReadsAlone(t *testing.T) {
 		t.Fatalf("Hits = %d, want about %d", h, n)
 	}
 	db.SetString([]byte("other"), []byte("v"), 0, t0) // drains a buffer that is not full
-	if s := sh.reads.shift.Load(); s != readMaxShift-1 {
+	if s := sh.readShift.Load(); s != readMaxShift-1 {
 		t.Fatalf("shift = %d after a write, want %d", s, readMaxShift-1)
 	}
 }

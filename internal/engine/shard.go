@@ -27,6 +27,10 @@ type shard struct {
 	// HashSlots shard (optread.go), on ver's cache line; written under mu, read without it.
 	// segViews is the segments' part of the last one published.
 	rv atomic.Pointer[readView]
+	// readShift is the log2 of the rate at which GetString samples its hits for the read
+	// buffer (readbuf.go): read by every read and by lock, on the line they load anyway, and
+	// written only by a drain that changes it.
+	readShift atomic.Uint32
 	// step is what taking and releasing mu add to ver: 1 in a HashSlots DB, else 0.
 	step uint64
 	// changed counts the changes of the current holder of mu, for ver.
@@ -130,7 +134,7 @@ type shard struct {
 
 	// Keeps neighbouring shards' locks off this cache line, and the shard's size a multiple
 	// of 64 bytes, so that each shard's fields fall on the same cache lines (TestShardLayout).
-	_ [80]byte
+	_ [72]byte
 }
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
@@ -150,7 +154,7 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 func (sh *shard) lock(now int64) {
 	sh.lockNoDrain(now)
 	// Only a HashSlots DB's GetString uses the read buffer (step is set for those alone).
-	if sh.step != 0 && (sh.reads.pending() || sh.reads.shift.Load() != 0) {
+	if sh.step != 0 && (sh.readShift.Load() != 0 || sh.reads.pending()) {
 		sh.drainLocked(false)
 	}
 }
