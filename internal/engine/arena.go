@@ -147,7 +147,7 @@ func (p *segPool) get(db *DB, n int) []byte {
 			return m
 		}
 		db.slack.Add(-int64(len(m)))
-		unmapMemory(m)
+		db.unmapLater(m)
 	}
 	return nil
 }
@@ -167,9 +167,18 @@ func (p *segPool) put(m []byte, n, limit int) bool {
 	return true
 }
 
-// segment is one block of arena memory.
+// segment is one block of arena memory. Its fields are in two cache lines (the struct is 128
+// bytes, and a slice of them is 64-byte aligned): mem and the fields fixed while the segment
+// lives, which every read of one of its records loads (shard.at), then the counters each append
+// and release writes, so that a reader on one core does not miss on the line a writer on
+// another has just written (false sharing on the head segment).
 type segment struct {
-	mem  []byte
+	mem    []byte
+	group  uint8
+	shift  uint8 // an expiry group's bucket is 1<<shift ms long
+	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
+	_      [64 - 24 - 3]byte
+
 	used int // bytes appended (the records live in mem[:used])
 	dead int // bytes of dead records in mem[:used]
 	res  int // bytes of mem counted resident: used rounded up to pages, or all of a reused mem
@@ -179,10 +188,7 @@ type segment struct {
 	scanAt int64 // when active expiry next reads an expiry group's segment (scanGroupsLocked)
 	// exp is an expiry group's table of its records' expiry times: an entry (groupEntry)
 	// for each record appended and not yet found expired, in the order of their offsets.
-	exp    []uint32
-	group  uint8
-	shift  uint8 // an expiry group's bucket is 1<<shift ms long
-	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
+	exp []uint32
 }
 
 // at returns the header of the record at ref.
@@ -225,6 +231,7 @@ func (sh *shard) newSegLocked(n int, pooled bool) uint32 {
 	} else {
 		sh.segs[i] = segment{mem: mapMemory(n)}
 	}
+	sh.publishSegLocked(i)
 	return i
 }
 
@@ -421,7 +428,11 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 		sh.expFree = append(sh.expFree, s.exp[:0])
 	}
 	sh.dirty = true
+	carved := s.carved
 	*s = segment{}
+	if !carved {
+		sh.publishSegLocked(i)
+	}
 	sh.freeSegs = append(sh.freeSegs, i)
 }
 
@@ -435,7 +446,7 @@ func (sh *shard) unlock() {
 		sh.polSeen = b
 		sh.polBytes.Store(b)
 	}
-	sh.mu.Unlock()
+	sh.release()
 }
 
 // tidyLocked does what unlock defers: compacting the previous head, rewinding an all-dead
@@ -471,7 +482,7 @@ func (sh *shard) tidyLocked() {
 			if sh.db.segs.put(m, n, sh.db.segPoolLimit(n)) {
 				sh.db.slack.Add(int64(len(m)))
 			} else {
-				unmapMemory(m)
+				sh.db.unmapLater(m) // optimistic readers may still be in it
 			}
 			sh.pending[j] = nil
 		}
@@ -528,6 +539,7 @@ func (sh *shard) resetArenaLocked() {
 	sh.spare = nil
 	sh.releaseExtraLocked()
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
+	sh.publishLocked(nil)
 	sh.syncHeadLocked()
 	sh.groups = [groupSlots]groupHead{}
 	sh.scans, sh.expFree = nil, nil

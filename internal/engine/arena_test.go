@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestSegLenFor(t *testing.T) {
@@ -168,4 +169,29 @@ func (db *DB) liveRecordBytes() int64 {
 		sh.unlock()
 	}
 	return b
+}
+
+// TestSegmentLayout checks that a segment's fixed fields and its counters are on cache lines
+// of their own (see segment).
+func TestSegmentLayout(t *testing.T) {
+	var s segment
+	if n := unsafe.Sizeof(s); n != 128 {
+		t.Errorf("segment is %d bytes, want 128", n)
+	}
+	if o := unsafe.Offsetof(s.used); o != 64 {
+		t.Errorf("segment.used at offset %d, want 64", o)
+	}
+}
+
+// TestShardLayout checks that a shard is a whole number of cache lines, so that in the DB's
+// array every shard's fields fall on the same lines (the pad at the end of shard adjusts it),
+// and that the optimistic read's fields share the lock's line.
+func TestShardLayout(t *testing.T) {
+	var sh shard
+	if n := unsafe.Sizeof(sh); n%64 != 0 {
+		t.Errorf("shard is %d bytes, not a multiple of 64: change its last pad by %d", n, 64-n%64)
+	}
+	if o := unsafe.Offsetof(sh.rv); o+8 > 64 {
+		t.Errorf("shard.rv at offset %d, beyond the first cache line", o)
+	}
 }

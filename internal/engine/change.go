@@ -83,8 +83,9 @@ type Change struct {
 // the lock of sh, whose scratch Change is reused so publishing does not allocate.
 func (db *DB) publishLocked(sh *shard, op Op, why Reason, slot uint16, key []byte, e *Entry) {
 	if db.onChange == nil {
-		// Nobody sees offsets: count the change in the shard, off the DB's shared line.
-		sh.changes.Add(1)
+		// Nobody sees offsets: count the change in the shard, off the DB's shared line, and
+		// publish the count when the shard is released (shard.release).
+		sh.changed++
 		sh.change.Created = false
 		return
 	}
@@ -101,12 +102,13 @@ func bytesOf(s string) []byte {
 }
 
 // Offset returns the offset of the last change published: without an OnChange sink, the
-// number of changes made. It takes no lock.
+// number of changes made (each shard's modulo 2^32), counted as their shards were released.
+// It takes no lock.
 func (db *DB) Offset() uint64 {
 	off := db.offset.Load()
 	if db.onChange == nil {
 		for i := range db.shards {
-			off += uint64(db.shards[i].changes.Load())
+			off += db.shards[i].ver.Load() >> 32
 		}
 	}
 	return off

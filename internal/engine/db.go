@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,9 +67,18 @@ type DB struct {
 	thaw                 func(Kind, []byte) Object
 
 	slotLen []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
-	used    atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
-	heap    atomic.Int64   // the part of used on the Go heap: index tables, sketches, objects
-	dead    atomic.Int64   // bytes of dead records not yet reclaimed by compaction
+	// epoch is the current epoch of the optimistic read, which arena memory waits for to be
+	// unmapped (optread.go): read by every read, written only by unmapLater.
+	epoch atomic.Pointer[epoch]
+
+	// The fields above are read by every operation and written only at Open (epoch seldom):
+	// the counters below, written by writes from every core, start on a cache line of their
+	// own.
+	_ [64]byte
+
+	used atomic.Int64 // bytes of live records, objects and indexes; changed under shard locks
+	heap atomic.Int64 // the part of used on the Go heap: index tables, sketches, objects
+	dead atomic.Int64 // bytes of dead records not yet reclaimed by compaction
 	// slack is the bytes of arena memory that are resident and hold no record (arena.go);
 	// changed under shard locks, and by the segment pool.
 	slack atomic.Int64
@@ -84,6 +94,10 @@ type DB struct {
 	policy    atomic.Pointer[policyBox]
 
 	segs segPool // freed arena segments kept for reuse
+
+	retireMu sync.Mutex // serialises unmapLater's epoch changes; a leaf lock
+	// retired counts the mappings unmapLater has released but not yet unmapped.
+	retired atomic.Int64
 
 	randMu sync.Mutex // guards rng; a leaf lock
 	rng    *rand.Rand
@@ -194,6 +208,7 @@ func Open(opts Options) (*DB, error) {
 	db.tune.frac.Store(math.Float64bits(initialWindow))
 	db.recShare.Store(math.Float64bits(1))
 	db.policy.Store(newPolicyBox(p))
+	db.epoch.Store(new(epoch))
 	for i := range db.shards {
 		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
@@ -233,6 +248,11 @@ func (db *DB) expireLoop(clock func() int64, period time.Duration) {
 			return
 		case <-tick.C:
 			db.ExpireCycle(clock())
+			if db.retired.Load() >= maxRetired {
+				// Arena memory waits for a collection to be unmapped (unmapLater); a
+				// program that allocates little seldom collects.
+				runtime.GC()
+			}
 		}
 	}
 }
@@ -264,7 +284,7 @@ func (db *DB) Close() {
 	// get unmaps the segments of other lengths on the way.
 	for m := db.segs.get(db, segSize); m != nil; m = db.segs.get(db, segSize) {
 		db.slack.Add(-int64(len(m)))
-		unmapMemory(m)
+		db.unmapLater(m)
 	}
 }
 

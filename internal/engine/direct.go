@@ -7,7 +7,10 @@ package engine
 // GetString appends key's value to dst when key holds a string, and reports whether it does.
 // Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
 // policy; with Options.HashSlots the access goes through the shard's lossy read buffer
-// (readbuf.go), which the policy sees at the shard's next lock and which may drop it. now
+// (readbuf.go), which the policy sees at the shard's next lock, and which may drop it or,
+// under reads alone, sample it (the hit count is then an estimate). With HashSlots it first
+// reads without the shard's lock (getOptimistic), and takes the lock only when that read
+// cannot tell: a writer held the shard meanwhile, or the key has a TTL. now
 // (unix ms) is the time of the policy's clock, which may lag a little (a coarse clock: the LRU
 // clock counts seconds); only a key with a TTL needs the exact time, and for it GetString
 // calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
@@ -15,10 +18,18 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 	slot, frag := db.place(key)
 	sh := &db.shards[db.shardOf(slot)]
 	if db.hashSlots {
+		// First without the lock (optread.go).
+		if out, ref, ok := db.getOptimistic(sh, dst, key, frag); ok {
+			if ref == 0 {
+				sh.misses.Add(1)
+				return dst, false
+			}
+			sh.offerHit(frag, ref, now)
+			return out, true
+		}
 		// Not lock, which would drain the read buffer: readers leave it to fill, so that
 		// the policy takes its hits in batches (below), or to the shard's next writer.
-		sh.mu.Lock()
-		sh.now = now
+		sh.lockNoDrain(now)
 	} else {
 		sh.lock(now)
 	}
@@ -50,14 +61,19 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 		return dst, ok
 	}
 	sh.unlock()
-	// The hit goes to the read buffer, which counts it, and to the policy at the shard's
-	// next lock; under reads alone, a reader drains it now and then if the lock is free.
-	if sh.reads.offer(cell(frag, ref), now) && sh.mu.TryLock() {
-		sh.now = now
-		sh.drainLocked()
+	sh.offerHit(frag, ref, now)
+	return dst, ok
+}
+
+// offerHit gives a sample of GetString's hits, here on the record ref whose key has hash
+// fragment frag, to the shard's read buffer, which counts them, and to the policy at the
+// shard's next lock; under reads alone, the reader that fills the buffer drains it if the
+// lock is free.
+func (sh *shard) offerHit(frag, ref uint32, now int64) {
+	if w, sampled := sh.sampleHit(); sampled && sh.reads.offer(cell(frag, ref), w, now) && sh.tryLock(now) {
+		sh.drainLocked(true)
 		sh.unlock()
 	}
-	return dst, ok
 }
 
 // SetString creates or replaces key, whatever its kind, with a copy of val and the TTL

@@ -17,7 +17,25 @@ type shard struct {
 	// mu guards every field below. The atomic counters are written under mu and may also be
 	// read without it (Len, Stats, and picking a non-empty shard to sample).
 	mu sync.Mutex
-	db *DB
+	// ver is the shard's version, for DB.GetString's optimistic read of a HashSlots DB
+	// (optread.go): its low 32 bits count the times mu was taken and released, so they are
+	// odd exactly while mu is held (in other DBs, never read optimistically, they stay 0);
+	// its high 32 bits count the changes made while the DB has no OnChange sink (see
+	// DB.Offset), added at each release. Written under mu, read without it.
+	ver atomic.Uint64
+	// rv publishes the index and the arena's shared segments to the optimistic read of a
+	// HashSlots shard (optread.go), on ver's cache line; written under mu, read without it.
+	// segViews is the segments' part of the last one published.
+	rv atomic.Pointer[readView]
+	// readShift is the log2 of the rate at which GetString samples its hits for the read
+	// buffer (readbuf.go): read by every read and by lock, on the line they load anyway, and
+	// written only by a drain that changes it.
+	readShift atomic.Uint32
+	// step is what taking and releasing mu add to ver: 1 in a HashSlots DB, else 0.
+	step uint64
+	// changed counts the changes of the current holder of mu, for ver.
+	changed uint64
+	db      *DB
 
 	// The fields a read touches come first, to share as few cache lines as they can.
 
@@ -26,17 +44,18 @@ type shard struct {
 	tabs []table
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.
-	segs  []segment
-	now   int64 // the time the holder works at (see lock)
-	dirty bool  // unlock has work: rolled, pending or an all-dead head
-	// Keyspace hits and misses, and the changes made while the DB has no OnChange sink (see
-	// DB.Offset, counted here rather than on the DB's shared line); written under mu and read
+	segs     []segment
+	now      int64 // the time the holder works at (see lock)
+	dirty    bool  // unlock has work: rolled, pending or an all-dead head
+	segViews []segView
+	// Keyspace hits and misses; written under mu (misses also by the optimistic read) and read
 	// without it (Stats).
-	hits, misses, changes atomic.Int64
+	hits, misses atomic.Int64
 	// reads holds DB.GetString's hits until the next holder of mu gives them to the
-	// eviction policy; it is written without mu (readbuf.go). Its own cache lines, after
-	// the fields above.
+	// eviction policy; it is written without mu (readbuf.go), on cache lines of its own.
+	_     [64]byte
 	reads readBuf
+	_     [64]byte
 
 	freeSegs   []uint32
 	head       uint32
@@ -113,11 +132,16 @@ type shard struct {
 	change Change // scratch for publishing without allocating
 	entry  Entry  // scratch for DB.SetString's change
 
-	_ [64]byte // keeps neighbouring shards' locks off this cache line
+	// Keeps neighbouring shards' locks off this cache line, and the shard's size a multiple
+	// of 64 bytes, so that each shard's fields fall on the same cache lines (TestShardLayout).
+	_ [72]byte
 }
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 	sh.db = db
+	if db.hashSlots {
+		sh.step = 1
+	}
 	sh.tabs = make([]table, localSlots)
 	sh.livePos = make([]int32, localSlots)
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -128,11 +152,44 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 // compaction uses to drop expired records instead of copying them, and gives the hits in the
 // read buffer to the eviction policy; release it with unlock.
 func (sh *shard) lock(now int64) {
-	sh.mu.Lock()
-	sh.now = now
-	if sh.reads.pending() {
-		sh.drainLocked()
+	sh.lockNoDrain(now)
+	// Only a HashSlots DB's GetString uses the read buffer (step is set for those alone).
+	if sh.step != 0 && (sh.readShift.Load() != 0 || sh.reads.pending()) {
+		sh.drainLocked(false)
 	}
+}
+
+// lockNoDrain takes the shard's lock at time now as lock does, leaving the read buffer as it
+// is.
+func (sh *shard) lockNoDrain(now int64) {
+	sh.mu.Lock()
+	if sh.step != 0 {
+		sh.ver.Add(sh.step)
+	}
+	sh.now = now
+}
+
+// tryLock takes the shard's lock at time now, without draining the read buffer, if it is
+// free, and reports whether it did.
+func (sh *shard) tryLock(now int64) bool {
+	if !sh.mu.TryLock() {
+		return false
+	}
+	if sh.step != 0 {
+		sh.ver.Add(sh.step)
+	}
+	sh.now = now
+	return true
+}
+
+// release ends the holder's work for the optimistic read (the version becomes even again,
+// counting the holder's changes) and releases mu; unlock calls it last.
+func (sh *shard) release() {
+	if d := sh.step | sh.changed<<32; d != 0 {
+		sh.ver.Add(d)
+		sh.changed = 0
+	}
+	sh.mu.Unlock()
 }
 
 // insertLocked adds a cell for ref, the record of a key absent from local slot li.
@@ -144,6 +201,7 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 	}
 	if d := t.insert(frag, ref); d != 0 {
 		sh.db.addHeap(int64(d))
+		sh.publishLocked(sh.segViews)
 	}
 	sh.count.Add(1)
 }
@@ -154,6 +212,7 @@ func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 	t := &sh.tabs[li]
 	if d := t.remove(pos); d != 0 {
 		sh.db.addHeap(int64(d))
+		sh.publishLocked(sh.segViews)
 	}
 	sh.count.Add(-1)
 	if t.n == 0 {
@@ -185,7 +244,7 @@ func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	h := sh.at(nref)
 	slot, frag := db.place(h.key())
 	t := &sh.tabs[db.localSlot(slot)]
-	t.cells[t.findRef(frag, old)] = cell(frag, nref)
+	t.setCell(t.findRef(frag, old), cell(frag, nref))
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, nref)
 	} else if !sh.grouped(nref) {
@@ -276,7 +335,7 @@ func (sh *shard) resetLocked() {
 	clear(sh.tabs)
 	clear(sh.livePos)
 	sh.live = sh.live[:0]
-	sh.resetArenaLocked()
+	sh.resetArenaLocked() // publishes the empty table
 	sh.objs, sh.objSize, sh.freeObjs = nil, nil, nil
 	sh.ttl = refSet{}
 	sh.initPolLocked()

@@ -15,7 +15,7 @@ type Stats struct {
 	MaxMemory        int64  // maxmemory; 0 = no limit
 	ExpiredKeys      int64  // keys deleted by lazy or active expiry (expired_keys)
 	EvictedKeys      int64  // keys evicted (evicted_keys)
-	Hits             int64  // Txn.Get and DB.GetString that found a key (keyspace_hits)
+	Hits             int64  // Txn.Get and DB.GetString that found a key (keyspace_hits; GetString's are sampled under reads alone, an estimate)
 	Misses           int64  // Txn.Get that found none (keyspace_misses)
 	ExpiredStalePerc int64  // running estimate of the percentage of TTL keys that have expired, 0-100
 	Offset           uint64 // last change offset

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// TestOptimisticRead checks getOptimistic on its own: it reads a present key's value and an
+// absent key's miss without the lock, and declines while the shard is held or for a key with a
+// TTL.
+func TestOptimisticRead(t *testing.T) {
+	db := openTest(t, Options{HashSlots: true, Shards: 4})
+	keys := []string{"", "a", "seven77", "eight888", "a key of 23 bytes......", "k"}
+	for i, k := range keys {
+		db.SetString([]byte(k), []byte(fmt.Sprintf("value %d of %q", i, k)), 0, t0)
+	}
+	db.SetString([]byte("ttl"), []byte("v"), t0+1000, t0)
+	get := func(key string) ([]byte, uint32, bool) {
+		slot, frag := db.place([]byte(key))
+		return db.getOptimistic(&db.shards[db.shardOf(slot)], []byte("dst:"), []byte(key), frag)
+	}
+	for i, k := range keys {
+		v, ref, ok := get(k)
+		if want := fmt.Sprintf("dst:value %d of %q", i, k); !ok || ref == 0 || string(v) != want {
+			t.Errorf("getOptimistic(%q) = %q, %d, %v; want %q", k, v, ref, ok, want)
+		}
+	}
+	if v, ref, ok := get("absent"); !ok || ref != 0 || string(v) != "dst:" {
+		t.Errorf("getOptimistic(absent) = %q, %d, %v; want a miss", v, ref, ok)
+	}
+	if _, _, ok := get("ttl"); ok {
+		t.Error("getOptimistic read a key with a TTL without the lock")
+	}
+	slot, _ := db.place([]byte("a"))
+	sh := &db.shards[db.shardOf(slot)]
+	sh.lock(t0)
+	if _, _, ok := get("a"); ok {
+		t.Error("getOptimistic read while the shard was held")
+	}
+	sh.unlock()
+	if v, ok := db.GetString(nil, []byte("ttl"), t0, func() int64 { return t0 }); !ok || string(v) != "v" {
+		t.Errorf("GetString(ttl) = %q, %v", v, ok)
+	}
+}
+
+// hammerValue returns the value a hammer writer stores as version seq of key i: its length
+// depends on both (a few are huge, in segments of their own), its first 8 bytes are i and seq,
+// and each other byte is a function of i, seq and its position, so a torn or misplaced read
+// shows.
+func hammerValue(buf []byte, i, seq uint32) []byte {
+	n := 8 + int((i*7+seq*13)%120)
+	if seq%97 == 5 {
+		n = 20000 // above hugeAt at this test's maxmemory
+	}
+	buf = buf[:0]
+	buf = binary.LittleEndian.AppendUint32(buf, i)
+	buf = binary.LittleEndian.AppendUint32(buf, seq)
+	for j := 8; j < n; j++ {
+		buf = append(buf, byte(i*31+seq*7+uint32(j)))
+	}
+	return buf
+}
+
+// checkHammerValue reports what is wrong with v as a value read for key i, or "".
+func checkHammerValue(v []byte, i uint32) string {
+	if len(v) < 8 {
+		return fmt.Sprintf("value of %d bytes", len(v))
+	}
+	if got := binary.LittleEndian.Uint32(v); got != i {
+		return fmt.Sprintf("value of key %d", got)
+	}
+	seq := binary.LittleEndian.Uint32(v[4:])
+	if want := hammerValue(nil, i, seq); string(v) != string(want) {
+		return fmt.Sprintf("value %q is not version %d (%q)", v, seq, want)
+	}
+	return ""
+}
+
+// TestOptimisticReadHammer runs GetString, which reads without the lock, against concurrent
+// Sets (values of changing lengths, some huge, some with TTLs), Deletes, active expiry,
+// eviction under a small maxmemory (so compaction moves records and frees segments), and
+// garbage collections (so freed segments are unmapped), and checks that every value read is
+// one that was written for its key, and that the mappings freed are unmapped once the reads
+// are over. Under the race detector it also checks that the reads without the lock race with
+// nothing.
+func TestOptimisticReadHammer(t *testing.T) {
+	d := 2 * time.Second
+	if testing.Short() {
+		d = 300 * time.Millisecond
+	}
+	var clock atomic.Int64
+	clock.Store(t0)
+	db := openTest(t, Options{HashSlots: true, Shards: 4, MaxMemory: 256 << 10, Hz: 500,
+		Clock: clock.Load})
+	const nkeys = 3000
+	keys := make([][]byte, nkeys)
+	for i := range keys {
+		// Lengths 1 to 24: keys that end inside a word and ones that fill it.
+		keys[i] = fmt.Appendf(nil, "%0*d", 1+i%24, i)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var reads, hits atomic.Int64
+	var failed atomic.Bool
+	run := func(f func(r *rand.Rand)) {
+		wg.Add(1)
+		seed := uint64(len(keys) + int(reads.Load()))
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				f(r)
+			}
+		}()
+	}
+	var seq atomic.Uint32
+	for range 2 { // writers
+		buf := make([]byte, 0, 20000)
+		run(func(r *rand.Rand) {
+			i := uint32(r.IntN(nkeys))
+			now := clock.Load()
+			_ = db.CheckMemory(now)
+			var at int64
+			if r.IntN(8) == 0 {
+				at = now + int64(1+r.IntN(20))
+			}
+			buf = hammerValue(buf, i, seq.Add(1))
+			db.SetString(keys[i], buf, at, now)
+		})
+	}
+	var txn Txn
+	run(func(r *rand.Rand) { // deleter, and the clock
+		k := keys[r.IntN(nkeys)]
+		now := clock.Add(1)
+		db.Begin(&txn, now, k)
+		txn.Delete(k)
+		txn.End()
+		if r.IntN(64) == 0 {
+			runtime.GC() // runs the cleanups that unmap freed segments
+		}
+	})
+	for g := range 3 { // readers
+		dst := make([]byte, 0, 64)
+		run(func(r *rand.Rand) {
+			i := uint32(r.IntN(nkeys))
+			var v []byte
+			var ok bool
+			if g == 0 {
+				v, ok = db.GetString(nil, keys[i], clock.Load(), clock.Load)
+			} else {
+				v, ok = db.GetString(dst[:0], keys[i], clock.Load(), clock.Load)
+			}
+			reads.Add(1)
+			if !ok {
+				return
+			}
+			hits.Add(1)
+			if msg := checkHammerValue(v, i); msg != "" && failed.CompareAndSwap(false, true) {
+				t.Errorf("GetString(%q): %s", keys[i], msg)
+			}
+		})
+	}
+	time.Sleep(d)
+	close(stop)
+	wg.Wait()
+	if hits.Load() == 0 {
+		t.Fatalf("no hits in %d reads", reads.Load())
+	}
+	// With no read left, every mapping released is unmapped at the next collections.
+	for deadline := time.Now().Add(10 * time.Second); db.retired.Load() != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d released mappings still mapped", db.retired.Load())
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("%d reads, %d hits, %d evicted, %d expired", reads.Load(), hits.Load(),
+		db.Stats().EvictedKeys, db.Stats().ExpiredKeys)
+}
+
+// TestOptimisticHeaderWords checks the header layout readRecord relies on: valLen and valCap
+// in the first 8-byte word, keyLen and kind in the third.
+func TestOptimisticHeaderWords(t *testing.T) {
+	var h hdr
+	if hdrSize != 24 || unsafe.Offsetof(h.valLen) != 0 || unsafe.Offsetof(h.valCap) != 4 ||
+		unsafe.Offsetof(h.keyLen)/8 != 2 || unsafe.Offsetof(h.kind)/8 != 2 {
+		t.Fatalf("header layout changed: size %d, keyLen at %d, kind at %d", hdrSize,
+			unsafe.Offsetof(h.keyLen), unsafe.Offsetof(h.kind))
+	}
+}
