@@ -190,7 +190,7 @@ func BenchmarkGetLarge(b *testing.B) {
 // with maxmemory at twice the memory used, and reports the share of hits the policy was
 // given (the read buffers sample and drop the others).
 func BenchmarkGetString(b *testing.B) {
-	db := openTest(b, Options{HashSlots: true})
+	db := openTest(b, Options{HashSlots: true, OptimisticReads: true})
 	keys := make([][]byte, benchKeys)
 	for i := range keys {
 		keys[i] = fmt.Appendf(nil, "key:%08d", i)

@@ -48,6 +48,21 @@ type Options struct {
 	// (SlotLen, SlotKeys, ViewSlot, Change.Slot) follow that placement and mean nothing to a
 	// cluster client. Default false: Redis Cluster slots (Slot).
 	HashSlots bool
+	// OptimisticReads makes DB.GetString read without the shard's lock, as a seqlock reader
+	// (optread.go), and give its hits to the eviction policy through the shard's lossy read
+	// buffer (readbuf.go), for larder.Cache, whose reads come from every core at once. It
+	// needs HashSlots. Every other operation pays for it: taking and releasing a shard's
+	// lock steps its version, a change to an index or an arena segment publishes a new read
+	// view, and arena memory a shard frees is unmapped only after a garbage collection (the
+	// background goroutine runs one when more than maxRetired mappings wait), so a node does
+	// not set it. The read without the lock is made only on amd64, whose stores are seen in
+	// order (optimisticArch); elsewhere GetString takes the lock, and its hits still go
+	// through the read buffer. Default false: GetString takes the shard's lock.
+	OptimisticReads bool
+
+	// lockedReads, for tests, makes an OptimisticReads DB read under the lock as it does
+	// where the read without it is not made (optimisticArch false).
+	lockedReads bool
 }
 
 // DB is the keyspace of one node: shards of keys with per-slot entry lists, TTLs, memory accounting,
@@ -61,6 +76,11 @@ type DB struct {
 	seed   maphash.Seed
 	// hashSlots: a key's slot comes from its maphash, not CRC16 (Options.HashSlots).
 	hashSlots bool
+	// bufReads: GetString gives its hits to the read buffer (Options.OptimisticReads).
+	bufReads bool
+	// optimistic: GetString reads without the lock (Options.OptimisticReads, on amd64
+	// alone); test it through readsOptimistic, which the compiler drops elsewhere.
+	optimistic bool
 
 	logFactor, decayTime int
 	onChange             func(*Change)
@@ -178,6 +198,9 @@ func Open(opts Options) (*DB, error) {
 	if o.Clock == nil {
 		o.Clock = func() int64 { return time.Now().UnixMilli() }
 	}
+	if o.OptimisticReads && !o.HashSlots {
+		return nil, fmt.Errorf("engine: Options.OptimisticReads needs Options.HashSlots")
+	}
 	p, err := NewPolicy(o.Policy, o.LFULogFactor, o.LFUDecayTime)
 	if err != nil {
 		return nil, fmt.Errorf("engine: Options.Policy: %w", err)
@@ -200,15 +223,20 @@ func Open(opts Options) (*DB, error) {
 		rng:       rand.New(rand.NewPCG(seed, ^seed)),
 		seed:      maphash.MakeSeed(),
 		hashSlots: o.HashSlots,
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		bufReads:  o.OptimisticReads,
+		// optimisticArch alone would do; this also tests the locked reads (lockedReads).
+		optimistic: o.OptimisticReads && optimisticArch && !o.lockedReads,
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	db.maxMemory.Store(o.MaxMemory)
 	db.segLen.Store(int64(segLenFor(o.MaxMemory, o.Shards)))
 	db.tune.frac.Store(math.Float64bits(initialWindow))
 	db.recShare.Store(math.Float64bits(1))
 	db.policy.Store(newPolicyBox(p))
-	db.epoch.Store(new(epoch))
+	if db.readsOptimistic() {
+		db.epoch.Store(new(epoch))
+	}
 	for i := range db.shards {
 		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
@@ -248,7 +276,7 @@ func (db *DB) expireLoop(clock func() int64, period time.Duration) {
 			return
 		case <-tick.C:
 			db.ExpireCycle(clock())
-			if db.retired.Load() >= maxRetired {
+			if db.readsOptimistic() && db.retired.Load() >= maxRetired {
 				// Arena memory waits for a collection to be unmapped (unmapLater); a
 				// program that allocates little seldom collects.
 				runtime.GC()

@@ -6,9 +6,9 @@ package engine
 
 // GetString appends key's value to dst when key holds a string, and reports whether it does.
 // Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
-// policy; with Options.HashSlots the access goes through the shard's lossy read buffer
+// policy; with Options.OptimisticReads the access goes through the shard's lossy read buffer
 // (readbuf.go), which the policy sees at the shard's next lock, and which may drop it or,
-// under reads alone, sample it (the hit count is then an estimate). With HashSlots it first
+// under reads alone, sample it (the hit count is then an estimate), and on amd64 it first
 // reads without the shard's lock (getOptimistic), and takes the lock only when that read
 // cannot tell: a writer held the shard meanwhile, or the key has a TTL. now
 // (unix ms) is the time of the policy's clock, which may lag a little (a coarse clock: the LRU
@@ -17,15 +17,17 @@ package engine
 func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte, bool) {
 	slot, frag := db.place(key)
 	sh := &db.shards[db.shardOf(slot)]
-	if db.hashSlots {
+	if db.bufReads {
 		// First without the lock (optread.go).
-		if out, ref, ok := db.getOptimistic(sh, dst, key, frag); ok {
-			if ref == 0 {
-				sh.misses.Add(1)
-				return dst, false
+		if db.readsOptimistic() {
+			if out, ref, ok := db.getOptimistic(sh, dst, key, frag); ok {
+				if ref == 0 {
+					sh.misses.Add(1)
+					return dst, false
+				}
+				sh.offerHit(frag, ref, now)
+				return out, true
 			}
-			sh.offerHit(frag, ref, now)
-			return out, true
 		}
 		// Not lock, which would drain the read buffer: readers leave it to fill, so that
 		// the policy takes its hits in batches (below), or to the shard's next writer.
@@ -54,7 +56,7 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 	if ok {
 		dst = append(dst, h.value()...)
 	}
-	if !db.hashSlots {
+	if !db.bufReads {
 		sh.hits.Add(1)
 		db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
 		sh.unlock()

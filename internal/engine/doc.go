@@ -23,9 +23,9 @@
 //
 // A command runs inside a Txn: DB.Begin locks the shards of its keys, Txn methods read and
 // write, Txn.End unlocks. DB.GetString and DB.SetString do a Txn's Get and SetString for one
-// key without one (larder.Cache); on a HashSlots keyspace GetString first reads without the
-// shard's lock, as a seqlock reader, and takes it only if a writer held the shard meanwhile
-// (optread.go). Lookups apply lazy expiry. Every write is published to
+// key without one (larder.Cache); with Options.OptimisticReads (larder.Cache's, not a node's)
+// GetString, on amd64, first reads without the shard's lock, as a seqlock reader, and takes it
+// only if a writer held the shard meanwhile (optread.go). Lookups apply lazy expiry. Every write is published to
 // Options.OnChange as a Change with a strictly increasing offset.
 //
 // # Determinism

@@ -8,8 +8,8 @@ import (
 	"unsafe"
 )
 
-// The optimistic read: DB.GetString on a HashSlots DB (larder.Cache) first reads the key
-// without the shard's lock, as a seqlock reader does. It loads the shard's version (shard.ver,
+// The optimistic read: DB.GetString on a DB opened with Options.OptimisticReads (larder.Cache),
+// on amd64 (optimisticArch), first reads the key without the shard's lock, as a seqlock reader does. It loads the shard's version (shard.ver,
 // odd while the lock is held), probes the index and copies the value out of the arena, then
 // loads the version again; if the lock was held at the start or taken since, what it read may
 // be torn and it takes the lock and reads again. A read then writes nothing shared but the
@@ -31,7 +31,21 @@ import (
 // no read holding it nor any older epoch, each of which keeps its successor alive. A read that
 // starts in the new epoch cannot find the memory: its segment was unpublished before.
 
-// readView is what the optimistic read of a HashSlots shard finds through shard.rv, published
+// optimisticArch reports whether the optimistic read is made on this architecture: on amd64
+// alone. A writer overwrites a value in place with plain stores after its odd step of the
+// version (putStringLocked), and only amd64's memory model (total store order) keeps them
+// after it for a reader on another core; on arm64 a reader could see some of the new bytes
+// and the old, even version, and return a torn value. Elsewhere DB.GetString takes the lock,
+// and, this being a constant, the compiler drops the optimistic path.
+const optimisticArch = runtime.GOARCH == "amd64"
+
+// readsOptimistic reports whether GetString first reads without the lock: the DB was opened
+// with Options.OptimisticReads, on an architecture where that read is made. Only then do
+// shards step their versions (shard.step), publish read views and leave freed arena memory
+// to unmapLater.
+func (db *DB) readsOptimistic() bool { return optimisticArch && db.optimistic }
+
+// readView is what the optimistic read of a shard finds through shard.rv, published
 // whole under the shard's lock: immutable, but for the contents of cells, which change by
 // atomic stores only.
 type readView struct {
@@ -46,10 +60,10 @@ type segView struct {
 	n    int
 }
 
-// publishLocked publishes the shard's table and segs as the segments' views, for a HashSlots
-// shard; others are never read optimistically.
+// publishLocked publishes the shard's table and segs as the segments' views, for a shard read
+// optimistically (DB.readsOptimistic); others have no read views.
 func (sh *shard) publishLocked(segs []segView) {
-	if !sh.db.hashSlots {
+	if !sh.db.readsOptimistic() {
 		return
 	}
 	sh.segViews = segs
@@ -59,7 +73,7 @@ func (sh *shard) publishLocked(segs []segView) {
 // publishSegLocked publishes segment i as sh.segs now holds it (no memory: unused). The views
 // are copied, as a reader may hold the last ones.
 func (sh *shard) publishSegLocked(i uint32) {
-	if !sh.db.hashSlots {
+	if !sh.db.readsOptimistic() {
 		return
 	}
 	segs := make([]segView, max(len(sh.segViews), int(i)+1))
@@ -85,8 +99,13 @@ type epoch struct {
 const maxRetired = 1024
 
 // unmapLater gives m, arena memory no shard uses any more, back to the OS: its pages now,
-// its mapping once no optimistic read can be in it (see above).
+// its mapping once no optimistic read can be in it (see above). Without optimistic reads
+// (DB.readsOptimistic) it unmaps m at once.
 func (db *DB) unmapLater(m []byte) {
+	if !db.readsOptimistic() {
+		unmapMemory(m)
+		return
+	}
 	releaseMemory(m)
 	db.retired.Add(1)
 	db.retireMu.Lock()
@@ -111,7 +130,7 @@ func unmapRetired(r retiredMap) {
 }
 
 // getOptimistic looks key, whose hash fragment is frag, up in sh without its lock (sh is a
-// HashSlots shard: one table). It returns dst with key's value appended and the record's ref
+// HashSlots shard, one table, of a DB that readsOptimistic). It returns dst with key's value appended and the record's ref
 // when key holds a string, or dst and ref 0 when key is absent; ok is false, and dst
 // unchanged, when it could not tell: the shard was held or changed during the read, or the
 // record needs the lock (a TTL, a long key, a value that is not a string).

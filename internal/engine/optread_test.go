@@ -14,9 +14,16 @@ import (
 
 // TestOptimisticRead checks getOptimistic on its own: it reads a present key's value and an
 // absent key's miss without the lock, and declines while the shard is held or for a key with a
-// TTL.
+// TTL. Where the read is not made (not amd64), it checks that it is not, and TestReadModes
+// covers the locked reads.
 func TestOptimisticRead(t *testing.T) {
-	db := openTest(t, Options{HashSlots: true, Shards: 4})
+	db := openTest(t, Options{HashSlots: true, OptimisticReads: true, Shards: 4})
+	if db.readsOptimistic() != optimisticArch || db.readsOptimistic() != (runtime.GOARCH == "amd64") {
+		t.Fatalf("readsOptimistic %v on %s", db.readsOptimistic(), runtime.GOARCH)
+	}
+	if !optimisticArch {
+		return
+	}
 	keys := []string{"", "a", "seven77", "eight888", "a key of 23 bytes......", "k"}
 	for i, k := range keys {
 		db.SetString([]byte(k), []byte(fmt.Sprintf("value %d of %q", i, k)), 0, t0)
@@ -90,15 +97,34 @@ func checkHammerValue(v []byte, i uint32) string {
 // one that was written for its key, and that the mappings freed are unmapped once the reads
 // are over. Under the race detector it also checks that the reads without the lock race with
 // nothing.
+//
+// It runs in each mode of GetString (readModes): the read without the lock (amd64), the locked
+// reads with the read buffer that other architectures make, and a node's (no OptimisticReads).
 func TestOptimisticReadHammer(t *testing.T) {
+	for _, m := range readModes {
+		t.Run("mode="+m.name, func(t *testing.T) { hammerReads(t, m.opts) })
+	}
+}
+
+// readModes are the ways DB.GetString reads a HashSlots DB.
+var readModes = []struct {
+	name string
+	opts Options
+}{
+	{"optimistic", Options{HashSlots: true, OptimisticReads: true}}, // locked but on amd64
+	{"locked", Options{HashSlots: true, OptimisticReads: true, lockedReads: true}},
+	{"node", Options{HashSlots: true}},
+}
+
+func hammerReads(t *testing.T, o Options) {
 	d := 2 * time.Second
 	if testing.Short() {
 		d = 300 * time.Millisecond
 	}
 	var clock atomic.Int64
 	clock.Store(t0)
-	db := openTest(t, Options{HashSlots: true, Shards: 4, MaxMemory: 256 << 10, Hz: 500,
-		Clock: clock.Load})
+	o.Shards, o.MaxMemory, o.Hz, o.Clock = 4, 256<<10, 500, clock.Load
+	db := openTest(t, o)
 	const nkeys = 3000
 	keys := make([][]byte, nkeys)
 	for i := range keys {
@@ -188,6 +214,55 @@ func TestOptimisticReadHammer(t *testing.T) {
 	}
 	t.Logf("%d reads, %d hits, %d evicted, %d expired", reads.Load(), hits.Load(),
 		db.Stats().EvictedKeys, db.Stats().ExpiredKeys)
+}
+
+// TestReadModes checks what each mode of GetString (readModes) pays for: only the optimistic
+// one, on amd64, steps the shards' versions, publishes read views and leaves freed arena memory
+// to unmapLater; a node (no OptimisticReads) and the locked reads do none of it, and unmap
+// freed memory at once. Each mode reads back what it wrote.
+func TestReadModes(t *testing.T) {
+	for _, m := range readModes {
+		t.Run("mode="+m.name, func(t *testing.T) {
+			o := m.opts
+			o.Shards, o.MaxMemory = 2, 1<<20
+			db := openTest(t, o)
+			opt := m.name == "optimistic" && optimisticArch
+			if db.readsOptimistic() != opt {
+				t.Fatalf("readsOptimistic = %v, want %v", db.readsOptimistic(), opt)
+			}
+			big := make([]byte, 100<<10) // a segment of its own, freed by each overwrite
+			for i := range 200 {
+				k := fmt.Appendf(nil, "k%d", i%50)
+				v := big[:8+i%4*(100<<10-8)/3]
+				db.SetString(k, v, 0, t0)
+				if got, ok := db.GetString(nil, k, t0, nil); !ok || len(got) != len(v) {
+					t.Fatalf("GetString(%s) = %d bytes, %v; want %d", k, len(got), ok, len(v))
+				}
+				if i%3 == 0 {
+					var txn Txn
+					db.Begin(&txn, t0, k)
+					txn.Delete(k)
+					txn.End()
+				}
+			}
+			if err := db.CheckMemory(t0); err != nil {
+				t.Fatal(err)
+			}
+			for i := range db.shards {
+				sh := &db.shards[i]
+				v := sh.ver.Load() & (1<<32 - 1)
+				if rv := sh.rv.Load(); opt != (rv != nil) || opt != (v != 0) || v&1 != 0 {
+					t.Errorf("shard %d: version %d, read view %v", i, v, rv != nil)
+				}
+			}
+			if opt != (db.epoch.Load() != nil) {
+				t.Errorf("epoch %v", db.epoch.Load())
+			}
+			if !opt && db.retired.Load() != 0 {
+				t.Errorf("%d mappings left to unmapLater", db.retired.Load())
+			}
+		})
+	}
 }
 
 // TestOptimisticHeaderWords checks the header layout readRecord relies on: valLen and valCap

@@ -38,7 +38,7 @@ func TestReadBufFull(t *testing.T) {
 
 	// A drain on a shard whose table has none of these cells empties the buffer, and stops at
 	// a claimed place whose hit is not stored yet.
-	db := openTest(t, Options{Shards: 1, HashSlots: true})
+	db := openTest(t, Options{Shards: 1, HashSlots: true, OptimisticReads: true})
 	sh := &db.shards[0]
 	sh.lock(t0)
 	sh.reads = readBuf{}
@@ -59,7 +59,7 @@ func TestReadBufFull(t *testing.T) {
 // TestGetStringHitReachesPolicy checks that GetString's hit reaches the policy at the shard's
 // next lock, not before, and is counted at once.
 func TestGetStringHitReachesPolicy(t *testing.T) {
-	db := openTest(t, Options{Shards: 1, HashSlots: true, Policy: "allkeys-lru"})
+	db := openTest(t, Options{Shards: 1, HashSlots: true, OptimisticReads: true, Policy: "allkeys-lru"})
 	key := []byte("k")
 	db.SetString(key, []byte("v"), 0, t0)
 	atime := func() uint32 {
@@ -92,7 +92,7 @@ func TestGetStringHitReachesPolicy(t *testing.T) {
 
 // TestReadBufStaleHit checks that a buffered hit whose record has gone since is skipped.
 func TestReadBufStaleHit(t *testing.T) {
-	db := openTest(t, Options{Shards: 1, HashSlots: true, MaxMemory: 1 << 20})
+	db := openTest(t, Options{Shards: 1, HashSlots: true, OptimisticReads: true, MaxMemory: 1 << 20})
 	for i := range 100 {
 		db.SetString(fmt.Appendf(nil, "k%d", i), []byte("value"), 0, t0)
 	}
@@ -118,7 +118,7 @@ func TestReadBufStaleHit(t *testing.T) {
 // compacts, some keys with a TTL that the readers find expired, and checks every value read,
 // the hit count and the storage's invariants.
 func TestGetStringConcurrent(t *testing.T) {
-	db := openTest(t, Options{Shards: 2, HashSlots: true, MaxMemory: 48 << 10})
+	db := openTest(t, Options{Shards: 2, HashSlots: true, OptimisticReads: true, MaxMemory: 48 << 10})
 	const keys = 400
 	// A value is its key, '=', then n copies of one letter: a reader checks all are the same.
 	value := func(k int, r *rand.Rand) []byte {
@@ -202,7 +202,7 @@ func TestGetStringConcurrent(t *testing.T) {
 // 1<<readMaxShift, and the hits are counted, each sampled one for its weight; then that the
 // next writer's drain raises the rate again.
 func TestGetStringReadsAlone(t *testing.T) {
-	db := openTest(t, Options{Shards: 1, HashSlots: true})
+	db := openTest(t, Options{Shards: 1, HashSlots: true, OptimisticReads: true})
 	key := []byte("k")
 	db.SetString(key, []byte("v"), 0, t0)
 	sh := &db.shards[0]

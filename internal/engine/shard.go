@@ -17,21 +17,25 @@ type shard struct {
 	// mu guards every field below. The atomic counters are written under mu and may also be
 	// read without it (Len, Stats, and picking a non-empty shard to sample).
 	mu sync.Mutex
-	// ver is the shard's version, for DB.GetString's optimistic read of a HashSlots DB
-	// (optread.go): its low 32 bits count the times mu was taken and released, so they are
-	// odd exactly while mu is held (in other DBs, never read optimistically, they stay 0);
+	// ver is the shard's version, for DB.GetString's optimistic read (optread.go): in a DB
+	// that readsOptimistic its low 32 bits count the times mu was taken and released, so they
+	// are odd exactly while mu is held (in other DBs, never read optimistically, they stay 0);
 	// its high 32 bits count the changes made while the DB has no OnChange sink (see
 	// DB.Offset), added at each release. Written under mu, read without it.
 	ver atomic.Uint64
-	// rv publishes the index and the arena's shared segments to the optimistic read of a
-	// HashSlots shard (optread.go), on ver's cache line; written under mu, read without it.
+	// rv publishes the index and the arena's shared segments to the optimistic read
+	// (optread.go), on ver's cache line; written under mu, read without it.
 	// segViews is the segments' part of the last one published.
 	rv atomic.Pointer[readView]
 	// readShift is the log2 of the rate at which GetString samples its hits for the read
 	// buffer (readbuf.go): read by every read and by lock, on the line they load anyway, and
 	// written only by a drain that changes it.
 	readShift atomic.Uint32
-	// step is what taking and releasing mu add to ver: 1 in a HashSlots DB, else 0.
+	// bufReads: GetString gives its hits to reads, the read buffer (Options.OptimisticReads),
+	// which lock drains.
+	bufReads bool
+	// step is what taking and releasing mu add to ver: 1 in a DB that readsOptimistic, else
+	// 0.
 	step uint64
 	// changed counts the changes of the current holder of mu, for ver.
 	changed uint64
@@ -139,9 +143,10 @@ type shard struct {
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 	sh.db = db
-	if db.hashSlots {
+	if db.readsOptimistic() {
 		sh.step = 1
 	}
+	sh.bufReads = db.bufReads
 	sh.tabs = make([]table, localSlots)
 	sh.livePos = make([]int32, localSlots)
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -153,8 +158,8 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 // read buffer to the eviction policy; release it with unlock.
 func (sh *shard) lock(now int64) {
 	sh.lockNoDrain(now)
-	// Only a HashSlots DB's GetString uses the read buffer (step is set for those alone).
-	if sh.step != 0 && (sh.readShift.Load() != 0 || sh.reads.pending()) {
+	// Only an OptimisticReads DB's GetString uses the read buffer.
+	if sh.bufReads && (sh.readShift.Load() != 0 || sh.reads.pending()) {
 		sh.drainLocked(false)
 	}
 }
@@ -199,7 +204,7 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 		sh.live = append(sh.live, uint16(li))
 		sh.livePos[li] = int32(len(sh.live))
 	}
-	if d := t.insert(frag, ref); d != 0 {
+	if d := t.insert(frag, ref, sh.step != 0); d != 0 {
 		sh.db.addHeap(int64(d))
 		sh.publishLocked(sh.segViews)
 	}
@@ -210,7 +215,7 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 // index, the TTL list and the object table; the caller then releases it.
 func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 	t := &sh.tabs[li]
-	if d := t.remove(pos); d != 0 {
+	if d := t.remove(pos, sh.step != 0); d != 0 {
 		sh.db.addHeap(int64(d))
 		sh.publishLocked(sh.segViews)
 	}
@@ -244,7 +249,7 @@ func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	h := sh.at(nref)
 	slot, frag := db.place(h.key())
 	t := &sh.tabs[db.localSlot(slot)]
-	t.setCell(t.findRef(frag, old), cell(frag, nref))
+	t.setCell(t.findRef(frag, old), cell(frag, nref), sh.step != 0)
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, nref)
 	} else if !sh.grouped(nref) {
