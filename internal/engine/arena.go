@@ -125,7 +125,7 @@ func (sh *shard) syncHeadLocked() {
 		hs = int64(s.res - s.used)
 	}
 	if hs != sh.headSlack {
-		sh.db.headSlack.Add(hs - sh.headSlack)
+		sh.acct.headSlack += hs - sh.headSlack
 		sh.headSlack = hs
 	}
 }
@@ -245,14 +245,14 @@ func (sh *shard) appendLocked(i uint32, size int) {
 		r := min((s.used+pageSize-1)&^(pageSize-1), len(s.mem))
 		grow, s.res = r-s.res, r
 	}
-	sh.db.slack.Add(int64(grow - size))
+	sh.acct.slack += int64(grow - size)
 }
 
 // allocLocked reserves size bytes (a multiple of 8) for a record and returns its ref. The
 // bytes count in used memory while the record lives, then as dead bytes until their segment
 // is freed or rewound.
 func (sh *shard) allocLocked(db *DB, size int) uint32 {
-	db.used.Add(int64(size))
+	sh.acct.used += int64(size)
 	n := int(db.segLen.Load())
 	if size > hugeAt(n) {
 		i := sh.newSegLocked((size+pageSize-1)&^(pageSize-1), true)
@@ -283,9 +283,8 @@ func (sh *shard) releaseLocked(db *DB, ref uint32) {
 	i := ref >> offBits
 	s := &sh.segs[i]
 	s.dead += size
-	db.used.Add(-int64(size))
-	db.dead.Add(int64(size))
-	sh.dead.Add(int64(size))
+	sh.acct.used -= int64(size)
+	sh.acct.dead += int64(size)
 	if s.dead == s.used {
 		sh.dropSegLocked(db, i)
 		sh.dirty = true // the head is rewound at unlock
@@ -415,10 +414,9 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 		sh.sealGroupLocked(&sh.groups[s.group-1])
 	}
 	// The live bytes left were copied (and counted again) by compaction.
-	db.used.Add(-int64(s.used - s.dead))
-	db.dead.Add(-int64(s.dead))
-	sh.dead.Add(-int64(s.dead))
-	db.slack.Add(-int64(s.res - s.used))
+	sh.acct.used -= int64(s.used - s.dead)
+	sh.acct.dead -= int64(s.dead)
+	sh.acct.slack -= int64(s.res - s.used)
 	if s.carved {
 		sh.groupPending = append(sh.groupPending, s.mem)
 	} else {
@@ -469,9 +467,8 @@ func (sh *shard) tidyLocked() {
 	}
 	if sh.head != 0 {
 		if h := &sh.segs[sh.head]; h.used > 0 && h.dead == h.used {
-			sh.db.dead.Add(-int64(h.used))
-			sh.dead.Add(-int64(h.used))
-			sh.db.slack.Add(int64(h.used)) // its pages stay resident
+			sh.acct.dead -= int64(h.used)
+			sh.acct.slack += int64(h.used) // its pages stay resident
 			h.used, h.dead = 0, 0
 			sh.syncHeadLocked()
 		}
@@ -480,7 +477,7 @@ func (sh *shard) tidyLocked() {
 		n := int(sh.db.segLen.Load())
 		for j, m := range sh.pending {
 			if sh.db.segs.put(m, n, sh.db.segPoolLimit(n)) {
-				sh.db.slack.Add(int64(len(m)))
+				sh.acct.slack += int64(len(m))
 			} else {
 				sh.db.unmapLater(m) // optimistic readers may still be in it
 			}
@@ -524,7 +521,7 @@ func (sh *shard) reclaimLocked(db *DB) int64 {
 func (sh *shard) resetArenaLocked() {
 	for i := range sh.segs {
 		if s := &sh.segs[i]; s.mem != nil {
-			sh.db.slack.Add(-int64(s.res - s.used))
+			sh.acct.slack -= int64(s.res - s.used)
 			if s.carved {
 				sh.groupPending = append(sh.groupPending, s.mem)
 			} else {
@@ -543,7 +540,7 @@ func (sh *shard) resetArenaLocked() {
 	sh.syncHeadLocked()
 	sh.groups = [groupSlots]groupHead{}
 	sh.scans, sh.expFree = nil, nil
-	sh.db.headSlack.Add(-sh.groupSlack)
+	sh.acct.headSlack -= sh.groupSlack
 	sh.groupSlack = 0
 	sh.dead.Store(0)
 }

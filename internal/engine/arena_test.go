@@ -105,7 +105,7 @@ func TestArenaWithinMaxMemory(t *testing.T) {
 					if err := db.CheckMemory(t0); err != nil {
 						t.Fatal(err)
 					}
-					if f := db.footprint(); f > limit+allow {
+					if f := footprintNow(db); f > limit+allow {
 						t.Fatalf("size %d, write %d: footprint %d, over maxmemory %d and allowance %d", size, i, f, limit, allow)
 					}
 					if i%500 == 0 {
@@ -128,6 +128,67 @@ func TestArenaWithinMaxMemory(t *testing.T) {
 			}
 			t.Logf("peak %d bytes: maxmemory + %d (allowance %d)", peak, peak-limit, allow)
 		})
+	}
+}
+
+// footprintNow returns the footprint with what the shards have not yet added to the DB's
+// counts (acct.go).
+func footprintNow(db *DB) int64 {
+	f, _ := countsNow(db)
+	return f
+}
+
+// countsNow returns the footprint and the head slack with what the shards have not yet added
+// to the DB's counts.
+func countsNow(db *DB) (foot, headSlack int64) {
+	foot, headSlack = db.footprint(), db.headSlack.Load()
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(0)
+		foot += sh.acct.used + sh.acct.dead + sh.acct.slack
+		headSlack += sh.acct.headSlack
+		sh.unlock()
+	}
+	return foot, headSlack
+}
+
+// TestCheckMemoryCountsLag checks that CheckMemory keeps the footprint within its bound when
+// the shards hold back all they may of their changes to the counts (acct.go): here slack the
+// DB's counts do not show yet, a batch less one in each shard, with the counts shown just
+// under the bound. It must evict until the footprint with them is within it.
+func TestCheckMemoryCountsLag(t *testing.T) {
+	const limit = 4 << 20
+	db := openTest(t, Options{Shards: 16, MaxMemory: limit, Policy: "allkeys-lru"})
+	val := strings.Repeat("v", 200)
+	for i := 0; db.used.Load() < limit*7/8; i++ {
+		set(db, t0, fmt.Sprintf("k%d", i), val, 0)
+	}
+	if err := db.checkStorage(); err != nil { // adds every shard's changes
+		t.Fatal(err)
+	}
+	b, lag := db.acctBatch.Load(), db.acctLag()
+	bound := limit + room(limit)
+	// The shown counts half a lag under the bound, and the shards' held-back slack a lag
+	// (less a byte a shard) over them.
+	db.slack.Add(bound - lag/2 - (db.footprint() - db.exemptSlack()))
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(t0)
+		sh.acct.slack += b - 1
+		sh.unlock()
+		if sh.acct.slack != b-1 {
+			t.Fatalf("shard %d added %d bytes of slack to the counts, under a batch of %d", i, b-1, b)
+		}
+	}
+	if err := db.CheckMemory(t0); err != nil {
+		t.Fatal(err)
+	}
+	foot, hs := countsNow(db)
+	if f := foot - min(hs, db.headsAllowance()+db.groupAllowance()); f > bound {
+		t.Fatalf("footprint %d less exempt head slack over maxmemory and room, %d", f, bound)
+	}
+	if db.Stats().EvictedKeys == 0 {
+		t.Fatal("nothing evicted")
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -222,4 +223,41 @@ func BenchmarkGetString(b *testing.B) {
 		}
 	})
 	b.ReportMetric(100*float64(drained()-before)/float64(b.N), "policy%")
+}
+
+// BenchmarkCacheSet is larder.Cache's Set: CheckMemory and DB.SetString on a keyspace opened
+// as the cache opens it, with maxmemory at twice the memory used, from every core: overwrites
+// with a value of the same size (in place) and of sizes that alternate, 32 and 200 bytes (a
+// new record each).
+func BenchmarkCacheSet(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		vals [2]string
+	}{
+		{"same", [2]string{"value-of-thirty-two-bytes-long..", "value-of-thirty-two-bytes-long.."}},
+		{"alternate", [2]string{"value-of-thirty-two-bytes-long..", strings.Repeat("v", 200)}},
+	} {
+		b.Run("size="+c.name, func(b *testing.B) {
+			db := openTest(b, Options{HashSlots: true, OptimisticReads: true, Shards: 256})
+			keys := make([][]byte, benchKeys)
+			for i := range keys {
+				keys[i] = fmt.Appendf(nil, "key:%012d", i)
+				db.SetString(keys[i], []byte(c.vals[1]), 0, t0)
+			}
+			db.SetMaxMemory(2 * db.Stats().UsedMemory)
+			var seq atomic.Uint64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := seq.Add(1) * 7919
+				for pb.Next() {
+					if err := db.CheckMemory(t0); err != nil {
+						panic(err)
+					}
+					db.SetString(keys[i%benchKeys], []byte(c.vals[i&1]), 0, t0)
+					i++
+				}
+			})
+		})
+	}
 }

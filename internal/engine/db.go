@@ -90,6 +90,9 @@ type DB struct {
 	// epoch is the current epoch of the optimistic read, which arena memory waits for to be
 	// unmapped (optread.go): read by every read, written only by unmapLater.
 	epoch atomic.Pointer[epoch]
+	// acctBatch is the shards' batch of changes to the byte counts below (acct.go), set from
+	// maxmemory.
+	acctBatch atomic.Int64
 
 	// The fields above are read by every operation and written only at Open (epoch seldom):
 	// the counters below, written by writes from every core, start on a cache line of their
@@ -231,6 +234,7 @@ func Open(opts Options) (*DB, error) {
 	}
 	db.maxMemory.Store(o.MaxMemory)
 	db.segLen.Store(int64(segLenFor(o.MaxMemory, o.Shards)))
+	db.acctBatch.Store(acctBatchFor(o.MaxMemory, o.Shards))
 	db.tune.frac.Store(math.Float64bits(initialWindow))
 	db.recShare.Store(math.Float64bits(1))
 	db.policy.Store(newPolicyBox(p))
@@ -295,6 +299,7 @@ func (db *DB) Close() {
 	db.BeginAll(&t, 0)
 	for i := range db.shards {
 		db.shards[i].resetLocked()
+		db.shards[i].resetAcctLocked()
 	}
 	for i := range db.slotLen {
 		db.slotLen[i].Store(0)
@@ -307,6 +312,7 @@ func (db *DB) Close() {
 		sh := &db.shards[i]
 		sh.lock(0)
 		sh.unmapSlabsLocked()
+		sh.flushAcctLocked(true)
 		sh.unlock()
 	}
 	// get unmaps the segments of other lengths on the way.
@@ -350,6 +356,7 @@ func (db *DB) SetMaxMemory(n int64) {
 	db.updateRecShare()
 	db.maxMemory.Store(max(n, 0))
 	db.segLen.Store(int64(segLenFor(max(n, 0), len(db.shards))))
+	db.acctBatch.Store(acctBatchFor(max(n, 0), len(db.shards)))
 	db.tuneResize()
 }
 

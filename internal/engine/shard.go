@@ -51,6 +51,7 @@ type shard struct {
 	segs     []segment
 	now      int64 // the time the holder works at (see lock)
 	dirty    bool  // unlock has work: rolled, pending or an all-dead head
+	acct     acct  // changes to the DB's byte counts, added at release (acct.go)
 	segViews []segView
 	// Keyspace hits and misses; written under mu (misses also by the optimistic read) and read
 	// without it (Stats).
@@ -138,7 +139,7 @@ type shard struct {
 
 	// Keeps neighbouring shards' locks off this cache line, and the shard's size a multiple
 	// of 64 bytes, so that each shard's fields fall on the same cache lines (TestShardLayout).
-	_ [72]byte
+	_ [40]byte
 }
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
@@ -190,6 +191,9 @@ func (sh *shard) tryLock(now int64) bool {
 // release ends the holder's work for the optimistic read (the version becomes even again,
 // counting the holder's changes) and releases mu; unlock calls it last.
 func (sh *shard) release() {
+	if sh.acct != (acct{}) {
+		sh.flushAcctLocked(false)
+	}
 	if d := sh.step | sh.changed<<32; d != 0 {
 		sh.ver.Add(d)
 		sh.changed = 0
