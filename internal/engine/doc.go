@@ -42,7 +42,8 @@
 // Lock order, outermost first:
 //
 //	DB.expireMu (ExpireCycle) or DB.evictMu (CheckMemory, SetPolicy)
-//	shard.mu, in ascending shard index (Begin, BeginAll; others hold one at a time)
+//	a shard's lock (shard.mu, or the odd step of shard.ver where GetString reads without
+//	it: optread.go), in ascending shard index (Begin, BeginAll; others hold one at a time)
 //	DB.randMu (leaf: held only to draw a random number), DB.retireMu (leaf: unmapLater)
 //
 // DB methods that lock shards (SlotKeys, Scan, RandomKey, Flush, CheckMemory,

@@ -275,3 +275,56 @@ func TestOptimisticHeaderWords(t *testing.T) {
 			unsafe.Offsetof(h.keyLen), unsafe.Offsetof(h.kind))
 	}
 }
+
+// TestShardLock checks the shard's lock in each mode (readModes), the version's odd step in a
+// DB read optimistically: goroutines that take it in turns through lock, lockNoDrain and
+// tryLock each add to a count it guards (the race detector sees any overlap, the count any
+// lost update), and tryLock fails while another holds it.
+func TestShardLock(t *testing.T) {
+	for _, m := range readModes {
+		t.Run("mode="+m.name, func(t *testing.T) {
+			o := m.opts
+			o.Shards = 1
+			db := openTest(t, o)
+			sh := &db.shards[0]
+			sh.lock(t0)
+			if sh.tryLock(t0) {
+				t.Fatal("tryLock took a held lock")
+			}
+			if opt := db.readsOptimistic(); opt != (sh.ver.Load()&1 != 0) {
+				t.Fatalf("version %d while held", sh.ver.Load())
+			}
+			sh.unlock()
+			const workers, rounds = 4, 20000
+			var count int
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range rounds {
+						switch (w + i) % 3 {
+						case 0:
+							sh.lock(t0)
+						case 1:
+							sh.lockNoDrain(t0)
+						default:
+							for !sh.tryLock(t0) {
+								runtime.Gosched()
+							}
+						}
+						count++
+						sh.unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			if count != workers*rounds {
+				t.Fatalf("count %d, want %d", count, workers*rounds)
+			}
+			if v := sh.ver.Load() & (1<<32 - 1); db.readsOptimistic() && v != 2*(workers*rounds+1) {
+				t.Fatalf("version %d after %d holds", v, workers*rounds+1)
+			}
+		})
+	}
+}

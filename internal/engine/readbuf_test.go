@@ -64,8 +64,8 @@ func TestGetStringHitReachesPolicy(t *testing.T) {
 	db.SetString(key, []byte("v"), 0, t0)
 	atime := func() uint32 {
 		sh := &db.shards[0]
-		sh.mu.Lock() // not lock, which would drain
-		defer sh.mu.Unlock()
+		sh.lockNoDrain(0) // not lock, which would drain
+		defer sh.unlock()
 		_, frag := db.place(key)
 		_, ref := sh.tabs[0].find(sh, frag, key)
 		return sh.at(ref).atime

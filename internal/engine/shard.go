@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -14,12 +15,15 @@ import (
 // expect mu held, and the shard must be released with unlock; none of them starts a goroutine
 // or reads the clock.
 type shard struct {
-	// mu guards every field below. The atomic counters are written under mu and may also be
-	// read without it (Len, Stats, and picking a non-empty shard to sample).
+	// mu guards every field below: it is the shard's lock, but in a DB that readsOptimistic,
+	// whose lock is ver's odd step (lockNoDrain; mu then queues its waiters). Take and release
+	// the lock through lock, lockNoDrain or tryLock, and unlock. The atomic counters are
+	// written under the lock and may also be read without it (Len, Stats, and picking a
+	// non-empty shard to sample).
 	mu sync.Mutex
 	// ver is the shard's version, for DB.GetString's optimistic read (optread.go): in a DB
-	// that readsOptimistic its low 32 bits count the times mu was taken and released, so they
-	// are odd exactly while mu is held (in other DBs, never read optimistically, they stay 0);
+	// that readsOptimistic its low 32 bits count the times the lock was taken and released,
+	// and the lock is taken by making them odd (in other DBs they stay 0);
 	// its high 32 bits count the changes made while the DB has no OnChange sink (see
 	// DB.Offset), added at each release. Written under mu, read without it.
 	ver atomic.Uint64
@@ -168,37 +172,62 @@ func (sh *shard) lock(now int64) {
 // lockNoDrain takes the shard's lock at time now as lock does, leaving the read buffer as it
 // is.
 func (sh *shard) lockNoDrain(now int64) {
-	sh.mu.Lock()
-	if sh.step != 0 {
-		sh.ver.Add(sh.step)
+	if sh.step == 0 {
+		sh.mu.Lock()
+	} else if v := sh.ver.Load(); v&1 != 0 || !sh.ver.CompareAndSwap(v, v+1) {
+		sh.acquireSlow()
 	}
 	sh.now = now
+}
+
+// acquireSlow waits for the version of a shard read optimistically to be even, and makes it
+// odd: the shard's lock, when lockNoDrain found it held. Its waiters queue on mu, so that one
+// at a time polls the version.
+func (sh *shard) acquireSlow() {
+	sh.mu.Lock()
+	for i := 0; ; i++ {
+		if v := sh.ver.Load(); v&1 == 0 && sh.ver.CompareAndSwap(v, v+1) {
+			break
+		}
+		if i >= 16 {
+			runtime.Gosched()
+		}
+	}
+	sh.mu.Unlock()
 }
 
 // tryLock takes the shard's lock at time now, without draining the read buffer, if it is
 // free, and reports whether it did.
 func (sh *shard) tryLock(now int64) bool {
-	if !sh.mu.TryLock() {
+	if sh.step == 0 {
+		if !sh.mu.TryLock() {
+			return false
+		}
+	} else if v := sh.ver.Load(); v&1 != 0 || !sh.ver.CompareAndSwap(v, v+1) {
 		return false
-	}
-	if sh.step != 0 {
-		sh.ver.Add(sh.step)
 	}
 	sh.now = now
 	return true
 }
 
-// release ends the holder's work for the optimistic read (the version becomes even again,
-// counting the holder's changes) and releases mu; unlock calls it last.
+// release adds the holder's changes to the counts and releases the shard's lock; unlock calls
+// it last. In a shard read optimistically, the version becomes even again, counting the
+// holder's changes.
 func (sh *shard) release() {
 	if sh.acct != (acct{}) {
 		sh.flushAcctLocked(false)
 	}
-	if d := sh.step | sh.changed<<32; d != 0 {
-		sh.ver.Add(d)
-		sh.changed = 0
+	if sh.step == 0 {
+		if sh.changed != 0 {
+			sh.ver.Add(sh.changed << 32)
+			sh.changed = 0
+		}
+		sh.mu.Unlock()
+		return
 	}
-	sh.mu.Unlock()
+	d := sh.step | sh.changed<<32
+	sh.changed = 0 // before the lock is released
+	sh.ver.Add(d)
 }
 
 // insertLocked adds a cell for ref, the record of a key absent from local slot li.
