@@ -111,7 +111,7 @@ var readModes = []struct {
 	name string
 	opts Options
 }{
-	{"optimistic", Options{HashSlots: true, OptimisticReads: true}}, // locked but on amd64
+	{"optimistic", Options{HashSlots: true, OptimisticReads: true}}, // without the lock on amd64 alone
 	{"locked", Options{HashSlots: true, OptimisticReads: true, lockedReads: true}},
 	{"node", Options{HashSlots: true}},
 }
