@@ -110,7 +110,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	// 256 shards whatever MaxMemory is (a node takes fewer at a small maxmemory): the cache's
 	// reads come from every goroutine of the process at once.
 	db, err := engine.Open(engine.Options{MaxMemory: o.MaxMemory, Policy: o.Policy, Clock: expiryClock,
-		HashSlots: true, Shards: 256})
+		HashSlots: true, OptimisticReads: true, Shards: 256})
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)
 	}

@@ -125,7 +125,7 @@ func (sh *shard) syncHeadLocked() {
 		hs = int64(s.res - s.used)
 	}
 	if hs != sh.headSlack {
-		sh.db.headSlack.Add(hs - sh.headSlack)
+		sh.acct.headSlack += hs - sh.headSlack
 		sh.headSlack = hs
 	}
 }
@@ -147,7 +147,7 @@ func (p *segPool) get(db *DB, n int) []byte {
 			return m
 		}
 		db.slack.Add(-int64(len(m)))
-		unmapMemory(m)
+		db.unmapLater(m)
 	}
 	return nil
 }
@@ -167,9 +167,18 @@ func (p *segPool) put(m []byte, n, limit int) bool {
 	return true
 }
 
-// segment is one block of arena memory.
+// segment is one block of arena memory. Its fields are in two cache lines (the struct is 128
+// bytes, and a slice of them is 64-byte aligned): mem and the fields fixed while the segment
+// lives, which every read of one of its records loads (shard.at), then the counters each append
+// and release writes, so that a reader on one core does not miss on the line a writer on
+// another has just written (false sharing on the head segment).
 type segment struct {
-	mem  []byte
+	mem    []byte
+	group  uint8
+	shift  uint8 // an expiry group's bucket is 1<<shift ms long
+	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
+	_      [64 - 24 - 3]byte
+
 	used int // bytes appended (the records live in mem[:used])
 	dead int // bytes of dead records in mem[:used]
 	res  int // bytes of mem counted resident: used rounded up to pages, or all of a reused mem
@@ -179,10 +188,7 @@ type segment struct {
 	scanAt int64 // when active expiry next reads an expiry group's segment (scanGroupsLocked)
 	// exp is an expiry group's table of its records' expiry times: an entry (groupEntry)
 	// for each record appended and not yet found expired, in the order of their offsets.
-	exp    []uint32
-	group  uint8
-	shift  uint8 // an expiry group's bucket is 1<<shift ms long
-	carved bool  // an expiry group's segment, out of a slab (expirygroup.go)
+	exp []uint32
 }
 
 // at returns the header of the record at ref.
@@ -225,6 +231,7 @@ func (sh *shard) newSegLocked(n int, pooled bool) uint32 {
 	} else {
 		sh.segs[i] = segment{mem: mapMemory(n)}
 	}
+	sh.publishSegLocked(i)
 	return i
 }
 
@@ -238,14 +245,14 @@ func (sh *shard) appendLocked(i uint32, size int) {
 		r := min((s.used+pageSize-1)&^(pageSize-1), len(s.mem))
 		grow, s.res = r-s.res, r
 	}
-	sh.db.slack.Add(int64(grow - size))
+	sh.acct.slack += int64(grow - size)
 }
 
 // allocLocked reserves size bytes (a multiple of 8) for a record and returns its ref. The
 // bytes count in used memory while the record lives, then as dead bytes until their segment
 // is freed or rewound.
 func (sh *shard) allocLocked(db *DB, size int) uint32 {
-	db.used.Add(int64(size))
+	sh.acct.used += int64(size)
 	n := int(db.segLen.Load())
 	if size > hugeAt(n) {
 		i := sh.newSegLocked((size+pageSize-1)&^(pageSize-1), true)
@@ -276,9 +283,8 @@ func (sh *shard) releaseLocked(db *DB, ref uint32) {
 	i := ref >> offBits
 	s := &sh.segs[i]
 	s.dead += size
-	db.used.Add(-int64(size))
-	db.dead.Add(int64(size))
-	sh.dead.Add(int64(size))
+	sh.acct.used -= int64(size)
+	sh.acct.dead += int64(size)
 	if s.dead == s.used {
 		sh.dropSegLocked(db, i)
 		sh.dirty = true // the head is rewound at unlock
@@ -408,10 +414,9 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 		sh.sealGroupLocked(&sh.groups[s.group-1])
 	}
 	// The live bytes left were copied (and counted again) by compaction.
-	db.used.Add(-int64(s.used - s.dead))
-	db.dead.Add(-int64(s.dead))
-	sh.dead.Add(-int64(s.dead))
-	db.slack.Add(-int64(s.res - s.used))
+	sh.acct.used -= int64(s.used - s.dead)
+	sh.acct.dead -= int64(s.dead)
+	sh.acct.slack -= int64(s.res - s.used)
 	if s.carved {
 		sh.groupPending = append(sh.groupPending, s.mem)
 	} else {
@@ -421,7 +426,11 @@ func (sh *shard) dropSegLocked(db *DB, i uint32) {
 		sh.expFree = append(sh.expFree, s.exp[:0])
 	}
 	sh.dirty = true
+	carved := s.carved
 	*s = segment{}
+	if !carved {
+		sh.publishSegLocked(i)
+	}
 	sh.freeSegs = append(sh.freeSegs, i)
 }
 
@@ -435,7 +444,7 @@ func (sh *shard) unlock() {
 		sh.polSeen = b
 		sh.polBytes.Store(b)
 	}
-	sh.mu.Unlock()
+	sh.release()
 }
 
 // tidyLocked does what unlock defers: compacting the previous head, rewinding an all-dead
@@ -458,9 +467,8 @@ func (sh *shard) tidyLocked() {
 	}
 	if sh.head != 0 {
 		if h := &sh.segs[sh.head]; h.used > 0 && h.dead == h.used {
-			sh.db.dead.Add(-int64(h.used))
-			sh.dead.Add(-int64(h.used))
-			sh.db.slack.Add(int64(h.used)) // its pages stay resident
+			sh.acct.dead -= int64(h.used)
+			sh.acct.slack += int64(h.used) // its pages stay resident
 			h.used, h.dead = 0, 0
 			sh.syncHeadLocked()
 		}
@@ -469,9 +477,9 @@ func (sh *shard) tidyLocked() {
 		n := int(sh.db.segLen.Load())
 		for j, m := range sh.pending {
 			if sh.db.segs.put(m, n, sh.db.segPoolLimit(n)) {
-				sh.db.slack.Add(int64(len(m)))
+				sh.acct.slack += int64(len(m))
 			} else {
-				unmapMemory(m)
+				sh.db.unmapLater(m) // optimistic readers may still be in it
 			}
 			sh.pending[j] = nil
 		}
@@ -513,7 +521,7 @@ func (sh *shard) reclaimLocked(db *DB) int64 {
 func (sh *shard) resetArenaLocked() {
 	for i := range sh.segs {
 		if s := &sh.segs[i]; s.mem != nil {
-			sh.db.slack.Add(-int64(s.res - s.used))
+			sh.acct.slack -= int64(s.res - s.used)
 			if s.carved {
 				sh.groupPending = append(sh.groupPending, s.mem)
 			} else {
@@ -528,10 +536,11 @@ func (sh *shard) resetArenaLocked() {
 	sh.spare = nil
 	sh.releaseExtraLocked()
 	sh.segs, sh.freeSegs, sh.head, sh.rolled = nil, nil, 0, 0
+	sh.publishLocked(nil)
 	sh.syncHeadLocked()
 	sh.groups = [groupSlots]groupHead{}
 	sh.scans, sh.expFree = nil, nil
-	sh.db.headSlack.Add(-sh.groupSlack)
+	sh.acct.headSlack -= sh.groupSlack
 	sh.groupSlack = 0
 	sh.dead.Store(0)
 }

@@ -17,7 +17,8 @@ import (
 // compaction threshold, but expiry groups' segments, which wait for their keys to expire; the
 // expiry groups' heads are the segments that say so; slack is exactly the segments' resident
 // bytes without records
-// and the pool's segments; every live record is in exactly one eviction list, linked
+// and the pool's segments, once each shard's changes are added (acct.go), which are within a
+// batch; every live record is in exactly one eviction list, linked
 // both ways, but records of expiry groups left out lazily (syncLazyLocked), and the lists'
 // counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
@@ -26,6 +27,14 @@ func (db *DB) checkStorage() error {
 		sh := &db.shards[si]
 		sh.lock(0)
 		err := func() error {
+			// What the shard has not added to the DB's counts is within its batch (acct.go);
+			// the counts are then checked with it added.
+			a, b := sh.acct, db.acctBatch.Load()
+			if a.used != 0 || a.dead+a.slack+max(-a.headSlack, 0) >= b ||
+				max(a.dead, -a.dead, a.slack, -a.slack, a.headSlack, -a.headSlack) >= b {
+				return fmt.Errorf("shard %d: changes not added to the counts beyond a batch of %d: %+v", si, b, a)
+			}
+			sh.flushAcctLocked(true)
 			cells, ttls, grouped, unlinked := 0, 0, 0, 0
 			if b := int64(sh.pol.SketchBytes()); b != sh.sketchBytes {
 				return fmt.Errorf("shard %d: sketch of %d bytes accounted as %d", si, b, sh.sketchBytes)

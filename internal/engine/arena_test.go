@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestSegLenFor(t *testing.T) {
@@ -104,7 +105,7 @@ func TestArenaWithinMaxMemory(t *testing.T) {
 					if err := db.CheckMemory(t0); err != nil {
 						t.Fatal(err)
 					}
-					if f := db.footprint(); f > limit+allow {
+					if f := footprintNow(db); f > limit+allow {
 						t.Fatalf("size %d, write %d: footprint %d, over maxmemory %d and allowance %d", size, i, f, limit, allow)
 					}
 					if i%500 == 0 {
@@ -127,6 +128,67 @@ func TestArenaWithinMaxMemory(t *testing.T) {
 			}
 			t.Logf("peak %d bytes: maxmemory + %d (allowance %d)", peak, peak-limit, allow)
 		})
+	}
+}
+
+// footprintNow returns the footprint with what the shards have not yet added to the DB's
+// counts (acct.go).
+func footprintNow(db *DB) int64 {
+	f, _ := countsNow(db)
+	return f
+}
+
+// countsNow returns the footprint and the head slack with what the shards have not yet added
+// to the DB's counts.
+func countsNow(db *DB) (foot, headSlack int64) {
+	foot, headSlack = db.footprint(), db.headSlack.Load()
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(0)
+		foot += sh.acct.used + sh.acct.dead + sh.acct.slack
+		headSlack += sh.acct.headSlack
+		sh.unlock()
+	}
+	return foot, headSlack
+}
+
+// TestCheckMemoryCountsLag checks that CheckMemory keeps the footprint within its bound when
+// the shards hold back all they may of their changes to the counts (acct.go): here slack the
+// DB's counts do not show yet, a batch less one in each shard, with the counts shown just
+// under the bound. It must evict until the footprint with them is within it.
+func TestCheckMemoryCountsLag(t *testing.T) {
+	const limit = 4 << 20
+	db := openTest(t, Options{Shards: 16, MaxMemory: limit, Policy: "allkeys-lru"})
+	val := strings.Repeat("v", 200)
+	for i := 0; db.used.Load() < limit*7/8; i++ {
+		set(db, t0, fmt.Sprintf("k%d", i), val, 0)
+	}
+	if err := db.checkStorage(); err != nil { // adds every shard's changes
+		t.Fatal(err)
+	}
+	b, lag := db.acctBatch.Load(), db.acctLag()
+	bound := limit + room(limit)
+	// The shown counts half a lag under the bound, and the shards' held-back slack a lag
+	// (less a byte a shard) over them.
+	db.slack.Add(bound - lag/2 - (db.footprint() - db.exemptSlack()))
+	for i := range db.shards {
+		sh := &db.shards[i]
+		sh.lock(t0)
+		sh.acct.slack += b - 1
+		sh.unlock()
+		if sh.acct.slack != b-1 {
+			t.Fatalf("shard %d added %d bytes of slack to the counts, under a batch of %d", i, b-1, b)
+		}
+	}
+	if err := db.CheckMemory(t0); err != nil {
+		t.Fatal(err)
+	}
+	foot, hs := countsNow(db)
+	if f := foot - min(hs, db.headsAllowance()+db.groupAllowance()); f > bound {
+		t.Fatalf("footprint %d less exempt head slack over maxmemory and room, %d", f, bound)
+	}
+	if db.Stats().EvictedKeys == 0 {
+		t.Fatal("nothing evicted")
 	}
 }
 
@@ -168,4 +230,29 @@ func (db *DB) liveRecordBytes() int64 {
 		sh.unlock()
 	}
 	return b
+}
+
+// TestSegmentLayout checks that a segment's fixed fields and its counters are on cache lines
+// of their own (see segment).
+func TestSegmentLayout(t *testing.T) {
+	var s segment
+	if n := unsafe.Sizeof(s); n != 128 {
+		t.Errorf("segment is %d bytes, want 128", n)
+	}
+	if o := unsafe.Offsetof(s.used); o != 64 {
+		t.Errorf("segment.used at offset %d, want 64", o)
+	}
+}
+
+// TestShardLayout checks that a shard is a whole number of cache lines, so that in the DB's
+// array every shard's fields fall on the same lines (the pad at the end of shard adjusts it),
+// and that the optimistic read's fields share the lock's line.
+func TestShardLayout(t *testing.T) {
+	var sh shard
+	if n := unsafe.Sizeof(sh); n%64 != 0 {
+		t.Errorf("shard is %d bytes, not a multiple of 64: change its last pad by %d", n, 64-n%64)
+	}
+	if o := unsafe.Offsetof(sh.rv); o+8 > 64 {
+		t.Errorf("shard.rv at offset %d, beyond the first cache line", o)
+	}
 }

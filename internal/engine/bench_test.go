@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -187,10 +188,10 @@ func BenchmarkGetLarge(b *testing.B) {
 }
 
 // BenchmarkGetString reads existing keys with DB.GetString from every core, under TinyLFU
-// with maxmemory at twice the memory used, and reports the share of hits the read buffers
-// dropped.
+// with maxmemory at twice the memory used, and reports the share of hits the policy was
+// given (the read buffers sample and drop the others).
 func BenchmarkGetString(b *testing.B) {
-	db := openTest(b, Options{HashSlots: true})
+	db := openTest(b, Options{HashSlots: true, OptimisticReads: true})
 	keys := make([][]byte, benchKeys)
 	for i := range keys {
 		keys[i] = fmt.Appendf(nil, "key:%08d", i)
@@ -200,13 +201,13 @@ func BenchmarkGetString(b *testing.B) {
 	for _, k := range keys { // a write per shard brings its capacity up to date
 		db.SetString(k, []byte("value-of-sixteen"), 0, t0)
 	}
-	dropped := func() (n int64) {
+	drained := func() (n int64) {
 		for i := range db.shards {
-			n += db.shards[i].reads.dropped.Load()
+			n += int64(db.shards[i].reads.head.Load())
 		}
 		return n
 	}
-	before := dropped()
+	before := drained()
 	var seq atomic.Uint64
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -221,5 +222,42 @@ func BenchmarkGetString(b *testing.B) {
 			i++
 		}
 	})
-	b.ReportMetric(100*float64(dropped()-before)/float64(b.N), "dropped%")
+	b.ReportMetric(100*float64(drained()-before)/float64(b.N), "policy%")
+}
+
+// BenchmarkCacheSet is larder.Cache's Set: CheckMemory and DB.SetString on a keyspace opened
+// as the cache opens it, with maxmemory at twice the memory used, from every core: overwrites
+// with a value of the same size (in place) and of sizes that alternate, 32 and 200 bytes (a
+// new record each).
+func BenchmarkCacheSet(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		vals [2]string
+	}{
+		{"same", [2]string{"value-of-thirty-two-bytes-long..", "value-of-thirty-two-bytes-long.."}},
+		{"alternate", [2]string{"value-of-thirty-two-bytes-long..", strings.Repeat("v", 200)}},
+	} {
+		b.Run("size="+c.name, func(b *testing.B) {
+			db := openTest(b, Options{HashSlots: true, OptimisticReads: true, Shards: 256})
+			keys := make([][]byte, benchKeys)
+			for i := range keys {
+				keys[i] = fmt.Appendf(nil, "key:%012d", i)
+				db.SetString(keys[i], []byte(c.vals[1]), 0, t0)
+			}
+			db.SetMaxMemory(2 * db.Stats().UsedMemory)
+			var seq atomic.Uint64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := seq.Add(1) * 7919
+				for pb.Next() {
+					if err := db.CheckMemory(t0); err != nil {
+						panic(err)
+					}
+					db.SetString(keys[i%benchKeys], []byte(c.vals[i&1]), 0, t0)
+					i++
+				}
+			})
+		})
+	}
 }

@@ -82,7 +82,7 @@ type Change struct {
 // The count is the shard's, on a line its lock holder writes anyway: a count on the DB's line
 // would pass between the cores on every write and every key expired (DB.Offset sums them).
 func (db *DB) publishLocked(sh *shard, op Op, why Reason, slot uint16, key []byte, e *Entry) {
-	sh.changes.Add(1)
+	sh.changed++ // added to the shard's count at release (shard.release)
 	if db.onChange == nil {
 		sh.change.Created = false
 		return

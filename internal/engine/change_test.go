@@ -79,9 +79,15 @@ func TestOpReasonStrings(t *testing.T) {
 
 // TestDirectCounts checks DB.GetString and DB.SetString's counting without a sink: the
 // offset counts their changes, the hits and misses count their reads, and ResetStats zeroes
-// the hits and misses.
+// the hits and misses. It runs in each of GetString's modes (readModes).
 func TestDirectCounts(t *testing.T) {
-	db := openTest(t, Options{HashSlots: true})
+	for _, m := range readModes {
+		t.Run("mode="+m.name, func(t *testing.T) { testDirectCounts(t, m.opts) })
+	}
+}
+
+func testDirectCounts(t *testing.T, o Options) {
+	db := openTest(t, o)
 	exact := func() int64 { return t0 }
 	db.SetString([]byte("a"), []byte("1"), 0, t0)
 	db.SetString([]byte("a"), []byte("2"), 0, t0)

@@ -48,6 +48,21 @@ type Options struct {
 	// (SlotLen, SlotKeys, ViewSlot, Change.Slot) follow that placement and mean nothing to a
 	// cluster client. Default false: Redis Cluster slots (Slot).
 	HashSlots bool
+	// OptimisticReads makes DB.GetString read without the shard's lock, as a seqlock reader
+	// (optread.go), and give its hits to the eviction policy through the shard's lossy read
+	// buffer (readbuf.go), for larder.Cache, whose reads come from every core at once. It
+	// needs HashSlots. Every other operation pays for it: taking and releasing a shard's
+	// lock steps its version, a change to an index or an arena segment publishes a new read
+	// view, and arena memory a shard frees is unmapped only after a garbage collection (the
+	// background goroutine runs one when more than maxRetired mappings wait), so a node does
+	// not set it. The read without the lock is made only on amd64, whose stores are seen in
+	// order (optimisticArch); elsewhere GetString takes the lock, and its hits still go
+	// through the read buffer. Default false: GetString takes the shard's lock.
+	OptimisticReads bool
+
+	// lockedReads, for tests, makes an OptimisticReads DB read under the lock as it does
+	// where the read without it is not made (optimisticArch false).
+	lockedReads bool
 }
 
 // DB is the keyspace of one node: shards of keys with per-slot entry lists, TTLs, memory accounting,
@@ -61,15 +76,32 @@ type DB struct {
 	seed   maphash.Seed
 	// hashSlots: a key's slot comes from its maphash, not CRC16 (Options.HashSlots).
 	hashSlots bool
+	// bufReads: GetString gives its hits to the read buffer (Options.OptimisticReads).
+	bufReads bool
+	// optimistic: GetString reads without the lock (Options.OptimisticReads, on amd64
+	// alone); test it through readsOptimistic, which the compiler drops elsewhere.
+	optimistic bool
 
 	logFactor, decayTime int
 	onChange             func(*Change)
 	thaw                 func(Kind, []byte) Object
 
 	slotLen []atomic.Int32 // keys per slot; written under the slot's shard lock, read without
-	used    atomic.Int64   // bytes of live records, objects and indexes; changed under shard locks
-	heap    atomic.Int64   // the part of used on the Go heap: index tables, sketches, objects
-	dead    atomic.Int64   // bytes of dead records not yet reclaimed by compaction
+	// epoch is the current epoch of the optimistic read, which arena memory waits for to be
+	// unmapped (optread.go): read by every read, written only by unmapLater.
+	epoch atomic.Pointer[epoch]
+	// acctBatch is the shards' batch of changes to the byte counts below (acct.go), set from
+	// maxmemory.
+	acctBatch atomic.Int64
+
+	// The fields above are read by every operation and written only at Open (epoch seldom):
+	// the counters below, written by writes from every core, start on a cache line of their
+	// own.
+	_ [64]byte
+
+	used atomic.Int64 // bytes of live records, objects and indexes; changed under shard locks
+	heap atomic.Int64 // the part of used on the Go heap: index tables, sketches, objects
+	dead atomic.Int64 // bytes of dead records not yet reclaimed by compaction
 	// slack is the bytes of arena memory that are resident and hold no record (arena.go);
 	// changed under shard locks, and by the segment pool.
 	slack atomic.Int64
@@ -84,6 +116,10 @@ type DB struct {
 	policy    atomic.Pointer[policyBox]
 
 	segs segPool // freed arena segments kept for reuse
+
+	retireMu sync.Mutex // serialises unmapLater's epoch changes; a leaf lock
+	// retired counts the mappings unmapLater has released but not yet unmapped.
+	retired atomic.Int64
 
 	randMu sync.Mutex // guards rng; a leaf lock
 	rng    *rand.Rand
@@ -164,6 +200,9 @@ func Open(opts Options) (*DB, error) {
 	if o.Clock == nil {
 		o.Clock = func() int64 { return time.Now().UnixMilli() }
 	}
+	if o.OptimisticReads && !o.HashSlots {
+		return nil, fmt.Errorf("engine: Options.OptimisticReads needs Options.HashSlots")
+	}
 	p, err := NewPolicy(o.Policy, o.LFULogFactor, o.LFUDecayTime)
 	if err != nil {
 		return nil, fmt.Errorf("engine: Options.Policy: %w", err)
@@ -186,14 +225,21 @@ func Open(opts Options) (*DB, error) {
 		rng:       rand.New(rand.NewPCG(seed, ^seed)),
 		seed:      maphash.MakeSeed(),
 		hashSlots: o.HashSlots,
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		bufReads:  o.OptimisticReads,
+		// optimisticArch alone would do; this also tests the locked reads (lockedReads).
+		optimistic: o.OptimisticReads && optimisticArch && !o.lockedReads,
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	db.maxMemory.Store(o.MaxMemory)
 	db.segLen.Store(int64(segLenFor(o.MaxMemory, o.Shards)))
+	db.acctBatch.Store(acctBatchFor(o.MaxMemory, o.Shards))
 	db.tune.frac.Store(math.Float64bits(initialWindow))
 	db.recShare.Store(math.Float64bits(1))
 	db.policy.Store(newPolicyBox(p))
+	if db.readsOptimistic() {
+		db.epoch.Store(new(epoch))
+	}
 	for i := range db.shards {
 		db.shards[i].init(db, NumSlots/o.Shards, seed+uint64(i)*0x9e3779b97f4a7c15)
 	}
@@ -240,6 +286,11 @@ func (db *DB) expireLoop(clock func() int64, period time.Duration) {
 			db.ExpireCycle(clock())
 			db.expire.cpu.Add(int64(threadCPU() - cpu))
 			runtime.UnlockOSThread()
+			if db.readsOptimistic() && db.retired.Load() >= maxRetired {
+				// Arena memory waits for a collection to be unmapped (unmapLater); a
+				// program that allocates little seldom collects.
+				runtime.GC()
+			}
 		}
 	}
 }
@@ -254,6 +305,7 @@ func (db *DB) Close() {
 	db.BeginAll(&t, 0)
 	for i := range db.shards {
 		db.shards[i].resetLocked()
+		db.shards[i].resetAcctLocked()
 	}
 	for i := range db.slotLen {
 		db.slotLen[i].Store(0)
@@ -266,12 +318,13 @@ func (db *DB) Close() {
 		sh := &db.shards[i]
 		sh.lock(0)
 		sh.unmapSlabsLocked()
+		sh.flushAcctLocked(true)
 		sh.unlock()
 	}
 	// get unmaps the segments of other lengths on the way.
 	for m := db.segs.get(db, segSize); m != nil; m = db.segs.get(db, segSize) {
 		db.slack.Add(-int64(len(m)))
-		unmapMemory(m)
+		db.unmapLater(m)
 	}
 }
 
@@ -309,6 +362,7 @@ func (db *DB) SetMaxMemory(n int64) {
 	db.updateRecShare()
 	db.maxMemory.Store(max(n, 0))
 	db.segLen.Store(int64(segLenFor(max(n, 0), len(db.shards))))
+	db.acctBatch.Store(acctBatchFor(max(n, 0), len(db.shards)))
 	db.tuneResize()
 }
 

@@ -6,19 +6,32 @@ package engine
 
 // GetString appends key's value to dst when key holds a string, and reports whether it does.
 // Like Txn.Get it counts a keyspace hit or miss and records the access for the eviction
-// policy; with Options.HashSlots the access goes through the shard's lossy read buffer
-// (readbuf.go), which the policy sees at the shard's next lock and which may drop it. now
+// policy; with Options.OptimisticReads the access goes through the shard's lossy read buffer
+// (readbuf.go), which the policy sees at the shard's next lock, and which may drop it or,
+// under reads alone, sample it (the hit count is then an estimate), and on amd64 it first
+// reads without the shard's lock (getOptimistic), and takes the lock only when that read
+// cannot tell: a writer held the shard meanwhile, or the key has a TTL. now
 // (unix ms) is the time of the policy's clock, which may lag a little (a coarse clock: the LRU
 // clock counts seconds); only a key with a TTL needs the exact time, and for it GetString
 // calls exact, deleting the key if it has expired (OpDel, ReasonExpired).
 func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte, bool) {
 	slot, frag := db.place(key)
 	sh := &db.shards[db.shardOf(slot)]
-	if db.hashSlots {
+	if db.bufReads {
+		// First without the lock (optread.go).
+		if db.readsOptimistic() {
+			if out, ref, ok := db.getOptimistic(sh, dst, key, frag); ok {
+				if ref == 0 {
+					sh.misses.Add(1)
+					return dst, false
+				}
+				sh.offerHit(frag, ref, now)
+				return out, true
+			}
+		}
 		// Not lock, which would drain the read buffer: readers leave it to fill, so that
 		// the policy takes its hits in batches (below), or to the shard's next writer.
-		sh.mu.Lock()
-		sh.now = now
+		sh.lockNoDrain(now)
 	} else {
 		sh.lock(now)
 	}
@@ -43,21 +56,26 @@ func (db *DB) GetString(dst, key []byte, now int64, exact func() int64) ([]byte,
 	if ok {
 		dst = append(dst, h.value()...)
 	}
-	if !db.hashSlots {
+	if !db.bufReads {
 		sh.hits.Add(1)
 		db.hitLocked(loc{sh: sh, slot: slot, frag: frag, ref: ref}, now)
 		sh.unlock()
 		return dst, ok
 	}
 	sh.unlock()
-	// The hit goes to the read buffer, which counts it, and to the policy at the shard's
-	// next lock; under reads alone, a reader drains it now and then if the lock is free.
-	if sh.reads.offer(cell(frag, ref), now) && sh.mu.TryLock() {
-		sh.now = now
-		sh.drainLocked()
+	sh.offerHit(frag, ref, now)
+	return dst, ok
+}
+
+// offerHit gives a sample of GetString's hits, here on the record ref whose key has hash
+// fragment frag, to the shard's read buffer, which counts them, and to the policy at the
+// shard's next lock; under reads alone, the reader that fills the buffer drains it if the
+// lock is free.
+func (sh *shard) offerHit(frag, ref uint32, now int64) {
+	if w, sampled := sh.sampleHit(); sampled && sh.reads.offer(cell(frag, ref), w, now) && sh.tryLock(now) {
+		sh.drainLocked(true)
 		sh.unlock()
 	}
-	return dst, ok
 }
 
 // SetString creates or replaces key, whatever its kind, with a copy of val and the TTL

@@ -23,14 +23,18 @@
 //
 // A command runs inside a Txn: DB.Begin locks the shards of its keys, Txn methods read and
 // write, Txn.End unlocks. DB.GetString and DB.SetString do a Txn's Get and SetString for one
-// key without one (larder.Cache). Lookups apply lazy expiry. Every write is published to
+// key without one (larder.Cache); with Options.OptimisticReads (larder.Cache's, not a node's)
+// GetString, on amd64, first reads without the shard's lock, as a seqlock reader, and takes it
+// only if a writer held the shard meanwhile (optread.go). Lookups apply lazy expiry. Every write is published to
 // Options.OnChange as a Change with a strictly increasing offset.
 //
 // # Determinism
 //
 // The shard code never reads the clock nor starts goroutines: time comes in as a parameter in
 // unix milliseconds, and random sampling draws from generators seeded by Options.Seed (Go's
-// randomised map iteration aside). DB adds the one background goroutine, which calls
+// randomised map iteration aside, and GetString's sampling of its hits for the read buffer,
+// which uses the runtime's per-thread generator: a seeded one would be state its readers
+// share). DB adds the one background goroutine, which calls
 // ExpireCycle Hz times a second with Options.Clock.
 //
 // # Locking
@@ -38,8 +42,9 @@
 // Lock order, outermost first:
 //
 //	DB.expireMu (ExpireCycle) or DB.evictMu (CheckMemory, SetPolicy)
-//	shard.mu, in ascending shard index (Begin, BeginAll; others hold one at a time)
-//	DB.randMu (leaf: held only to draw a random number)
+//	a shard's lock (shard.mu, or the odd step of shard.ver where GetString reads without
+//	it: optread.go), in ascending shard index (Begin, BeginAll; others hold one at a time)
+//	DB.randMu (leaf: held only to draw a random number), DB.retireMu (leaf: unmapLater)
 //
 // DB methods that lock shards (SlotKeys, Scan, RandomKey, Flush, CheckMemory,
 // ExpireCycle) must not be called by a goroutine holding a Txn; Len, SlotLen, Stats,

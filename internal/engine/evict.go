@@ -61,7 +61,9 @@ func (p *evictPool) pop() (candidate, bool) {
 // a candidate. Dead bytes (records deleted or evicted but not yet compacted away) are given
 // back first, by compacting the segments with the most dead bytes, and are also kept under
 // an eighth of MaxMemory. So the keyspace holds at most MaxMemory plus the allowance (room and
-// the heads), whatever its fragmentation. The caller must not hold a Txn. Below the limits it
+// the heads), whatever its fragmentation. The dead and slack bytes are counted in batches
+// (acct.go): the footprint is checked as if each shard's were behind by a whole batch
+// (acctLag, at most an eighth of room). The caller must not hold a Txn. Below the limits it
 // costs a few atomic loads.
 func (db *DB) CheckMemory(now int64) error {
 	limit := db.maxMemory.Load()
@@ -69,7 +71,7 @@ func (db *DB) CheckMemory(now int64) error {
 		return nil
 	}
 	if used, dead := db.used.Load(), db.dead.Load(); used <= limit && dead <= limit/8 &&
-		used+dead+db.slack.Load()-db.exemptSlack() <= limit+room(limit) {
+		used+dead+db.slack.Load()-db.exemptSlack()+db.acctLag() <= limit+room(limit) {
 		return nil
 	}
 	db.evictMu.Lock()
@@ -90,7 +92,7 @@ func (db *DB) CheckMemory(now int64) error {
 		if limit == 0 {
 			return nil
 		}
-		over := db.footprint() - db.exemptSlack() - limit - room(limit)
+		over := db.footprint() - db.exemptSlack() + db.acctLag() - limit - room(limit)
 		if over > 0 && db.extraBytes.Load() > 0 {
 			db.releaseExtras(now)
 			continue
@@ -140,6 +142,7 @@ func (db *DB) reclaimOne(now int64) int64 {
 	sh := &db.shards[best]
 	sh.lock(now)
 	n := sh.reclaimLocked(db)
+	sh.flushAcctLocked(true) // for the caller's next look at the counts
 	sh.unlock()
 	return n
 }

@@ -137,14 +137,14 @@ func (sh *shard) allocAtLocked(db *DB, size int, at int64) uint32 {
 		sh.pushScanLocked(groupScan{at: s.scanAt, seg: i})
 		g.seg, g.bucket = i, b
 	}
-	db.used.Add(int64(size))
+	sh.acct.used += int64(size)
 	s := &sh.segs[g.seg]
 	before := s.res - s.used
 	off := s.used
 	sh.appendLocked(g.seg, size)
 	if d := int64(s.res - s.used - before); d != 0 {
 		sh.groupSlack += d
-		db.headSlack.Add(d)
+		sh.acct.headSlack += d
 	}
 	s.exp = append(s.exp, groupEntry(off, at, s.bucketStart()))
 	return g.seg<<offBits | uint32(off>>unitShift)
@@ -282,7 +282,7 @@ func (sh *shard) newGroupSegLocked(n int) uint32 {
 		}
 		sh.db.extraBytes.Add(-int64(len(m)))
 		s.mem, s.res = m, n // resident, in slack: its bytes are the head's slack now
-		sh.db.headSlack.Add(int64(n))
+		sh.acct.headSlack += int64(n)
 		sh.groupSlack += int64(n)
 		return i
 	}
@@ -308,12 +308,12 @@ func (sh *shard) newGroupSegLocked(n int) uint32 {
 // after every shard was reset), and forgets the spares and cold segments cut from them.
 func (sh *shard) unmapSlabsLocked() {
 	for _, m := range sh.spare {
-		sh.db.slack.Add(-int64(len(m)))
-		sh.db.headSlack.Add(-int64(len(m)))
+		sh.acct.slack -= int64(len(m))
+		sh.acct.headSlack -= int64(len(m))
 		sh.groupSlack -= int64(len(m))
 	}
 	for _, m := range sh.extra {
-		sh.db.slack.Add(-int64(len(m)))
+		sh.acct.slack -= int64(len(m))
 		sh.db.extraBytes.Add(-int64(len(m)))
 	}
 	sh.spare, sh.extra, sh.cold, sh.slab = nil, nil, nil, nil
@@ -326,8 +326,8 @@ func (sh *shard) unmapSlabsLocked() {
 // unspareLocked takes m, a spare, out of the counts and gives its pages back to the OS.
 func (sh *shard) unspareLocked(m []byte) {
 	releaseMemory(m)
-	sh.db.slack.Add(-int64(len(m)))
-	sh.db.headSlack.Add(-int64(len(m)))
+	sh.acct.slack -= int64(len(m))
+	sh.acct.headSlack -= int64(len(m))
 	sh.groupSlack -= int64(len(m))
 	sh.cold = append(sh.cold, m)
 }
@@ -348,13 +348,13 @@ func (sh *shard) spareLocked(m []byte) {
 	case len(m) != groupSegLen(int(sh.db.segLen.Load())):
 	case len(sh.spare) < groupSpareMax:
 		sh.spare = append(sh.spare, m)
-		sh.db.slack.Add(int64(len(m)))
-		sh.db.headSlack.Add(int64(len(m)))
+		sh.acct.slack += int64(len(m))
+		sh.acct.headSlack += int64(len(m))
 		sh.groupSlack += int64(len(m))
 		return
 	case len(sh.extra) < groupExtraMax:
 		sh.extra = append(sh.extra, m)
-		sh.db.slack.Add(int64(len(m)))
+		sh.acct.slack += int64(len(m))
 		sh.db.extraBytes.Add(int64(len(m)))
 		return
 	}
@@ -375,7 +375,7 @@ func (sh *shard) releaseExtraLocked() {
 // back to the OS, takes it out of the counts and keeps it mapped in the cold list.
 func (sh *shard) coolExtraLocked(m []byte) {
 	releaseMemory(m)
-	sh.db.slack.Add(-int64(len(m)))
+	sh.acct.slack -= int64(len(m))
 	sh.db.extraBytes.Add(-int64(len(m)))
 	sh.cold = append(sh.cold, m)
 }
@@ -387,6 +387,7 @@ func (db *DB) releaseExtras(now int64) {
 		sh := &db.shards[i]
 		sh.lock(now)
 		sh.releaseExtraLocked()
+		sh.flushAcctLocked(true) // for CheckMemory's next look at the counts
 		sh.unlock()
 	}
 }
@@ -400,7 +401,7 @@ func (sh *shard) sealGroupLocked(g *groupHead) {
 	s := &sh.segs[g.seg]
 	d := int64(s.res - s.used)
 	sh.groupSlack -= d
-	sh.db.headSlack.Add(-d)
+	sh.acct.headSlack -= d
 	s.group = 0
 	g.seg = 0
 }

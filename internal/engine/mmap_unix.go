@@ -19,7 +19,8 @@ func mapMemory(n int) []byte {
 	return b
 }
 
-// unmapMemory returns memory from mapMemory to the OS.
+// unmapMemory returns memory from mapMemory to the OS. A shared segment's memory, which
+// optimistic reads may still be in, goes through DB.unmapLater instead (optread.go).
 func unmapMemory(b []byte) {
 	if err := syscall.Munmap(b); err != nil {
 		panic("engine: munmap: " + err.Error())

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -14,10 +15,35 @@ import (
 // expect mu held, and the shard must be released with unlock; none of them starts a goroutine
 // or reads the clock.
 type shard struct {
-	// mu guards every field below. The atomic counters are written under mu and may also be
-	// read without it (Len, Stats, and picking a non-empty shard to sample).
+	// mu guards every field below: it is the shard's lock, but in a DB that readsOptimistic,
+	// whose lock is ver's odd step (lockNoDrain; mu then queues its waiters). Take and release
+	// the lock through lock, lockNoDrain or tryLock, and unlock. The atomic counters are
+	// written under the lock and may also be read without it (Len, Stats, and picking a
+	// non-empty shard to sample).
 	mu sync.Mutex
-	db *DB
+	// ver is the shard's version, for DB.GetString's optimistic read (optread.go): in a DB
+	// that readsOptimistic its low 32 bits count the times the lock was taken and released,
+	// and the lock is taken by making them odd (in other DBs they stay 0);
+	// its high 32 bits count the changes made while the DB has no OnChange sink (see
+	// DB.Offset), added at each release. Written under mu, read without it.
+	ver atomic.Uint64
+	// rv publishes the index and the arena's shared segments to the optimistic read
+	// (optread.go), on ver's cache line; written under mu, read without it.
+	// segViews is the segments' part of the last one published.
+	rv atomic.Pointer[readView]
+	// readShift is the log2 of the rate at which GetString samples its hits for the read
+	// buffer (readbuf.go): read by every read and by lock, on the line they load anyway, and
+	// written only by a drain that changes it.
+	readShift atomic.Uint32
+	// bufReads: GetString gives its hits to reads, the read buffer (Options.OptimisticReads),
+	// which lock drains.
+	bufReads bool
+	// step is what taking and releasing mu add to ver: 1 in a DB that readsOptimistic, else
+	// 0.
+	step uint64
+	// changed counts the changes of the current holder of mu, for ver.
+	changed uint64
+	db      *DB
 
 	// The fields a read touches come first, to share as few cache lines as they can.
 
@@ -26,16 +52,20 @@ type shard struct {
 	tabs []table
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.
-	segs  []segment
-	now   int64 // the time the holder works at (see lock)
-	dirty bool  // unlock has work: rolled, pending or an all-dead head
-	// Keyspace hits and misses, and the changes made (see DB.Offset, counted here rather
-	// than on the DB's shared line); written under mu and read without it (Stats).
+	segs     []segment
+	now      int64 // the time the holder works at (see lock)
+	dirty    bool  // unlock has work: rolled, pending or an all-dead head
+	acct     acct  // changes to the DB's byte counts, added at release (acct.go)
+	segViews []segView
+	// Keyspace hits and misses, and the changes made (see DB.Offset; counted in changed and
+	// added at release); written under mu (misses also by the optimistic read) and read
+	// without it (Stats).
 	hits, misses, changes atomic.Int64
 	// reads holds DB.GetString's hits until the next holder of mu gives them to the
-	// eviction policy; it is written without mu (readbuf.go). Its own cache lines, after
-	// the fields above.
+	// eviction policy; it is written without mu (readbuf.go), on cache lines of its own.
+	_     [64]byte
 	reads readBuf
+	_     [64]byte
 
 	freeSegs   []uint32
 	head       uint32
@@ -112,11 +142,17 @@ type shard struct {
 	change Change // scratch for publishing without allocating
 	entry  Entry  // scratch for DB.SetString's change
 
-	_ [64]byte // keeps neighbouring shards' locks off this cache line
+	// Keeps neighbouring shards' locks off this cache line, and the shard's size a multiple
+	// of 64 bytes, so that each shard's fields fall on the same cache lines (TestShardLayout).
+	_ [40]byte
 }
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 	sh.db = db
+	if db.readsOptimistic() {
+		sh.step = 1
+	}
+	sh.bufReads = db.bufReads
 	sh.tabs = make([]table, localSlots)
 	sh.livePos = make([]int32, localSlots)
 	sh.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -127,11 +163,70 @@ func (sh *shard) init(db *DB, localSlots int, seed uint64) {
 // compaction uses to drop expired records instead of copying them, and gives the hits in the
 // read buffer to the eviction policy; release it with unlock.
 func (sh *shard) lock(now int64) {
-	sh.mu.Lock()
-	sh.now = now
-	if sh.reads.pending() {
-		sh.drainLocked()
+	sh.lockNoDrain(now)
+	// Only an OptimisticReads DB's GetString uses the read buffer.
+	if sh.bufReads && (sh.readShift.Load() != 0 || sh.reads.pending()) {
+		sh.drainLocked(false)
 	}
+}
+
+// lockNoDrain takes the shard's lock at time now as lock does, leaving the read buffer as it
+// is.
+func (sh *shard) lockNoDrain(now int64) {
+	if sh.step == 0 {
+		sh.mu.Lock()
+	} else if v := sh.ver.Load(); v&1 != 0 || !sh.ver.CompareAndSwap(v, v+1) {
+		sh.acquireSlow()
+	}
+	sh.now = now
+}
+
+// acquireSlow waits for the version of a shard read optimistically to be even, and makes it
+// odd: the shard's lock, when lockNoDrain found it held. Its waiters queue on mu, so that one
+// at a time polls the version.
+func (sh *shard) acquireSlow() {
+	sh.mu.Lock()
+	for i := 0; ; i++ {
+		if v := sh.ver.Load(); v&1 == 0 && sh.ver.CompareAndSwap(v, v+1) {
+			break
+		}
+		if i >= 16 {
+			runtime.Gosched()
+		}
+	}
+	sh.mu.Unlock()
+}
+
+// tryLock takes the shard's lock at time now, without draining the read buffer, if it is
+// free, and reports whether it did.
+func (sh *shard) tryLock(now int64) bool {
+	if sh.step == 0 {
+		if !sh.mu.TryLock() {
+			return false
+		}
+	} else if v := sh.ver.Load(); v&1 != 0 || !sh.ver.CompareAndSwap(v, v+1) {
+		return false
+	}
+	sh.now = now
+	return true
+}
+
+// release adds the holder's changes to the counts and releases the shard's lock; unlock calls
+// it last. In a shard read optimistically, the version becomes even again, counting the
+// holder's changes.
+func (sh *shard) release() {
+	if sh.acct != (acct{}) {
+		sh.flushAcctLocked(false)
+	}
+	if sh.changed != 0 {
+		sh.changes.Add(int64(sh.changed))
+		sh.changed = 0 // before the lock is released
+	}
+	if sh.step == 0 {
+		sh.mu.Unlock()
+		return
+	}
+	sh.ver.Add(sh.step)
 }
 
 // insertLocked adds a cell for ref, the record of a key absent from local slot li.
@@ -141,8 +236,9 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 		sh.live = append(sh.live, uint16(li))
 		sh.livePos[li] = int32(len(sh.live))
 	}
-	if d := t.insert(frag, ref); d != 0 {
+	if d := t.insert(frag, ref, sh.step != 0); d != 0 {
 		sh.db.addHeap(int64(d))
+		sh.publishLocked(sh.segViews)
 	}
 	sh.count.Add(1)
 }
@@ -151,8 +247,9 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 // index, the TTL list and the object table; the caller then releases it.
 func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 	t := &sh.tabs[li]
-	if d := t.remove(pos); d != 0 {
+	if d := t.remove(pos, sh.step != 0); d != 0 {
 		sh.db.addHeap(int64(d))
+		sh.publishLocked(sh.segViews)
 	}
 	sh.count.Add(-1)
 	if t.n == 0 {
@@ -184,7 +281,7 @@ func (sh *shard) relinkLocked(db *DB, old, nref uint32) {
 	h := sh.at(nref)
 	slot, frag := db.place(h.key())
 	t := &sh.tabs[db.localSlot(slot)]
-	t.cells[t.findRef(frag, old)] = cell(frag, nref)
+	t.setCell(t.findRef(frag, old), cell(frag, nref), sh.step != 0)
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, nref)
 	} else if !sh.grouped(nref) {
@@ -275,7 +372,7 @@ func (sh *shard) resetLocked() {
 	clear(sh.tabs)
 	clear(sh.livePos)
 	sh.live = sh.live[:0]
-	sh.resetArenaLocked()
+	sh.resetArenaLocked() // publishes the empty table
 	sh.objs, sh.objSize, sh.freeObjs = nil, nil, nil
 	sh.ttl = refSet{}
 	sh.initPolLocked()

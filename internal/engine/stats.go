@@ -9,13 +9,13 @@ import (
 type Stats struct {
 	Keys             int64  // keys, including expired ones not yet reclaimed
 	Expires          int64  // keys with a TTL
-	UsedMemory       int64  // bytes accounted to keys
-	ArenaDead        int64  // bytes of deleted records the arenas hold until compaction
-	ArenaSlack       int64  // resident arena bytes without records: written pages' ends, pooled segments
+	UsedMemory       int64  // bytes accounted to keys, as of the shards' last releases
+	ArenaDead        int64  // bytes of deleted records the arenas hold until compaction (counted in batches, acct.go: may lag)
+	ArenaSlack       int64  // resident arena bytes without records: written pages' ends, pooled segments (in batches, as ArenaDead)
 	MaxMemory        int64  // maxmemory; 0 = no limit
 	ExpiredKeys      int64  // keys deleted by lazy or active expiry (expired_keys)
 	EvictedKeys      int64  // keys evicted (evicted_keys)
-	Hits             int64  // Txn.Get and DB.GetString that found a key (keyspace_hits)
+	Hits             int64  // Txn.Get and DB.GetString that found a key (keyspace_hits; GetString's are sampled under reads alone, an estimate)
 	Misses           int64  // Txn.Get that found none (keyspace_misses)
 	ExpiredStalePerc int64  // running estimate of the percentage of TTL keys that have expired, 0-100
 	Offset           uint64 // last change offset

@@ -337,6 +337,7 @@ func (t *Txn) Flush() {
 	t.ck, t.cv, t.chash = nil, nil, false
 	for i := range db.shards {
 		db.shards[i].resetLocked()
+		db.shards[i].resetAcctLocked()
 	}
 	for i := range db.slotLen {
 		db.slotLen[i].Store(0)

@@ -58,7 +58,11 @@ func TestSetObjectAndKinds(t *testing.T) {
 	if got, want := MemoryUsage(k, e), 1000+rec+EntryOverhead; got != want {
 		t.Errorf("MemoryUsage = %d, want %d", got, want)
 	}
+	// Used memory counts a shard's changes when it is released (acct.go).
+	tx.End()
 	before := db.Stats().UsedMemory
+	db.Begin(&tx, t0, k)
+	e = tx.Get(k)
 	e.Obj.(*testObj).mem = 2000
 	tx.Changed(k, e)
 	if got, want := MemoryUsage(k, e), 2000+rec+EntryOverhead; got != want {

@@ -102,7 +102,7 @@ func (db *DB) moveLocked(l *loc, valCap int, addTTL bool, at int64) (old uint32)
 		h.valLen = 0
 	}
 	t := &sh.tabs[db.localSlot(l.slot)]
-	t.cells[t.findRef(l.frag, old)] = cell(l.frag, ref)
+	t.setCell(t.findRef(l.frag, old), cell(l.frag, ref), sh.step != 0)
 	sh.movedTTLLocked(old, ref, h.expireAt())
 	if h.queue() >= 0 {
 		sh.pol.Moved(old, ref)
