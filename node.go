@@ -12,12 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/larderdb/larder/internal/clusterview"
 	"github.com/larderdb/larder/internal/command"
 	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/internal/memlimit"
-	"github.com/larderdb/larder/internal/migrate"
 	"github.com/larderdb/larder/internal/server"
 	"github.com/larderdb/larder/internal/types"
 	"github.com/larderdb/larder/resp"
@@ -25,6 +23,14 @@ import (
 
 // ErrClosed is returned by operations on a closed Node.
 var ErrClosed = errors.New("larder: closed")
+
+// ErrNoCluster is returned by Open for cluster-enabled yes in a binary built with the
+// nocluster build tag, which leaves cluster mode out (node_nocluster.go).
+var ErrNoCluster = errors.New("larder: cluster mode is not in this build (built with -tags nocluster); set cluster-enabled no")
+
+// leaveLinger is how long a node that left its cluster keeps answering
+// clients (with redirects) before it stops.
+const leaveLinger = 2 * time.Second
 
 // Node is one running Larder node: a keyspace served over RESP. It is safe
 // for concurrent use.
@@ -41,7 +47,12 @@ type Node struct {
 	once  sync.Once
 	serve chan error
 
-	cluster *controlPlane // nil when cluster-enabled is no
+	// cluster is the node's part in its cluster (controlPlane, node_cluster.go), nil when
+	// cluster-enabled is no.
+	cluster interface {
+		leave(ctx context.Context) error
+		close() error
+	}
 }
 
 // Open starts a node with opts (nil means all defaults): it validates the
@@ -64,17 +75,19 @@ func Open(opts *Options) (*Node, error) {
 	}
 	// The engine's change stream feeds the command layer (WATCH,
 	// notifications), which exists only once the engine does.
-	// In cluster mode it also feeds the slot mover's tap (migrate.Hub).
+	// In cluster mode it also feeds the slot mover's tap (clusterParts).
 	var changes atomic.Pointer[command.Server]
-	var hub *migrate.Hub
+	var cl *clusterParts
 	if cfg.Bool("cluster-enabled") {
-		hub = new(migrate.Hub)
+		if cl, err = newClusterParts(); err != nil {
+			return nil, err
+		}
 	}
 	db, err := engine.Open(engine.Options{
 		Thaw: types.Thaw,
 		OnChange: func(c *engine.Change) {
-			if hub != nil {
-				hub.OnChange(c)
+			if cl != nil {
+				cl.onChange(c)
 			}
 			if s := changes.Load(); s != nil {
 				s.OnChange(c)
@@ -90,7 +103,7 @@ func Open(opts *Options) (*Node, error) {
 		// A standalone node's slots are its own business (CLUSTER's slot commands need
 		// cluster mode): one index table a shard, not 16384 small ones, whose resizes leave
 		// the Go heap's spans of many size classes partly empty (2 MB at a maxmemory of 4mb).
-		HashSlots: hub == nil,
+		HashSlots: cl == nil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)
@@ -109,36 +122,23 @@ func Open(opts *Options) (*Node, error) {
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
 		port = ta.Port
 	}
-	var view command.ClusterView
-	var gate command.SlotGate
-	var clusterInfo func([]byte) []byte
-	var removeNode func(string) error
-	var publish func(channel, payload []byte)
-	if hub != nil {
-		static, err := clusterView(cfg, port)
-		if err == nil {
-			deliver := func(channel, payload []byte) { // forwarded by another member
-				if s := changes.Load(); s != nil {
-					s.DeliverForwarded(channel, payload)
-				}
+	co := command.Options{
+		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
+		Shutdown: func() { go n.Leave(context.Background()) }, TCPPort: port, ConfigFile: o.ConfigFile,
+	}
+	if cl != nil {
+		deliver := func(channel, payload []byte) { // forwarded by another member
+			if s := changes.Load(); s != nil {
+				s.DeliverForwarded(channel, payload)
 			}
-			n.cluster, err = startControlPlane(cfg, port, o.Listener != nil || cfg.Int("port") == 0, static, db, hub,
-				deliver, func() { n.Close() }, o.Logger)
 		}
-		if err != nil {
+		if err := cl.start(n, port, o.Listener != nil || cfg.Int("port") == 0, deliver, &co); err != nil {
 			ln.Close()
 			db.Close()
 			return nil, fmt.Errorf("larder: %w", err)
 		}
-		view, gate, clusterInfo = migrate.NewView(static, hub), hub, n.cluster.appendInfo
-		removeNode = n.cluster.remove
-		publish = n.cluster.fan.Publish
 	}
-	n.cmds = command.New(command.Options{
-		DB: db, Config: cfg, Logger: o.Logger, Version: Version,
-		Shutdown: func() { go n.Leave(context.Background()) }, TCPPort: port, ConfigFile: o.ConfigFile,
-		Cluster: view, Migrations: gate, ClusterInfo: clusterInfo, RemoveNode: removeNode, Publish: publish,
-	})
+	n.cmds = command.New(co)
 	changes.Store(n.cmds)
 	n.srv = server.New(server.Options{
 		Commands:    n.cmds,
@@ -213,22 +213,6 @@ func (n *Node) Close() error {
 		close(n.done)
 	})
 	return err
-}
-
-// clusterView returns the view the command layer routes by in cluster mode,
-// first a cluster of one serving every slot (at the first bind address, or,
-// when that is a wildcard, the address each client connected to), until the
-// control plane replaces it with the cluster map.
-func clusterView(cfg *config.Store, port int) (*clusterview.Static, error) {
-	host := firstBind(cfg.String("bind"))
-	if ip := net.ParseIP(host); host == "*" || ip != nil && ip.IsUnspecified() {
-		host = ""
-	}
-	m := clusterview.Single(clusterview.NewID(), host, port)
-	if bus := cfg.Int("cluster-port"); bus != 0 {
-		m.Nodes[0].BusPort = int(bus)
-	}
-	return clusterview.NewStatic(m)
 }
 
 // eventLoops resolves the io-loops setting: -1 (the default) is half the cores, at least one,

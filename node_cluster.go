@@ -1,3 +1,5 @@
+//go:build !nocluster
+
 package larder
 
 import (
@@ -16,6 +18,7 @@ import (
 
 	"github.com/larderdb/larder/internal/bus"
 	"github.com/larderdb/larder/internal/clusterview"
+	"github.com/larderdb/larder/internal/command"
 	"github.com/larderdb/larder/internal/config"
 	"github.com/larderdb/larder/internal/engine"
 	"github.com/larderdb/larder/internal/fanout"
@@ -32,12 +35,53 @@ import (
 // join, or rejoin its cluster.
 const clusterStartTimeout = 30 * time.Second
 
-// leaveLinger is how long a node that left its cluster keeps answering
-// clients (with redirects) before it stops.
-const leaveLinger = 2 * time.Second
-
 // moveRetry is how long the mover waits before retrying a failed move.
 const moveRetry = time.Second
+
+// clusterParts is what Open makes of cluster mode before the keyspace, the slot mover's tap
+// on the change stream (migrate.Hub), and then starts (start).
+type clusterParts struct {
+	hub *migrate.Hub
+}
+
+func newClusterParts() (*clusterParts, error) { return &clusterParts{hub: new(migrate.Hub)}, nil }
+
+// onChange is the keyspace's change stream's way to the slot mover.
+func (c *clusterParts) onChange(ch *engine.Change) { c.hub.OnChange(ch) }
+
+// start starts n's control plane (startControlPlane) on the keyspace n.db, whose clients' port
+// is port, and sets the command layer's cluster hooks in co. deliver hands the command layer
+// a message PUBLISHed on another member.
+func (c *clusterParts) start(n *Node, port int, ephemeral bool, deliver func(channel, payload []byte), co *command.Options) error {
+	static, err := clusterView(n.cfg, port)
+	if err != nil {
+		return err
+	}
+	cp, err := startControlPlane(n.cfg, port, ephemeral, static, n.db, c.hub, deliver, func() { n.Close() }, n.log)
+	if err != nil {
+		return err
+	}
+	n.cluster = cp
+	co.Cluster, co.Migrations, co.ClusterInfo = migrate.NewView(static, c.hub), c.hub, cp.appendInfo
+	co.RemoveNode, co.Publish = cp.remove, cp.fan.Publish
+	return nil
+}
+
+// clusterView returns the view the command layer routes by in cluster mode,
+// first a cluster of one serving every slot (at the first bind address, or,
+// when that is a wildcard, the address each client connected to), until the
+// control plane replaces it with the cluster map.
+func clusterView(cfg *config.Store, port int) (*clusterview.Static, error) {
+	host := firstBind(cfg.String("bind"))
+	if ip := net.ParseIP(host); host == "*" || ip != nil && ip.IsUnspecified() {
+		host = ""
+	}
+	m := clusterview.Single(clusterview.NewID(), host, port)
+	if bus := cfg.Int("cluster-port"); bus != 0 {
+		m.Nodes[0].BusPort = int(bus)
+	}
+	return clusterview.NewStatic(m)
+}
 
 // controlPlane is a node's part in its cluster: the cluster bus (gRPC and
 // Raft), gossip, the Raft-held cluster map, which it copies into the command

@@ -7,7 +7,9 @@
 #
 # Usage: bench/hitratio-resp.sh [-n requests] [-v value_bytes] [-p larder_policy] [-b larder_binary] [TRACE:MAXMEMORY ...]
 #   -n  requests replayed per trace (default 1000000)
-#   -b  a larder binary to run instead of one built from this tree
+#   -b  a larder binary to run instead of one built from this tree (default build: -tags
+#       grpcnotrace; the README's standalone build, -tags grpcnotrace,nocluster,netgo, maps
+#       7-8 MB fewer of its pages)
 #   -v  bytes of the value SET on a miss (default 100)
 #   -p  Larder's maxmemory-policy (default: Larder's own default)
 #   TRACE:MAXMEMORY  a trace name in ../shared/traces and the maxmemory for it, e.g. arc-OLTP:8mb
@@ -17,7 +19,7 @@
 set -euo pipefail
 
 REQS=1000000 VALUE=100 POLICY="" BIN=""
-usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; exit "${1:-0}"; }
 while getopts "n:v:p:b:h" opt; do
   case $opt in
     n) REQS=$OPTARG ;; v) VALUE=$OPTARG ;; p) POLICY=$OPTARG ;; b) BIN=$OPTARG ;;

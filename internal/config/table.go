@@ -82,7 +82,7 @@ func table() []*Param {
 		// Larder's own settings.
 		str("config", "", "", fImm|fLarder, "Path of the YAML configuration file."),
 		withCheck(num("shards", "", 0, 1<<16, 0, fImm|fLarder, "Number of engine shards (a power of two; 0: from maxmemory, 16 up to 16 MiB, one a MiB up to 256 from 256 MiB or without maxmemory)."), checkPowerOfTwo),
-		yn("cluster-enabled", "", true, fImm|fLarder, "Run as a Redis Cluster node (no: a standalone Redis-like server)."),
+		yn("cluster-enabled", "", clusterBuilt, fImm|fLarder, "Run as a Redis Cluster node (no: a standalone Redis-like server)."),
 		str("join", "", "", fImm|fLarder, "Client addresses (host:port, comma separated; host:port@busport when a member's bus is not on port+10000) of cluster members to join; empty: bootstrap a cluster of one, or restart as the member the data directory says."),
 		num("cluster-gossip-port", "", 0, 65535, 0, fImm|fLarder, "Gossip port, TCP and UDP (0: port+20000)."),
 		num("cluster-voters", "", 1, 5, 3, fImm|fLarder, "Raft voters of a cluster this node bootstraps: 1, 3 or 5 (the first nodes to join vote)."),

@@ -19,7 +19,7 @@ type SlotView struct {
 	db   *DB
 	sh   *shard
 	slot uint16
-	li   int
+	t    *table // the slot's index table (DB.slotTable)
 	now  int64
 	e    Entry
 }
@@ -32,7 +32,7 @@ func (db *DB) ViewSlot(slot uint16, now int64, fn func(v *SlotView)) {
 	sh := &db.shards[db.shardOf(slot)]
 	sh.lock(now)
 	defer sh.unlock()
-	v := SlotView{db: db, sh: sh, slot: slot, li: db.localSlot(slot), now: now}
+	v := SlotView{db: db, sh: sh, slot: slot, t: db.slotTable(sh, slot), now: now}
 	fn(&v)
 	v.e = Entry{}
 }
@@ -45,7 +45,7 @@ func (v *SlotView) Slot() uint16 { return v.slot }
 func (v *SlotView) Offset() uint64 { return v.db.Offset() }
 
 // Len returns the number of keys in the slot, expired keys not yet reclaimed included.
-func (v *SlotView) Len() int { return v.sh.tabs[v.li].n }
+func (v *SlotView) Len() int { return v.t.n }
 
 // Lookup returns key's entry, or nil when key is absent, expired or not in the view's slot.
 // Unlike Txn.Get it deletes nothing and records no access.
@@ -53,7 +53,7 @@ func (v *SlotView) Lookup(key []byte) *Entry {
 	if v.db.slotOf(key) != v.slot {
 		return nil
 	}
-	_, ref := v.sh.tabs[v.li].find(v.sh, v.db.frag(key), key)
+	_, ref := v.t.find(v.sh, v.db.frag(key), key)
 	if ref == 0 || expired(v.sh.at(ref), v.now) {
 		return nil
 	}
@@ -100,7 +100,7 @@ func (v *SlotView) Next(it *SlotIter, max int, fn func(key []byte, e *Entry) boo
 	if it.done {
 		return true
 	}
-	t := &v.sh.tabs[v.li]
+	t := v.t
 	if !sameCells(t.cells, it.cells) {
 		if it.cells != nil || it.pos != 0 {
 			it.restarts++
@@ -158,12 +158,11 @@ func (db *DB) DeleteSlot(slot uint16, now int64, batch int) (deleted int) {
 	}
 	slot &= NumSlots - 1
 	sh := &db.shards[db.shardOf(slot)]
-	li := db.localSlot(slot)
 	var cells []uint64 // the table the cursor i is a position in; pins its array
 	i := 0
 	for {
 		sh.lock(now)
-		t := &sh.tabs[li]
+		t := db.slotTable(sh, slot)
 		if !sameCells(t.cells, cells) {
 			cells, i = t.cells, 0
 		}

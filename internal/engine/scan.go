@@ -17,7 +17,7 @@ func (db *DB) SlotKeys(slot uint16, max int) [][]byte {
 	sh := &db.shards[db.shardOf(slot)]
 	sh.lock(0)
 	defer sh.unlock()
-	t := &sh.tabs[db.localSlot(slot)]
+	t := db.slotTable(sh, slot)
 	keys := make([][]byte, 0, min(max, t.n))
 	for _, c := range t.cells {
 		if len(keys) == max {
@@ -88,7 +88,7 @@ func (db *DB) RandomKey(now int64) ([]byte, bool) {
 // out and how many it appended.
 func (db *DB) appendSlotLocked(sh *shard, slot uint16, now int64, out []KeyInfo) ([]KeyInfo, int) {
 	n := 0
-	for _, c := range sh.tabs[db.localSlot(slot)].cells {
+	for _, c := range db.slotTable(sh, slot).cells {
 		if c == 0 {
 			continue
 		}

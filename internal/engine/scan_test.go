@@ -146,3 +146,51 @@ func TestFlush(t *testing.T) {
 		t.Error("write after Flush lost")
 	}
 }
+
+// TestHashSlotsOneTable checks that with Options.HashSlots a shard keeps one index table, for
+// the slot its keys are placed in, and that the slot functions read every other slot as
+// empty: SlotKeys, SlotLen, ViewSlot, DeleteSlot and Scan.
+func TestHashSlotsOneTable(t *testing.T) {
+	const shards = 4
+	db := openTest(t, Options{Shards: shards, HashSlots: true})
+	for i := range shards {
+		if n := len(db.shards[i].tabs); n != 1 {
+			t.Fatalf("shard %d has %d tables, want 1", i, n)
+		}
+	}
+	for i := range 100 {
+		set(db, t0, fmt.Sprintf("k%d", i), "x", 0)
+	}
+	total := 0
+	for slot := range uint16(NumSlots) {
+		n := db.SlotLen(slot)
+		total += n
+		if slot >= shards && n != 0 {
+			t.Fatalf("SlotLen(%d) = %d in a DB of %d shards", slot, n, shards)
+		}
+		if k := len(db.SlotKeys(slot, 1000)); k != n {
+			t.Fatalf("SlotKeys(%d) returned %d keys, SlotLen %d", slot, k, n)
+		}
+		db.ViewSlot(slot, t0, func(v *SlotView) {
+			var it SlotIter
+			seen := 0
+			v.Next(&it, 1000, func([]byte, *Entry) bool { seen++; return true })
+			if v.Len() != n || seen != n || v.Lookup([]byte("k1")) != nil && db.slotOf([]byte("k1")) != slot {
+				t.Fatalf("ViewSlot(%d): Len %d, visited %d, SlotLen %d", slot, v.Len(), seen, n)
+			}
+		})
+	}
+	if total != 100 {
+		t.Fatalf("the slots hold %d keys, want 100", total)
+	}
+	if n := db.DeleteSlot(NumSlots-1, t0, 10); n != 0 || db.Len() != 100 {
+		t.Fatalf("DeleteSlot of an unused slot deleted %d, %d keys left", n, db.Len())
+	}
+	if out, _ := db.Scan(t0, 0, 1000, nil); len(out) != 100 {
+		t.Fatalf("Scan returned %d keys, want 100", len(out))
+	}
+	slot := db.slotOf([]byte("k1"))
+	if before, n := db.SlotLen(slot), db.DeleteSlot(slot, t0, 10); n != before || db.SlotLen(slot) != 0 {
+		t.Fatalf("DeleteSlot(%d) deleted %d of %d keys, left %d", slot, n, before, db.SlotLen(slot))
+	}
+}

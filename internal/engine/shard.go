@@ -48,7 +48,8 @@ type shard struct {
 	// The fields a read touches come first, to share as few cache lines as they can.
 
 	// tabs holds, per local slot index (slot / number of shards), the index of that slot's
-	// keys, so a slot is counted and iterated without touching the others.
+	// keys, so a slot is counted and iterated without touching the others; with hashSlots
+	// one table, for the one slot the shard's keys are placed in (DB.slotTable).
 	tabs []table
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.

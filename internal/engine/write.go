@@ -5,6 +5,18 @@ import "unsafe"
 // localSlot returns the index of slot inside its shard.
 func (db *DB) localSlot(slot uint16) int { return int(slot) >> db.shift }
 
+// slotTable returns the index table of slot in sh, slot's shard, for a slot that may hold no
+// key: with hashSlots a shard keeps one table, for the slot place gives its keys, and the
+// other slots share db.none, which stays empty. The caller holds sh and must not insert
+// into the table returned. A key's own slot (from place) always has a table in its shard:
+// sh.tabs[db.localSlot(slot)].
+func (db *DB) slotTable(sh *shard, slot uint16) *table {
+	if li := db.localSlot(slot); li < len(sh.tabs) {
+		return &sh.tabs[li]
+	}
+	return &db.none
+}
+
 // shardOf returns the index of slot's shard.
 func (db *DB) shardOf(slot uint16) uint32 { return uint32(slot) & db.mask }
 
