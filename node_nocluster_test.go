@@ -48,5 +48,4 @@ func TestNoCluster(t *testing.T) {
 	if err != nil || !strings.Contains(info, "cluster_enabled:0") {
 		t.Fatalf("INFO cluster = %q, %v; want cluster_enabled:0", info, err)
 	}
-
 }
