@@ -66,7 +66,7 @@ const (
 	// a group's segment while its bucket lasts (scanGroupsLocked), every 512 ms at level 0
 	// and every 8 s at level 1: a key waits about half that after it expires, a 16th of its
 	// bucket. Each record's entry is read about 5 times on average, its record once.
-	groupScansPerBucket = 8
+	groupScansPerBucket = 4
 )
 
 // groupHead is the head segment of one expiry bucket.

@@ -63,7 +63,11 @@ func (s State) String() string {
 type Hub struct {
 	states [engine.NumSlots]atomic.Uint32 // State per slot; changed by claim, setState, release
 	track  [engine.NumSlots]atomic.Pointer[tracker]
-	busy   atomic.Int32 // slots not Idle nor Committed
+	// tracked counts the slots with a tracker in track, so that OnChange costs a load of
+	// one shared word, not of the slot's own, while no slot is tracked: raised before a
+	// tracker is stored and lowered after it is taken out.
+	tracked atomic.Int32
+	busy    atomic.Int32 // slots not Idle nor Committed
 
 	mu       sync.Mutex                 // guards changes of flushers
 	flushers atomic.Pointer[[]*tracker] // every installed tracker, for OpFlush
@@ -87,7 +91,8 @@ type tracker struct {
 
 // OnChange is the engine's change sink for migration: it records which keys of exporting
 // slots changed. It runs under the key's shard lock, as engine.Options.OnChange does, costs
-// one atomic load for a slot not in migration, and never calls into the DB.
+// one atomic load while no slot is tracked (two for a slot not in migration otherwise), and
+// never calls into the DB.
 func (h *Hub) OnChange(c *engine.Change) {
 	if c.Op == engine.OpFlush {
 		if fl := h.flushers.Load(); fl != nil {
@@ -101,6 +106,9 @@ func (h *Hub) OnChange(c *engine.Change) {
 				tr.mu.Unlock()
 			}
 		}
+		return
+	}
+	if h.tracked.Load() == 0 {
 		return
 	}
 	tr := h.track[c.Slot&(engine.NumSlots-1)].Load()
@@ -190,7 +198,10 @@ func (h *Hub) install(slots []uint16) []*tracker {
 	}
 	for i, sl := range slots {
 		trs[i] = &tracker{slot: sl, dirty: make(map[string]struct{})}
-		h.track[sl].Store(trs[i])
+		h.tracked.Add(1)
+		if old := h.track[sl].Swap(trs[i]); old != nil {
+			h.tracked.Add(-1)
+		}
 		fl = append(fl, trs[i])
 	}
 	h.flushers.Store(&fl)
@@ -205,6 +216,7 @@ func (h *Hub) uninstall(slots []uint16) {
 	for _, sl := range slots {
 		if tr := h.track[sl].Swap(nil); tr != nil {
 			gone[tr] = true
+			h.tracked.Add(-1)
 		}
 	}
 	var fl []*tracker
