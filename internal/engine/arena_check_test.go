@@ -93,11 +93,11 @@ func (db *DB) checkStorage() error {
 					}
 				}
 			}
-			if ttls-grouped != sh.ttl.n || int64(ttls) != sh.expires.Load() {
-				return fmt.Errorf("shard %d: %d keys with a TTL (%d grouped), TTL set %d, expires %d", si, ttls, grouped, sh.ttl.n, sh.expires.Load())
+			if ttls-grouped != sh.ttl.n || int64(ttls) != sh.expires.Load()+sh.tally.expires {
+				return fmt.Errorf("shard %d: %d keys with a TTL (%d grouped), TTL set %d, expires %d", si, ttls, grouped, sh.ttl.n, sh.expires.Load()+sh.tally.expires)
 			}
-			if cells != int(sh.count.Load()) {
-				return fmt.Errorf("shard %d: %d cells, count %d", si, cells, sh.count.Load())
+			if cells != int(sh.count.Load()+sh.tally.keys) {
+				return fmt.Errorf("shard %d: %d cells, count %d", si, cells, sh.count.Load()+sh.tally.keys)
 			}
 			live := 0
 			for i := 1; i < len(sh.segs); i++ {

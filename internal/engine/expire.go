@@ -133,6 +133,7 @@ func (db *DB) ExpireCycle(now int64) int {
 			continue
 		}
 		sh.lock(now)
+		sh.tallying = true // the counts are added to at release
 		sw.due += int64(sh.ttl.n) * elapsed * 1000 / int64(sw.period)
 		r, v, c := db.scanGroupsLocked(sh, now, budget)
 		if !c {
@@ -141,6 +142,7 @@ func (db *DB) ExpireCycle(now int64) int {
 		} else {
 			sw.due = min(sw.due, int64(budget)*1000) // carried over, as by a capped sweep
 		}
+		sh.tallying = false
 		sh.unlock()
 		removed += r
 		visited += v

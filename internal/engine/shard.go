@@ -43,7 +43,11 @@ type shard struct {
 	step uint64
 	// changed counts the changes of the current holder of mu, for ver.
 	changed uint64
-	db      *DB
+	// tally holds the current holder's changes to count, expires and expired while
+	// tallying (an expiry cycle), added to them at release.
+	tally    tally
+	tallying bool
+	db       *DB
 
 	// The fields a read touches come first, to share as few cache lines as they can.
 
@@ -145,7 +149,7 @@ type shard struct {
 
 	// Keeps neighbouring shards' locks off this cache line, and the shard's size a multiple
 	// of 64 bytes, so that each shard's fields fall on the same cache lines (TestShardLayout).
-	_ [40]byte
+	_ [8]byte
 }
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
@@ -223,11 +227,66 @@ func (sh *shard) release() {
 		sh.changes.Add(int64(sh.changed))
 		sh.changed = 0 // before the lock is released
 	}
+	if sh.tally != (tally{}) {
+		sh.flushTallyLocked()
+	}
 	if sh.step == 0 {
 		sh.mu.Unlock()
 		return
 	}
 	sh.ver.Add(sh.step)
+}
+
+// tally is what the holder of a shard's lock has added to the shard's counts of keys, of keys
+// with a TTL and of keys expired, which others read without the lock: one atomic addition to
+// each at release, rather than one a key. Only an expiry cycle tallies (shard.tallying): it
+// deletes thousands of keys under one lock, and runs no command that could read the counts
+// while it holds the lock (a command inside EXEC, which holds every shard, must find its own
+// writes counted by DBSIZE).
+type tally struct {
+	keys, expires, expired int64
+}
+
+// addKeys adds d to the shard's count of keys.
+func (sh *shard) addKeys(d int64) {
+	if sh.tallying {
+		sh.tally.keys += d
+		return
+	}
+	sh.count.Add(d)
+}
+
+// addExpires adds d to the shard's count of keys with a TTL.
+func (sh *shard) addExpires(d int64) {
+	if sh.tallying {
+		sh.tally.expires += d
+		return
+	}
+	sh.expires.Add(d)
+}
+
+// addExpired adds one to the shard's count of keys expired.
+func (sh *shard) addExpired() {
+	if sh.tallying {
+		sh.tally.expired++
+		return
+	}
+	sh.expired.Add(1)
+}
+
+// flushTallyLocked adds sh.tally to the shard's counts and empties it.
+func (sh *shard) flushTallyLocked() {
+	t := sh.tally
+	sh.tally = tally{}
+	if t.keys != 0 {
+		sh.count.Add(t.keys)
+	}
+	if t.expires != 0 {
+		sh.expires.Add(t.expires)
+	}
+	if t.expired != 0 {
+		sh.expired.Add(t.expired)
+	}
 }
 
 // insertLocked adds a cell for ref, the record of a key absent from local slot li.
@@ -241,7 +300,7 @@ func (sh *shard) insertLocked(li int, frag, ref uint32) {
 		sh.db.addHeap(int64(d))
 		sh.publishLocked(sh.segViews)
 	}
-	sh.count.Add(1)
+	sh.addKeys(1)
 }
 
 // unlinkLocked removes the record ref, at position pos of local slot li's table, from the
@@ -252,7 +311,7 @@ func (sh *shard) unlinkLocked(li, pos int, ref uint32) {
 		sh.db.addHeap(int64(d))
 		sh.publishLocked(sh.segViews)
 	}
-	sh.count.Add(-1)
+	sh.addKeys(-1)
 	if t.n == 0 {
 		p := sh.livePos[li] - 1
 		last := sh.live[len(sh.live)-1]
@@ -314,9 +373,9 @@ func (sh *shard) setTTLLocked(ref uint32, h *hdr, at int64) {
 	if sh.grouped(ref) {
 		switch {
 		case at != 0 && old == 0:
-			sh.expires.Add(1)
+			sh.addExpires(1)
 		case at == 0 && old != 0:
-			sh.expires.Add(-1)
+			sh.addExpires(-1)
 		}
 		if at != 0 && at != old {
 			sh.setGroupExpiryLocked(ref, at)
@@ -327,10 +386,10 @@ func (sh *shard) setTTLLocked(ref uint32, h *hdr, at int64) {
 	switch {
 	case at != 0 && old == 0:
 		sh.ttl.add(ref, at)
-		sh.expires.Add(1)
+		sh.addExpires(1)
 	case at == 0 && old != 0:
 		sh.ttl.remove(ref)
-		sh.expires.Add(-1)
+		sh.addExpires(-1)
 	case at != 0 && at < old:
 		// The set's hint must not be later than the expiry time (a later one is put right
 		// by the sweep).
@@ -389,7 +448,7 @@ func (sh *shard) resetLocked() {
 // groups' tables (randomGroupedLocked).
 func (sh *shard) randomLocked(volatile bool) uint32 {
 	if volatile {
-		n := int(sh.expires.Load())
+		n := int(sh.expires.Load() + sh.tally.expires)
 		if n > sh.ttl.n && sh.rng.IntN(n) >= sh.ttl.n {
 			if ref := sh.randomGroupedLocked(); ref != 0 {
 				return ref

@@ -246,7 +246,7 @@ func (db *DB) deleteLocked(sh *shard, ref, frag uint32, slot uint16, why Reason)
 	db.slotLen[slot].Add(-1)
 	switch why {
 	case ReasonExpired:
-		sh.expired.Add(1)
+		sh.addExpired()
 	case ReasonEvicted:
 		sh.evicted.Add(1)
 	}
@@ -267,7 +267,7 @@ func (db *DB) expireInPlaceLocked(sh *shard, ref uint32) {
 	li := db.localSlot(slot)
 	sh.unlinkLocked(li, sh.tabs[li].findRef(frag, ref), ref)
 	db.slotLen[slot].Add(-1)
-	sh.expired.Add(1)
+	sh.addExpired()
 	db.tuneRemoveLocked(frag)
 	db.publishLocked(sh, OpDel, ReasonExpired, slot, key, nil)
 	h.kind &= flagTTL // dead, and still as long
