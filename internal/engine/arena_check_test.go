@@ -22,7 +22,7 @@ import (
 // both ways, but records of expiry groups left out lazily (syncLazyLocked), and the lists'
 // counts and bytes add up (checkListsLocked).
 func (db *DB) checkStorage() error {
-	var used, heap, dead, slack, headSlack, extra int64
+	var used, heap, dead, slack, headSlack, extra, spare int64
 	for si := range db.shards {
 		sh := &db.shards[si]
 		sh.lock(0)
@@ -160,6 +160,7 @@ func (db *DB) checkStorage() error {
 			for _, m := range sh.spare {
 				slack += int64(len(m))
 				headSlack += int64(len(m))
+				spare += int64(len(m))
 			}
 			for _, m := range sh.extra {
 				slack += int64(len(m))
@@ -202,6 +203,9 @@ func (db *DB) checkStorage() error {
 	}
 	if e := db.extraBytes.Load(); e != extra {
 		return fmt.Errorf("extra spares' bytes %d, the shards hold %d", e, extra)
+	}
+	if b := db.spareBytes.Load(); b != spare {
+		return fmt.Errorf("spares' bytes %d, the shards hold %d", b, spare)
 	}
 	if s := db.slack.Load(); s != slack {
 		return fmt.Errorf("slack %d, the arenas and the pool hold %d", s, slack)

@@ -113,6 +113,9 @@ type DB struct {
 	headSlack atomic.Int64
 	// extraBytes is the part of slack in the shards' extra spares (spareLocked).
 	extraBytes atomic.Int64
+	// spareBytes is the part of slack in the shards' spares (spareLocked), counted in
+	// headSlack as well.
+	spareBytes atomic.Int64
 	// segLen is the length of new shared segments (segLenFor), set from maxmemory.
 	segLen    atomic.Int64
 	maxMemory atomic.Int64

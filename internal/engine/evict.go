@@ -93,7 +93,7 @@ func (db *DB) CheckMemory(now int64) error {
 			return nil
 		}
 		over := db.footprint() - db.exemptSlack() + db.acctLag() - limit - room(limit)
-		if over > 0 && db.extraBytes.Load() > 0 {
+		if over > 0 && db.sparesToRelease() {
 			db.releaseExtras(now)
 			continue
 		}

@@ -473,12 +473,13 @@ func TestExpiryGroupLazyLinks(t *testing.T) {
 // TestExpiryGroupExtraSpares checks that the segments of a bucket freed together beyond
 // groupSpareMax a shard stay resident as extra spares, counted in slack, without giving their
 // pages back; that new group heads take them before new memory; and that CheckMemory gives
-// their pages back before it evicts when the footprint is over its bound.
+// their pages back before it evicts when the footprint is over its bound, and the spares' too
+// when maxmemory is too small for records to be grouped.
 func TestExpiryGroupExtraSpares(t *testing.T) {
 	const shards = 4
 	db := openTest(t, Options{Shards: shards})
 	now := t0
-	val := string(make([]byte, 400)) // about 19 records a segment
+	val := string(make([]byte, 400)) // about 38 records a segment
 	bucket := func(at int64, prefix string, n int) {
 		for i := range n {
 			set(db, now, fmt.Sprintf("%s%d", prefix, i), val, at)
@@ -497,7 +498,7 @@ func TestExpiryGroupExtraSpares(t *testing.T) {
 		set(db, now, fmt.Sprintf("p%d", i), "v", 0)
 	}
 	at := (now+5_000)>>12<<12 + 4096
-	bucket(at, "a", 7000) // about 90 segments a shard
+	bucket(at, "a", 14000) // about 90 segments a shard
 	for now <= at+1_000 {
 		now += 100
 		db.ExpireCycle(now)
@@ -514,7 +515,7 @@ func TestExpiryGroupExtraSpares(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The next bucket's heads take the spares and the extra spares, not new memory.
-	bucket((now+5_000)>>12<<12+4096, "b", 3000) // about 40 segments a shard
+	bucket((now+5_000)>>12<<12+4096, "b", 6000) // about 40 segments a shard
 	spare2, extra2, _, slab2 := counts()
 	if spare2 != 0 || extra2 >= extra || slab2 != slab {
 		t.Errorf("after a bucket of 160 segments: %d spares, %d extra spares (from %d), slab %d (from %d): want the spares and some extra spares taken, no new memory",
@@ -536,8 +537,10 @@ func TestExpiryGroupExtraSpares(t *testing.T) {
 	if err := db.CheckMemory(now); err != nil {
 		t.Fatal(err)
 	}
-	if _, e, _, _ := counts(); e != 0 || db.extraBytes.Load() != 0 || db.Len() != 10 {
-		t.Errorf("after CheckMemory over maxmemory: %d extra spares of %d bytes, %d keys (want 10)", e, db.extraBytes.Load(), db.Len())
+	// At this maxmemory records are not grouped: the spares go too.
+	if sp, e, _, _ := counts(); sp != 0 || e != 0 || db.extraBytes.Load() != 0 || db.spareBytes.Load() != 0 || db.Len() != 10 {
+		t.Errorf("after CheckMemory over maxmemory: %d spares and %d extra spares of %d and %d bytes, %d keys (want none, none, 10)",
+			sp, e, db.spareBytes.Load(), db.extraBytes.Load(), db.Len())
 	}
 	if err := db.checkStorage(); err != nil {
 		t.Fatal(err)
@@ -552,7 +555,7 @@ func TestExpiryGroupExtraSparesLength(t *testing.T) {
 	now := t0
 	val := string(make([]byte, 400))
 	at := (now+5_000)>>12<<12 + 4096
-	for i := range 1200 { // about 63 segments of 8 KiB
+	for i := range 2400 { // about 63 segments of 16 KiB
 		set(db, now, fmt.Sprintf("a%d", i), val, at)
 	}
 	for now <= at+1_000 {
@@ -565,9 +568,9 @@ func TestExpiryGroupExtraSparesLength(t *testing.T) {
 	if extra < 20 {
 		t.Fatalf("%d extra spares, want 20 or more", extra)
 	}
-	db.SetMaxMemory(8 << 20) // group segments of 4 KiB
-	if n := groupSegLen(int(db.segLen.Load())); n != 4096 || !db.groupsOn() {
-		t.Fatalf("group segments of %d bytes, groups on %v; want 4096, true", n, db.groupsOn())
+	db.SetMaxMemory(12 << 20) // shared segments of 128 KiB, group segments of 8 KiB
+	if n := groupSegLen(int(db.segLen.Load())); n != 8192 || !db.groupsOn() {
+		t.Fatalf("group segments of %d bytes, groups on %v; want 8192, true", n, db.groupsOn())
 	}
 	for i := range 200 {
 		set(db, now, fmt.Sprintf("b%d", i), val, (now+5_000)>>12<<12+4096)
@@ -575,8 +578,8 @@ func TestExpiryGroupExtraSparesLength(t *testing.T) {
 	sh.lock(now)
 	left := len(sh.extra)
 	for i := range sh.segs {
-		if s := &sh.segs[i]; s.expEnd != 0 && len(s.mem) != 4096 {
-			t.Errorf("group segment %d is %d bytes long, want 4096", i, len(s.mem))
+		if s := &sh.segs[i]; s.expEnd != 0 && len(s.mem) != 8192 {
+			t.Errorf("group segment %d is %d bytes long, want 8192", i, len(s.mem))
 		}
 	}
 	sh.unlock()
