@@ -272,4 +272,15 @@ func TestShardLayout(t *testing.T) {
 			t.Errorf("shard.%s at offset %d, on the first cache line, which reads load", f.name, f.off)
 		}
 	}
+	// And a write writes one line of the shard besides the lock's.
+	for _, f := range []struct {
+		name      string
+		off, size uintptr
+	}{{"changed", unsafe.Offsetof(sh.changed), 8}, {"now", unsafe.Offsetof(sh.now), 8},
+		{"acct", unsafe.Offsetof(sh.acct), unsafe.Sizeof(sh.acct)}, {"dirty", unsafe.Offsetof(sh.dirty), 1},
+		{"changes", unsafe.Offsetof(sh.changes), 8}} {
+		if f.off < 64 || f.off+f.size > 128 {
+			t.Errorf("shard.%s at offset %d, not on the second cache line, the holder's", f.name, f.off)
+		}
+	}
 }

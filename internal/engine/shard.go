@@ -48,16 +48,20 @@ type shard struct {
 	db   *DB
 	_    [16]byte // the end of the first line (TestShardLayout)
 
+	// The holder's line: what a write changes, but ver.
+
 	// changed counts the changes of the current holder of mu, for ver.
 	changed uint64
-	// tally holds the current holder's changes to count, expires and expired while
-	// tallying (an expiry cycle), added to them at release.
-	tally    tally
+	now     int64 // the time the holder works at (see lock)
+	acct    acct  // changes to the DB's byte counts, added at release (acct.go)
+	dirty   bool  // unlock has work: rolled, pending or an all-dead head
+	// tallying: the holder tallies its changes to the counts in tally (an expiry cycle).
 	tallying bool
-	// segViews is the segments' part of the last read view published (rv).
-	segViews []segView
+	// changes counts the changes made (see DB.Offset): counted in changed and added at
+	// release; read without mu.
+	changes atomic.Int64
 
-	// The fields a locked read touches come first, to share as few cache lines as they can.
+	// Then what a locked read touches, on as few cache lines as can be.
 
 	// tabs holds, per local slot index (slot / number of shards), the index of that slot's
 	// keys, so a slot is counted and iterated without touching the others; with hashSlots
@@ -65,14 +69,16 @@ type shard struct {
 	tabs []table
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.
-	segs  []segment
-	now   int64 // the time the holder works at (see lock)
-	dirty bool  // unlock has work: rolled, pending or an all-dead head
-	acct  acct  // changes to the DB's byte counts, added at release (acct.go)
-	// Keyspace hits and misses, and the changes made (see DB.Offset; counted in changed and
-	// added at release); written under mu (misses also by the optimistic read) and read
-	// without it (Stats).
-	hits, misses, changes atomic.Int64
+	segs []segment
+	// Keyspace hits and misses; written under mu (misses also by the optimistic read) and
+	// read without it (Stats).
+	hits, misses atomic.Int64
+
+	// tally holds the current holder's changes to count, expires and expired while
+	// tallying, added to them at release.
+	tally tally
+	// segViews is the segments' part of the last read view published (rv).
+	segViews []segView
 	// reads holds DB.GetString's hits until the next holder of mu gives them to the
 	// eviction policy; it is written without mu (readbuf.go), on cache lines of its own.
 	_     [64]byte
@@ -156,7 +162,7 @@ type shard struct {
 
 	// Keeps neighbouring shards' locks off this cache line, and the shard's size a multiple
 	// of 64 bytes, so that each shard's fields fall on the same cache lines (TestShardLayout).
-	_ [56]byte
+	_ [64]byte
 }
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
