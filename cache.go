@@ -62,8 +62,10 @@ type Cache struct {
 	db    atomic.Pointer[engine.DB] // nil once closed
 	clock func() int64              // the exact time, unix ms
 	// coarse returns the time for the eviction policy and for writes without a TTL: clock
-	// itself when CacheOptions.Clock is set, else the time the background expiry last read.
+	// itself when CacheOptions.Clock is set, else the time the background expiry last read,
+	// which last holds (then nil otherwise) so that Get reads it with one atomic load.
 	coarse  func() int64
+	last    *atomic.Int64
 	txns    sync.Pool       // *engine.Txn for Delete, so that it allocates none
 	cleanup runtime.Cleanup // closes db if the Cache is dropped without Close
 }
@@ -88,6 +90,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	startNs := start.UnixNano()
 	clock := func() int64 { return (startNs + int64(time.Since(start))) / int64(time.Millisecond) }
 	coarse, expiryClock := clock, clock
+	var last *atomic.Int64
 	if o.Clock != nil {
 		now := o.Clock
 		clock = func() int64 { return now().UnixMilli() }
@@ -95,7 +98,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	} else {
 		// The background expiry reads the clock Hz times a second (engine default 10) and
 		// leaves the time for the operations that need no more than that.
-		last := new(atomic.Int64)
+		last = new(atomic.Int64)
 		last.Store(clock())
 		coarse = last.Load
 		expiryClock = func() int64 {
@@ -114,7 +117,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)
 	}
-	c := &Cache{clock: clock, coarse: coarse}
+	c := &Cache{clock: clock, coarse: coarse, last: last}
 	c.txns.New = func() any { return new(engine.Txn) }
 	c.db.Store(db)
 	c.cleanup = runtime.AddCleanup(c, func(db *engine.DB) { db.Close() }, db)
@@ -135,7 +138,15 @@ func (c *Cache) GetAppend(dst []byte, key string) ([]byte, bool) {
 	if db == nil {
 		return dst, false
 	}
-	return db.GetString(dst, keyBytes(key), c.coarse(), c.clock)
+	return db.GetString(dst, keyBytes(key), c.now(), c.clock)
+}
+
+// now returns the coarse time (see Cache.coarse): one atomic load on the default clock.
+func (c *Cache) now() int64 {
+	if c.last != nil {
+		return c.last.Load()
+	}
+	return c.coarse()
 }
 
 // Set stores a copy of value under key, replacing any value it had. A positive ttl makes the
@@ -154,7 +165,7 @@ func (c *Cache) Set(key string, value []byte, ttl time.Duration) error {
 		c.delete(db, c.clock(), key)
 		return nil
 	}
-	now := c.coarse()
+	now := c.now()
 	if ttl > 0 {
 		now = c.clock()
 	}

@@ -246,13 +246,41 @@ func TestSegmentLayout(t *testing.T) {
 
 // TestShardLayout checks that a shard is a whole number of cache lines, so that in the DB's
 // array every shard's fields fall on the same lines (the pad at the end of shard adjusts it),
-// and that the optimistic read's fields share the lock's line.
+// that the optimistic read's fields share the lock's line, and that what the lock's holder
+// writes is on other lines.
 func TestShardLayout(t *testing.T) {
 	var sh shard
 	if n := unsafe.Sizeof(sh); n%64 != 0 {
 		t.Errorf("shard is %d bytes, not a multiple of 64: change its last pad by %d", n, 64-n%64)
 	}
-	if o := unsafe.Offsetof(sh.rv); o+8 > 64 {
-		t.Errorf("shard.rv at offset %d, beyond the first cache line", o)
+	for _, f := range []struct {
+		name string
+		off  uintptr
+	}{{"mu", unsafe.Offsetof(sh.mu)}, {"ver", unsafe.Offsetof(sh.ver)}, {"rv", unsafe.Offsetof(sh.rv)},
+		{"readShift", unsafe.Offsetof(sh.readShift)}, {"step", unsafe.Offsetof(sh.step)}} {
+		if f.off+8 > 64 {
+			t.Errorf("shard.%s at offset %d, beyond the first cache line", f.name, f.off)
+		}
+	}
+	// What the lock's holder writes stays off the line the optimistic read loads.
+	for _, f := range []struct {
+		name string
+		off  uintptr
+	}{{"changed", unsafe.Offsetof(sh.changed)}, {"tally", unsafe.Offsetof(sh.tally)},
+		{"now", unsafe.Offsetof(sh.now)}, {"changes", unsafe.Offsetof(sh.changes)}} {
+		if f.off < 64 {
+			t.Errorf("shard.%s at offset %d, on the first cache line, which reads load", f.name, f.off)
+		}
+	}
+	// And a write writes one line of the shard besides the lock's.
+	for _, f := range []struct {
+		name      string
+		off, size uintptr
+	}{{"changed", unsafe.Offsetof(sh.changed), 8}, {"now", unsafe.Offsetof(sh.now), 8},
+		{"acct", unsafe.Offsetof(sh.acct), unsafe.Sizeof(sh.acct)}, {"dirty", unsafe.Offsetof(sh.dirty), 1},
+		{"changes", unsafe.Offsetof(sh.changes), 8}} {
+		if f.off < 64 || f.off+f.size > 128 {
+			t.Errorf("shard.%s at offset %d, not on the second cache line, the holder's", f.name, f.off)
+		}
 	}
 }

@@ -10,8 +10,9 @@ import (
 const readBufLen = 16
 
 // readMaxShift bounds the read buffer's sampling: under reads alone, the policy sees at least
-// one hit in 1<<readMaxShift (one in 8).
-const readMaxShift = 3
+// one hit in 1<<readMaxShift (one in 32). TinyLFU's sketch needs only a sample; the fewer
+// hits offered, the less often a hot shard's buffer lines move between cores.
+const readMaxShift = 5
 
 // readBuf is a shard's lossy buffer of read hits, after Caffeine's BoundedBuffer: DB.GetString
 // records a hit in it with atomics alone, and whoever next holds the shard's lock gives the

@@ -15,6 +15,11 @@ import (
 // expect mu held, and the shard must be released with unlock; none of them starts a goroutine
 // or reads the clock.
 type shard struct {
+	// The first cache line holds the lock and what the optimistic read loads (ver, rv,
+	// readShift), and nothing a holder of the lock writes but the lock itself: a write to
+	// it under the lock would take the line from every core reading the shard. The
+	// holder's own fields start on the next line.
+
 	// mu guards every field below: it is the shard's lock, but in a DB that readsOptimistic,
 	// whose lock is ver's odd step (lockNoDrain; mu then queues its waiters). Take and release
 	// the lock through lock, lockNoDrain or tryLock, and unlock. The atomic counters are
@@ -29,7 +34,6 @@ type shard struct {
 	ver atomic.Uint64
 	// rv publishes the index and the arena's shared segments to the optimistic read
 	// (optread.go), on ver's cache line; written under mu, read without it.
-	// segViews is the segments' part of the last one published.
 	rv atomic.Pointer[readView]
 	// readShift is the log2 of the rate at which GetString samples its hits for the read
 	// buffer (readbuf.go): read by every read and by lock, on the line they load anyway, and
@@ -41,15 +45,23 @@ type shard struct {
 	// step is what taking and releasing mu add to ver: 1 in a DB that readsOptimistic, else
 	// 0.
 	step uint64
+	db   *DB
+	_    [16]byte // the end of the first line (TestShardLayout)
+
+	// The holder's line: what a write changes, but ver.
+
 	// changed counts the changes of the current holder of mu, for ver.
 	changed uint64
-	// tally holds the current holder's changes to count, expires and expired while
-	// tallying (an expiry cycle), added to them at release.
-	tally    tally
+	now     int64 // the time the holder works at (see lock)
+	acct    acct  // changes to the DB's byte counts, added at release (acct.go)
+	dirty   bool  // unlock has work: rolled, pending or an all-dead head
+	// tallying: the holder tallies its changes to the counts in tally (an expiry cycle).
 	tallying bool
-	db       *DB
+	// changes counts the changes made (see DB.Offset): counted in changed and added at
+	// release; read without mu.
+	changes atomic.Int64
 
-	// The fields a read touches come first, to share as few cache lines as they can.
+	// Then what a locked read touches, on as few cache lines as can be.
 
 	// tabs holds, per local slot index (slot / number of shards), the index of that slot's
 	// keys, so a slot is counted and iterated without touching the others; with hashSlots
@@ -57,15 +69,16 @@ type shard struct {
 	tabs []table
 	// The arena: segments (index 0 unused), the indices of unused ones, the segment records
 	// are appended to, and memory to unmap at unlock. See arena.go.
-	segs     []segment
-	now      int64 // the time the holder works at (see lock)
-	dirty    bool  // unlock has work: rolled, pending or an all-dead head
-	acct     acct  // changes to the DB's byte counts, added at release (acct.go)
+	segs []segment
+	// Keyspace hits and misses; written under mu (misses also by the optimistic read) and
+	// read without it (Stats).
+	hits, misses atomic.Int64
+
+	// tally holds the current holder's changes to count, expires and expired while
+	// tallying, added to them at release.
+	tally tally
+	// segViews is the segments' part of the last read view published (rv).
 	segViews []segView
-	// Keyspace hits and misses, and the changes made (see DB.Offset; counted in changed and
-	// added at release); written under mu (misses also by the optimistic read) and read
-	// without it (Stats).
-	hits, misses, changes atomic.Int64
 	// reads holds DB.GetString's hits until the next holder of mu gives them to the
 	// eviction policy; it is written without mu (readbuf.go), on cache lines of its own.
 	_     [64]byte
@@ -149,7 +162,7 @@ type shard struct {
 
 	// Keeps neighbouring shards' locks off this cache line, and the shard's size a multiple
 	// of 64 bytes, so that each shard's fields fall on the same cache lines (TestShardLayout).
-	_ [8]byte
+	_ [64]byte
 }
 
 func (sh *shard) init(db *DB, localSlots int, seed uint64) {
