@@ -61,10 +61,8 @@ type CacheOptions struct {
 type Cache struct {
 	db    atomic.Pointer[engine.DB] // nil once closed
 	clock func() int64              // the exact time, unix ms
-	// coarse returns the time for the eviction policy and for writes without a TTL: clock
-	// itself when CacheOptions.Clock is set, else the time the background expiry last read,
-	// which last holds (then nil otherwise) so that Get reads it with one atomic load.
-	coarse  func() int64
+	// last holds the time the background expiry last read, for the eviction policy and for
+	// writes without a TTL (see now); nil when CacheOptions.Clock is set.
 	last    *atomic.Int64
 	txns    sync.Pool       // *engine.Txn for Delete, so that it allocates none
 	cleanup runtime.Cleanup // closes db if the Cache is dropped without Close
@@ -89,18 +87,17 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	start := time.Now()
 	startNs := start.UnixNano()
 	clock := func() int64 { return (startNs + int64(time.Since(start))) / int64(time.Millisecond) }
-	coarse, expiryClock := clock, clock
+	expiryClock := clock
 	var last *atomic.Int64
 	if o.Clock != nil {
 		now := o.Clock
 		clock = func() int64 { return now().UnixMilli() }
-		coarse, expiryClock = clock, clock
+		expiryClock = clock
 	} else {
 		// The background expiry reads the clock Hz times a second (engine default 10) and
 		// leaves the time for the operations that need no more than that.
 		last = new(atomic.Int64)
 		last.Store(clock())
-		coarse = last.Load
 		expiryClock = func() int64 {
 			t := clock()
 			last.Store(t)
@@ -117,7 +114,7 @@ func OpenCache(opts *CacheOptions) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("larder: %w", err)
 	}
-	c := &Cache{clock: clock, coarse: coarse, last: last}
+	c := &Cache{clock: clock, last: last}
 	c.txns.New = func() any { return new(engine.Txn) }
 	c.db.Store(db)
 	c.cleanup = runtime.AddCleanup(c, func(db *engine.DB) { db.Close() }, db)
@@ -141,12 +138,13 @@ func (c *Cache) GetAppend(dst []byte, key string) ([]byte, bool) {
 	return db.GetString(dst, keyBytes(key), c.now(), c.clock)
 }
 
-// now returns the coarse time (see Cache.coarse): one atomic load on the default clock.
+// now returns the coarse time: the time the background expiry last read (one atomic load), or
+// CacheOptions.Clock's time when it is set.
 func (c *Cache) now() int64 {
 	if c.last != nil {
 		return c.last.Load()
 	}
-	return c.coarse()
+	return c.clock()
 }
 
 // Set stores a copy of value under key, replacing any value it had. A positive ttl makes the
